@@ -1,0 +1,48 @@
+# The project's commands. `make run` and `make test` create the environment when it is missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SHARED ?= ../shared
+YEAR   ?= 2020
+
+.PHONY: venv run data test lint format bench faults clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+## Render the ICLR 2020 notebooks into notebooks/rendered/ from the committed data (no network).
+run: venv
+	$(BIN)/python iclr_helpers.py render --year $(YEAR) --snapshot $(SHARED)/iclr$(YEAR)
+
+## Rebuild data/all_tools.csv for ICLR 2020 from the recorded data in ../shared (no network).
+data: venv
+	$(BIN)/python iclr_helpers.py data --year $(YEAR) --snapshot $(SHARED)/iclr$(YEAR) --out data/all_tools.csv
+
+## Lint, then the whole test suite.
+test: venv lint
+	$(BIN)/python -m pytest
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Speed, bytes and memory figures (offline, about 10 minutes).
+bench: venv
+	$(BIN)/python benchmarks/bench.py
+
+## Injected faults, bad inputs and secret canaries, with a tally.
+faults: venv
+	$(BIN)/python benchmarks/faults.py
+
+clean:
+	rm -rf cache .pytest_cache .ruff_cache

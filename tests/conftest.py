@@ -1,0 +1,26 @@
+"""Shared pytest set-up: import paths and the `shared_dir` fixture."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = TESTS_DIR.parent
+SHARED_DIR = PROJECT_ROOT.parent / "shared"
+
+# The project root, for `import iclr_helpers`; the tests folder, for `from fakes.openreview_server import ...`
+# (`import tests.fakes` cannot work: yarg, a dev dependency, installs a top-level `tests` package of its own).
+for path in (PROJECT_ROOT, TESTS_DIR):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The recorded data folder `../shared` beside the project root, or skip the test."""
+    if not SHARED_DIR.is_dir():
+        pytest.skip(f"../shared is not beside the project: {SHARED_DIR} is missing (always present in CI)")
+    return SHARED_DIR
