@@ -26,6 +26,8 @@ from urllib.parse import unquote, urlsplit
 import pandas as pd
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 from packaging.utils import canonicalize_name
 
 # --------------------------------------------------------------------------------------------------
@@ -140,15 +142,45 @@ def venue_id(year: int) -> str:
     return f"ICLR.cc/{year}/Conference"
 
 
-def make_openreview_client(year: int, baseurl: str | None = None) -> Any:
+class TimeoutAdapter(HTTPAdapter):
+    """A requests adapter that gives every request a timeout (openreview-py sets none)."""
+
+    def __init__(self, timeout: float, **kwargs: Any) -> None:
+        self.timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        """Send with the adapter's timeout unless the caller gave one."""
+        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
+        return super().send(request, **kwargs)
+
+
+def make_retry(retries: int) -> Retry:
+    """urllib3 retries with backoff on 429 / 5xx / resets, honouring `Retry-After`, bounded in time."""
+    return Retry(
+        total=retries,
+        backoff_factor=1,
+        backoff_max=60,
+        status_forcelist=[429, 500, 502, 503, 504],
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+
+
+def make_openreview_client(year: int, baseurl: str | None = None, timeout: float = 60, retries: int = 6) -> Any:
     """An openreview-py client for `year`; credentials come only from OPENREVIEW_USERNAME / _PASSWORD."""
     import openreview
 
     username = os.environ.get("OPENREVIEW_USERNAME") or None
     password = os.environ.get("OPENREVIEW_PASSWORD") or None
     if api_version(year) == 1:
-        return openreview.Client(baseurl=baseurl or API_V1_URL, username=username, password=password)
-    return openreview.api.OpenReviewClient(baseurl=baseurl or API_V2_URL, username=username, password=password)
+        client = openreview.Client(baseurl=baseurl or API_V1_URL, username=username, password=password)
+    else:
+        client = openreview.api.OpenReviewClient(baseurl=baseurl or API_V2_URL, username=username, password=password)
+    adapter = TimeoutAdapter(timeout, max_retries=make_retry(retries), pool_maxsize=16)
+    client.session.mount("https://", adapter)
+    client.session.mount("http://", adapter)
+    return client
 
 
 def explain_refusal(error: BaseException, service: str, url: str) -> str:
@@ -173,19 +205,35 @@ def explain_refusal(error: BaseException, service: str, url: str) -> str:
     return f"{service} at {url} {what}. What to do: {todo}."
 
 
+def read_cached_notes(path: Path, year: int) -> list[dict] | None:
+    """Notes cached by a complete earlier fetch of `year`, or None (absent, half-written or another year)."""
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(cached, dict) and cached.get("complete") is True and cached.get("year") == year:
+        return cached.get("notes")
+    return None
+
+
 def fetch_notes(
-    year: int, *, baseurl: str | None = None, cache_dir: str | Path = "cache", refresh: bool = False
+    year: int,
+    *,
+    baseurl: str | None = None,
+    cache_dir: str | Path = "cache",
+    refresh: bool = False,
+    timeout: float = 60,
+    retries: int = 6,
 ) -> list[dict]:
     """The submissions of `year` with their decisions as JSON dicts, from the disk cache or OpenReview."""
     check_year(year)
     path = Path(cache_dir) / "openreview" / f"iclr{year}_notes.json"
-    if path.is_file() and not refresh:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-        if cached.get("complete") and cached.get("year") == year:
-            return cached["notes"]
-    client = make_openreview_client(year, baseurl)
-    url = client.baseurl
+    cached = None if refresh else read_cached_notes(path, year)
+    if cached is not None:
+        return cached
+    url = baseurl or (API_V1_URL if api_version(year) == 1 else API_V2_URL)
     try:
+        client = make_openreview_client(year, baseurl, timeout, retries)
         if api_version(year) == 1:
             raw = client.get_all_notes(invitation=submission_invitation(year), details="directReplies")
         else:
@@ -476,6 +524,7 @@ CONDA_NOT_PYTHON = {
     "openblas", "cuda", "cuda-toolkit", "cudatoolkit-dev", "gcc", "gxx", "make", "cmake", "ffmpeg", "git",
 }  # fmt: skip
 PYTHON_SUFFIXES = (".py", ".ipynb", ".pyx")
+BUILD_TOOLS = {"setuptools", "pip", "wheel"}  # every environment has them: never "undeclared"
 REQUIREMENT_OPTIONS_WITH_VALUE = {
     "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host", "--no-binary",
     "--only-binary", "--hash", "--global-option", "--install-option", "--config-settings", "-C",
@@ -930,6 +979,15 @@ def count_python_files(record: dict) -> int:
     return sum(1 for path, _ in record.get("files") or [] if path.endswith(PYTHON_SUFFIXES))
 
 
+def explain_record(record: dict, status: str) -> str:
+    """Why a record's row reads as it does, where that needs saying (no Python, a partial copy)."""
+    if status == "no_python":
+        return "no .py, .ipynb or .pyx file"
+    if record.get("source") == "folder":
+        return f"partial record, no commit: {record.get('source_note', 'stored copies of single files')}"
+    return ""
+
+
 def extract_tools(record: dict) -> dict:
     """Status, frameworks, declared and imported tools of one repository record."""
     status = record.get("status", "ok")
@@ -940,13 +998,13 @@ def extract_tools(record: dict) -> dict:
     declared = extract_declared_tools(record) if status in ("ok", "no_python") else []
     return {
         "status": status,
-        "reason": record.get("reason", "" if status != "no_python" else "no .py, .ipynb or .pyx file"),
+        "reason": record.get("reason") or explain_record(record, status),
         "commit": record.get("commit") or "",
         "n_python_files": count_python_files(record),
         "frameworks": extract_frameworks(modules),
         "declared_tools": declared,
         "imported_tools": imported,
-        "undeclared_imports": sorted(set(imported) - set(declared)) if declared else [],
+        "undeclared_imports": sorted(set(imported) - set(declared) - BUILD_TOOLS) if declared else [],
         "declares_dependencies": bool(declared),
     }
 
@@ -1054,6 +1112,8 @@ def fetch_repo_records(
             to_fetch.append(target)
         else:
             records[key] = record
+    if not to_fetch:
+        return records
     token = os.environ.get("GITHUB_TOKEN") or None
 
     def fetch_one(target: dict) -> dict:
@@ -1172,7 +1232,13 @@ def create_dataset(
     refresh: bool = False,
     method: str | None = None,
 ) -> pd.DataFrame:
-    """The whole pipeline: papers -> code links -> repository records -> tools -> the dataset (and its CSV)."""
+    """The whole pipeline: papers -> code links -> repository records -> tools -> the dataset (and its CSV).
+
+    `source` is "live" (OpenReview and GitHub), a recorded snapshot folder such as ../shared/iclr2020, or a
+    dataset CSV to read instead of rebuilding it.
+    """
+    if str(source).endswith(".csv"):  # an existing dataset, e.g. the committed data/all_tools.csv
+        return read_dataset(source)
     papers = fetch_papers(year, source, cache_dir=cache_dir, refresh=refresh)
     if max_papers:
         papers = papers[:max_papers]
@@ -1340,6 +1406,24 @@ def count_study_comparison(frame: pd.DataFrame, reproduced: dict | None = None) 
     return table.astype({"study_published": "Int64"})
 
 
+def count_method_comparison(frame: pd.DataFrame, reproduced: dict | None = None) -> pd.DataFrame:
+    """PyTorch vs TensorFlow by three methods: the study's requirement substrings, PDF mentions, our imports."""
+    targets = extract_targets(frame)
+    sets = targets.groupby("forum_id")["frameworks"].agg(lambda s: set(";".join(s).split(";")) - {""})
+    ours_pt = int(sets.map(lambda s: "pytorch" in s and "tensorflow" not in s).sum())
+    ours_tf = int(sets.map(lambda s: "tensorflow" in s and "pytorch" not in s).sum())
+    study = reproduced or {"pytorch": STUDY_2020["pytorch"], "tensorflow": STUDY_2020["tensorflow"]}
+    rows = [
+        ("2020 study: requirement lines contain the name (repositories)", study["pytorch"], study["tensorflow"]),
+        ("PDF text mentions only one framework (papers, The Gradient)", PDF_MENTIONS_2020["pytorch_only"],
+         PDF_MENTIONS_2020["tensorflow_only"]),
+        ("ours: code imports only one framework (papers)", ours_pt, ours_tf),
+    ]  # fmt: skip
+    table = pd.DataFrame(rows, columns=["method", "pytorch", "tensorflow"])
+    table["pytorch_share"] = (table["pytorch"] / (table["pytorch"] + table["tensorflow"])).round(3)
+    return table
+
+
 TOPIC_PATTERNS = {  # research topic -> regular expression over a paper's keywords
     "Reinforcement learning": r"reinforcement|\brl\b|policy|bandit|imitation|exploration",
     "Graphs": r"graph",
@@ -1361,14 +1445,25 @@ def extract_topics(keywords: str) -> list[str]:
     return found or ["Other"]
 
 
+def extract_institution_domains(domains: str) -> list[str]:
+    """Registered domains of a paper's authors (`cs.stanford.edu` -> `stanford.edu`), webmail left out."""
+    from tld import get_fld
+
+    found = set()
+    for domain in split_list(domains.replace(" ", "")):
+        registered = get_fld(domain, fix_protocol=True, fail_silently=True) or domain
+        if registered not in WEBMAIL_DOMAINS:
+            found.add(registered)
+    return sorted(found)
+
+
 def count_frameworks_by(frame: pd.DataFrame, by: str, top: int = 12, min_repos: int = 5) -> pd.DataFrame:
     """Share of repositories importing each main framework per group (`track`, `topic` or `domain`)."""
     targets = extract_targets(frame).copy()
     if by == "topic":
         targets["group"] = targets["keywords"].map(extract_topics)
     elif by == "domain":
-        targets["group"] = targets["author_domains"].map(lambda v: sorted(set(split_list(v.replace(" ", "")))
-                                                                          - WEBMAIL_DOMAINS))  # fmt: skip
+        targets["group"] = targets["author_domains"].map(extract_institution_domains)
     else:
         targets["group"] = targets[by].map(lambda v: [v])
     targets = targets.explode("group").dropna(subset=["group"])
@@ -1530,3 +1625,60 @@ def plot_study_comparison(table: pd.DataFrame, title: str, path: str | Path | No
         axes.bar_label(container, padding=2)
     axes.set(title=title, xlabel="framework", ylabel="repositories")
     return save_figure(figure, path)
+
+
+# --------------------------------------------------------------------------------------------------
+# Command line: `make data` and `make run`
+# --------------------------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent
+NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb")
+
+
+def run_data(year: int, snapshot: str | Path, out: str | Path) -> pd.DataFrame:
+    """Rebuild the dataset of `year` from a recorded snapshot folder, or say clearly why it cannot."""
+    if not Path(snapshot).is_dir():
+        raise SystemExit(
+            f"{snapshot} is not here: `make data` rebuilds the dataset from the recorded data that sits beside the "
+            "project on the developers' machines and in CI. Without it, use the committed data/all_tools.csv, or "
+            "build from the live services: papermill notebooks/01_create_data.ipynb out.ipynb -p source live"
+        )
+    frame = create_dataset(year, snapshot, out=out, cache_dir=ROOT / "cache")
+    print(f"wrote {out}: {len(frame)} rows, {frame['forum_id'].nunique()} papers")
+    return frame
+
+
+def run_render(year: int, snapshot: str | Path, out_dir: str | Path = ROOT / "notebooks" / "rendered") -> None:
+    """Render both notebooks with papermill: from the snapshot when it is here, else the committed CSV."""
+    import papermill
+
+    source = str(Path(snapshot).resolve())
+    if not Path(snapshot).is_dir():
+        source = "data/all_tools.csv"
+        print(f"{snapshot} is not here: rendering from the committed {source} (no rebuild).")
+    params = {"01_create_data.ipynb": {"year": year, "source": source}, "02_analyse_tools.ipynb": {"year": year}}
+    for name in NOTEBOOKS:
+        papermill.execute_notebook(
+            ROOT / "notebooks" / name, Path(out_dir) / name, parameters=params[name], cwd=ROOT, progress_bar=False
+        )
+        print(f"rendered {Path(out_dir) / name}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python iclr_helpers.py data|render --year Y --snapshot DIR [--out CSV]`."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["data", "render"])
+    parser.add_argument("--year", type=int, default=2020)
+    parser.add_argument("--snapshot", default=str(ROOT.parent / "shared" / "iclr2020"))
+    parser.add_argument("--out", default=str(ROOT / "data" / "all_tools.csv"))
+    args = parser.parse_args(argv)
+    if args.command == "data":
+        run_data(args.year, args.snapshot, args.out)
+    else:
+        run_render(args.year, args.snapshot)
+
+
+if __name__ == "__main__":
+    main()

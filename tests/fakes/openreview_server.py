@@ -4,7 +4,7 @@
         client = openreview.Client(baseurl=srv.url)                    # API v1
         client_v2 = openreview.api.OpenReviewClient(baseurl=srv.url)   # API v2, same server
         client.get_all_notes(invitation="ICLR.cc/2020/Conference/-/Blind_Submission", details="directReplies")
-        srv.requests  # ['/notes?invitation=...&details=directReplies&limit=1000&sort=id', ...]
+        srv.requests  # ['/notes?invitation=...&limit=1000&details=directReplies&sort=id', ...]
 
 What openreview-py 2.9.1 sends (read from its source and checked by tests/test_openreview_server.py):
 
@@ -20,8 +20,9 @@ What openreview-py 2.9.1 sends (read from its source and checked by tests/test_o
   `baseurl + "/login"`. The API v2 client posts to `baseurl + "/login"`.
 - `get_all_notes(...)` (both versions) pages with `tools.efficient_iterget`: `GET /notes?<filters>&limit=1000
   &sort=id` first (v2 adds `count=true`), then `...&after=<id of the last note received>` (v2: `count=false`)
-  until a page comes back EMPTY, so even a single page costs two requests. No `offset` is used. v1 reads
-  `count` from the first answer; v2 filters arrive as `content.<field>=<value>` (e.g. `content.venueid`).
+  until a page comes back EMPTY, so even a single page costs two requests. No `offset` is used. `count` in
+  the first answer only sizes a progress bar. v2 filters arrive as `content.<field>=<value>`
+  (e.g. `content.venueid`); v1 as `invitation=...`, `details=directReplies`.
 - Answers are `{"notes": [...], "count": N}`; v1 notes have bare content values, v2 notes
   `{"content": {"title": {"value": ...}}}`, `invitations` (a list) and `domain`.
 
@@ -238,7 +239,7 @@ class FakeOpenReview:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> FakeOpenReview:
+    def start(self) -> Self:
         """Listen on a free port of 127.0.0.1 and serve from a daemon thread."""
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fake = self
