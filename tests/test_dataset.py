@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import iclr_helpers as ih
 import pandas as pd
 import pytest
+
+import iclr_helpers as ih
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "data" / "all_tools.csv"

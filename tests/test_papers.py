@@ -6,9 +6,10 @@ import collections
 import json
 from pathlib import Path
 
-import iclr_helpers as ih
 import pytest
 from fakes.openreview_server import FakeOpenReview
+
+import iclr_helpers as ih
 
 pytestmark = pytest.mark.timeout(120)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import iclr_helpers as ih
 import pytest
+
+import iclr_helpers as ih
 
 REQUIREMENT_LINES = [
     ("torch==1.5.0+cu101", "torch"),

@@ -1,0 +1,463 @@
+"""Fetching repositories by archive and by partial clone, against a fake GitHub on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from fakes.github_server import (
+    FakeGitHub,
+    Submodule,
+    Symlink,
+    iter_big_tar_gz,
+    iter_bomb_tar_gz,
+    make_hostile_members,
+    make_tar_gz,
+)
+
+import iclr_helpers as ih
+
+TOKEN = "ghp_sekrit-token-1234567890"
+FAST = {"retries": ih.make_retry(2, backoff_factor=0.01), "timeout": 2.0}
+FAST_CLONE = {"retries": 2, "backoff_factor": 0.01, "timeout": 10.0}
+SHA = "0123456789abcdef" * 2 + "01234567"
+
+NORMAL_FILES = {
+    "README.md": b"# Paper code\npip install -r requirements.txt\n",
+    "requirements.txt": b"torch>=2.0\nnumpy\n",
+    "environment.yml": b"dependencies:\n  - scipy\n",
+    "train.py": b"import torch\nimport numpy as np\n",
+    "pkg/__init__.py": b"",
+    "pkg/utils/__init__.py": b"",
+    "pkg/model.pyx": b"cimport numpy\n",
+    "notebooks/demo.ipynb": b'{"cells": []}',
+    "scripts/run.sh": b"python train.py\n",
+    "docs/figure.png": b"\x89PNG" + bytes(3000),
+    "data/weights.bin": os.urandom(200_000),
+    "link_to_train.py": Symlink("train.py"),
+    "third_party/lib": Submodule("https://github.com/other/lib.git"),
+}
+MONO_FILES = {
+    "README.md": b"monorepo\n",
+    "setup.py": b"from setuptools import setup\n",
+    "projects/paper1/train.py": b"import jax\n",
+    "projects/paper1/requirements/base.txt": b"jax\n",
+    "projects/paper1/data/table.csv": b"a,b\n1,2\n",
+    "projects/paper1/link.py": Symlink("train.py"),
+    "projects/paper2/main.py": b"import tensorflow\n",
+}
+
+
+@pytest.fixture(scope="module")
+def github() -> FakeGitHub:
+    """A fake GitHub with a normal repository, a monorepo and one for faults."""
+    with FakeGitHub(hang_s=20) as server:
+        server.add_repo("alice/normal", NORMAL_FILES)
+        server.add_repo("bob/mono", MONO_FILES)
+        server.add_repo("carol/faulty", {"main.py": b"import sklearn\n", "Dockerfile": b"FROM python\n"})
+        server.add_repo("dave/huge-py", {"gen.py": b"#" * 300_000, "small.py": b"import os\n"})
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def clear_faults(github: FakeGitHub):
+    """Each test starts with no queued faults and an empty request log."""
+    github.reset_log()
+    yield
+    for name in github.repos:
+        github.set_faults(name, [], "archive")
+        github.set_faults(name, [], "git")
+
+
+def archive(github: FakeGitHub, name: str, subdir: str | None = None, **kw) -> ih.FetchResult:
+    """fetch_archive against the fake server with short timeouts and fast retries."""
+    owner, repo = name.split("/")
+    return ih.fetch_archive(
+        owner, repo, kw.pop("ref", None), subdir, base_url=github.base_url, **{**FAST, **kw}
+    )
+
+
+def clone(github: FakeGitHub, name: str, workdir: Path, subdir: str | None = None, **kw) -> ih.FetchResult:
+    """fetch_clone against the fake server with fast retries."""
+    owner, repo = name.split("/")
+    return ih.fetch_clone(
+        owner, repo, kw.pop("ref", None), subdir, workdir, git_base=github.base_url, **{**FAST_CLONE, **kw}
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Pure helpers
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "a.py",
+        "x/model.PYX",
+        "nb/Demo.ipynb",
+        "requirements.txt",
+        "requirements-dev.txt",
+        "dev_requirements.txt",
+        "requirements/base.txt",
+        "Requirements/GPU.TXT",
+        "environment.yml",
+        "environment-cuda.yaml",
+        "conda_env.yml",
+        "Pipfile",
+        "pyproject.toml",
+        "setup.cfg",
+        "setup.py",
+        "README.md",
+        "readme",
+        "docs/README.rst",
+        "run.sh",
+        "Dockerfile",
+        "docker/Dockerfile.gpu",
+        "INSTALL.md",
+        "install_deps",
+        "Makefile",
+        ".gitmodules",
+    ],
+)
+def test_is_scan_file_keeps(path: str) -> None:
+    assert ih.is_scan_file(path)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "data.csv",
+        "img.png",
+        "weights.pt",
+        "notes.txt",
+        "frequency.txt",
+        "docs/index.md",
+        "Pipfile.lock",
+        "a.pyc",
+    ],
+)
+def test_is_scan_file_drops(path: str) -> None:
+    assert not ih.is_scan_file(path)
+
+
+def test_parse_gitmodules_and_paths() -> None:
+    text = (
+        '[submodule "a"]\n\tpath = ext/a\n\turl = https://x/a.git\n[submodule "b"]\n path = b/\n url = "u"\n'
+    )
+    assert ih.parse_gitmodules(text) == [("ext/a", "https://x/a.git"), ("b", "u")]
+    assert (
+        ih.is_unsafe_path("/etc/passwd")
+        and ih.is_unsafe_path("r-1/../x")
+        and not ih.is_unsafe_path("r-1/a..b")
+    )
+    assert (
+        ih.extract_target_path("p/q/r.py", "p/q") == "r.py"
+        and ih.extract_target_path("p/qq/r.py", "p/q") is None
+    )
+    with pytest.raises(ValueError):
+        ih.clean_subdir("a/../../b")
+
+
+# --------------------------------------------------------------------------------------------------
+# Both methods agree
+# --------------------------------------------------------------------------------------------------
+
+
+def test_archive_and_clone_agree_on_normal_repo(github: FakeGitHub, tmp_path: Path) -> None:
+    by_archive = archive(github, "alice/normal")
+    by_clone = clone(github, "alice/normal", tmp_path / "cache")
+    expected = {
+        path for path, data in NORMAL_FILES.items() if isinstance(data, bytes) and ih.is_scan_file(path)
+    }
+    expected.add(".gitmodules")
+    for result in (by_archive, by_clone):
+        assert result.status == "ok", result.reason
+        assert result.commit == github.repos["alice/normal"].commit
+        assert set(result.contents) == expected
+        assert result.contents["requirements.txt"] == b"torch>=2.0\nnumpy\n"
+        assert result.symlinks == ["link_to_train.py"] and ("link_to_train.py", "symlink") in result.skipped
+        assert result.submodules == ["third_party/lib"]
+        assert {path for path, _ in result.files} == expected | {"docs/figure.png", "data/weights.bin"}
+    assert by_archive.contents == by_clone.contents
+    assert dict(by_archive.files)["data/weights.bin"] == 200_000
+    assert dict(by_clone.files)["data/weights.bin"] == -1  # size unknown without downloading the blob
+    assert dict(by_clone.files)["train.py"] == len(NORMAL_FILES["train.py"])
+    assert by_clone.bytes_received < 20_000 < 200_000 < by_archive.bytes_received
+    assert list((tmp_path / "cache").iterdir()) == []  # the clone's temp folder is gone
+
+
+def test_archive_and_clone_agree_on_monorepo_folder(github: FakeGitHub, tmp_path: Path) -> None:
+    for result in (
+        archive(github, "bob/mono", "projects/paper1/"),
+        clone(github, "bob/mono", tmp_path, "/projects/paper1"),
+    ):
+        assert result.status == "ok", result.reason
+        assert result.contents == {"train.py": b"import jax\n", "requirements/base.txt": b"jax\n"}
+        assert {path for path, _ in result.files} == {"train.py", "requirements/base.txt", "data/table.csv"}
+        assert result.symlinks == ["link.py"]
+        assert result.commit == github.repos["bob/mono"].commit
+
+
+def test_missing_folder_and_repo_and_ref(github: FakeGitHub, tmp_path: Path) -> None:
+    for result in (
+        archive(github, "bob/mono", "projects/nope"),
+        clone(github, "bob/mono", tmp_path, "projects/nope"),
+    ):
+        assert result.status == "missing" and "projects/nope" in result.reason
+    for result in (archive(github, "nobody/none"), clone(github, "nobody/none", tmp_path)):
+        assert result.status == "missing", result.reason
+    for result in (
+        archive(github, "bob/mono", ref="no-such-branch"),
+        clone(github, "bob/mono", tmp_path, ref="nope"),
+    ):
+        assert result.status == "missing", result.reason
+
+
+def test_ref_as_sha_and_branch(github: FakeGitHub, tmp_path: Path) -> None:
+    sha = github.repos["carol/faulty"].commit
+    for ref in (sha, "main"):
+        by_archive = archive(github, "carol/faulty", ref=ref)
+        by_clone = clone(github, "carol/faulty", tmp_path, ref=ref)
+        assert by_archive.status == by_clone.status == "ok"
+        assert by_archive.commit == by_clone.commit == sha
+        assert set(by_clone.contents) == {"main.py", "Dockerfile"}
+
+
+def test_per_file_cap_lists_but_skips_content(github: FakeGitHub, tmp_path: Path) -> None:
+    for result in (
+        archive(github, "dave/huge-py", max_file_bytes=100_000),
+        clone(github, "dave/huge-py", tmp_path, max_file_bytes=100_000),
+    ):
+        assert result.status == "ok"
+        assert set(result.contents) == {"small.py"}
+        assert dict(result.files)["gen.py"] == 300_000
+        assert result.skipped == [("gen.py", "larger than 97.7 KB")]
+
+
+# --------------------------------------------------------------------------------------------------
+# Hostile archives
+# --------------------------------------------------------------------------------------------------
+
+
+def test_hostile_archive_writes_nothing(github: FakeGitHub, tmp_path: Path, monkeypatch) -> None:
+    cwd = tmp_path / "deep" / "cwd"
+    cwd.mkdir(parents=True)
+    monkeypatch.chdir(cwd)
+    outside = tmp_path / "abs_escaped.py"
+    top = f"evil-{SHA}"
+    body = make_tar_gz(top, SHA, make_hostile_members(top, str(outside)), {"ok.py": b"import fine\n"})
+    github.add_repo("mallory/evil", git=False, commit=SHA, archive=body)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    result = archive(github, "mallory/evil")
+    assert result.status == "ok", result.reason
+    assert result.contents == {"ok.py": b"import fine\n"}
+    assert result.commit == SHA
+    reasons = dict(result.skipped)
+    assert reasons[f"{top}/../../escaped.py"].startswith("unsafe") and reasons[str(outside)].startswith(
+        "unsafe"
+    )
+    assert reasons[f"{top}/ok/../../../escaped2.py"].startswith("unsafe")
+    assert reasons["hard.py"] == "hard link" and reasons["link_out.py"] == "symlink"
+    assert {reasons["dev_null"], reasons["block"], reasons["pipe"]} == {"device, fifo or other special file"}
+    assert sorted(result.symlinks) == ["link_out.py", "link_up"]
+    assert [path for path, _ in result.files] == ["ok.py"]
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written anywhere
+    assert not outside.exists() and not (tmp_path / "escaped.py").exists()
+
+
+def test_compression_bomb_is_stopped_early(github: FakeGitHub) -> None:
+    github.add_repo(
+        "mallory/bomb", git=False, commit=SHA, archive_chunks=lambda: iter_bomb_tar_gz(f"b-{SHA}", SHA)
+    )
+    started = time.monotonic()
+    result = archive(github, "mallory/bomb")
+    assert result.status == "too_large" and "compression bomb" in result.reason
+    assert result.bytes_received < 2**20
+    assert time.monotonic() - started < 5
+
+
+def test_repo_byte_cap(github: FakeGitHub) -> None:
+    result = archive(github, "alice/normal", max_repo_bytes=100_000)
+    assert result.status == "too_large", result.reason
+
+
+def test_memory_stays_bounded_on_a_big_data_file(github: FakeGitHub) -> None:
+    block = os.urandom(2**20)
+    github.add_repo(
+        "erin/bigdata",
+        git=False,
+        commit=SHA,
+        archive_chunks=lambda: iter_big_tar_gz(
+            f"bigdata-{SHA}",
+            SHA,
+            64 * 2**20,
+            name="data.npy",
+            block=block,
+            level=0,
+            files={"a.py": b"import x\n"},
+        ),
+    )
+    tracemalloc.start()
+    try:
+        result = archive(github, "erin/bigdata")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert result.status == "ok" and result.contents == {"a.py": b"import x\n"}
+    assert dict(result.files)["data.npy"] == 64 * 2**20
+    assert result.bytes_received > 64 * 2**20
+    assert peak < 8 * 2**20, f"peak traced memory {peak} bytes"
+
+
+# --------------------------------------------------------------------------------------------------
+# Network faults (archive)
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fault", ["truncate", "truncate_nolength", "corrupt"])
+def test_broken_body_is_bad_archive(github: FakeGitHub, fault: str) -> None:
+    github.set_faults("alice/normal", [fault])
+    result = archive(github, "alice/normal")
+    assert result.status == "bad_archive", result.reason
+
+
+def test_empty_and_garbage_bodies(github: FakeGitHub) -> None:
+    github.add_repo("mallory/empty", git=False, commit=SHA, archive=b"")
+    github.add_repo("mallory/garbage", git=False, commit=SHA, archive=b"<html>not a tarball</html>")
+    assert archive(github, "mallory/empty").status == "bad_archive"
+    assert archive(github, "mallory/garbage").status == "bad_archive"
+
+
+@pytest.mark.parametrize("faults", [["429"], ["429:1"], ["500", "502"], ["503"], ["reset"]])
+def test_transient_faults_are_retried(github: FakeGitHub, faults: list[str]) -> None:
+    github.set_faults("carol/faulty", faults)
+    result = archive(github, "carol/faulty")
+    assert result.status == "ok", result.reason
+    assert github.count("archive") == len(faults) + 1
+
+
+def test_rate_limit_exhausted(github: FakeGitHub) -> None:
+    github.set_faults("carol/faulty", [], sticky="429")
+    result = archive(github, "carol/faulty")
+    assert result.status == "rate_limited" and "GITHUB_TOKEN" in result.reason
+    github.set_faults("carol/faulty", [], sticky="403:ratelimit")
+    assert archive(github, "carol/faulty").status == "rate_limited"
+
+
+def test_server_error_exhausted(github: FakeGitHub) -> None:
+    github.set_faults("carol/faulty", [], sticky="503")
+    result = archive(github, "carol/faulty")
+    assert result.status == "http_error" and "503" in result.reason
+
+
+def test_hang_is_timeout(github: FakeGitHub) -> None:
+    github.set_faults("carol/faulty", [], sticky="hang")
+    started = time.monotonic()
+    result = archive(github, "carol/faulty", timeout=1.0, retries=0)
+    assert result.status == "timeout", result.reason
+    assert time.monotonic() - started < 4
+
+
+def test_stall_mid_body_is_timeout(github: FakeGitHub) -> None:
+    github.set_faults("alice/normal", ["stall"])
+    result = archive(github, "alice/normal", timeout=1.0, retries=0)
+    assert result.status == "timeout", result.reason
+
+
+def test_redirect_loop(github: FakeGitHub) -> None:
+    github.set_faults("carol/faulty", [], sticky="redirect_loop")
+    result = archive(github, "carol/faulty")
+    assert result.status == "http_error" and "redirect" in result.reason
+    assert github.count("archive") == ih.MAX_REDIRECTS + 1
+
+
+def test_token_is_a_header_and_never_in_reasons(github: FakeGitHub) -> None:
+    ok = archive(github, "carol/faulty", token=TOKEN)
+    assert ok.status == "ok" and github.log[-1].headers["authorization"] == f"Bearer {TOKEN}"
+    assert TOKEN not in github.log[-1].path
+    github.set_faults("carol/faulty", [], sticky="429")
+    limited = archive(github, "carol/faulty", token=TOKEN)
+    assert limited.status == "rate_limited"
+    missing = archive(github, "nobody/none", token=TOKEN)
+    for result in (ok, limited, missing):
+        assert TOKEN not in result.reason
+    github.reset_log()
+    archive(github, "carol/faulty")
+    assert "authorization" not in github.log[-1].headers
+
+
+# --------------------------------------------------------------------------------------------------
+# Network faults (clone)
+# --------------------------------------------------------------------------------------------------
+
+
+def test_clone_retries_rate_limit_and_server_errors(github: FakeGitHub, tmp_path: Path) -> None:
+    github.set_faults("carol/faulty", ["429", "500"], kind="git")
+    assert clone(github, "carol/faulty", tmp_path).status == "ok"
+    github.set_faults("carol/faulty", [], kind="git", sticky="429")
+    limited = clone(github, "carol/faulty", tmp_path, retries=1)
+    assert limited.status == "rate_limited" and "GITHUB_TOKEN" in limited.reason
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_clone_hang_is_timeout(github: FakeGitHub, tmp_path: Path) -> None:
+    github.set_faults("carol/faulty", [], kind="git", sticky="hang")
+    started = time.monotonic()
+    result = clone(github, "carol/faulty", tmp_path, timeout=2.0)
+    assert result.status == "timeout", result.reason
+    assert time.monotonic() - started < 6
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_clone_token_goes_by_header_not_argv(github: FakeGitHub, tmp_path: Path, monkeypatch) -> None:
+    seen: list[list[str]] = []
+    real_popen = subprocess.Popen
+
+    def spy(args, *a, **kw):
+        seen.append(list(args))
+        return real_popen(args, *a, **kw)
+
+    monkeypatch.setattr(ih.subprocess, "Popen", spy)
+    result = clone(github, "carol/faulty", tmp_path, token=TOKEN)
+    assert result.status == "ok"
+    assert seen and all(TOKEN not in " ".join(args) for args in seen)
+    auth = {r.headers.get("authorization") for r in github.log}
+    assert auth == {"Basic " + base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()}
+    github.set_faults("carol/faulty", [], kind="git", sticky="404")
+    missing = clone(github, "carol/faulty", tmp_path, token=TOKEN)
+    assert missing.status == "missing" and TOKEN not in missing.reason
+
+
+# --------------------------------------------------------------------------------------------------
+# Many at once
+# --------------------------------------------------------------------------------------------------
+
+
+def test_fetch_many_keeps_order_and_turns_exceptions_into_errors(github: FakeGitHub) -> None:
+    targets = ["alice/normal", "boom", "carol/faulty", "nobody/none", "bob/mono"] * 3
+
+    def fetch_one(name: str) -> ih.FetchResult:
+        if name == "boom":
+            raise RuntimeError("kaput")
+        return archive(github, name)
+
+    results = list(ih.fetch_many(targets, fetch_one, workers=4, desc="test"))
+    assert [r.status for r in results] == ["ok", "error", "ok", "missing", "ok"] * 3
+    assert "kaput" in results[1].reason
+    assert results[0].commit == github.repos["alice/normal"].commit
+    assert results[4].commit == github.repos["bob/mono"].commit
+
+
+def test_fetch_repo_dispatches(github: FakeGitHub, tmp_path: Path) -> None:
+    by_default = ih.fetch_repo(
+        "carol", "faulty", None, None, tmp_path, base_url=github.base_url, git_base=github.base_url
+    )
+    assert by_default.status == "ok" and by_default.method == ih.DEFAULT_FETCH_METHOD
+    with pytest.raises(ValueError):
+        ih.fetch_repo("carol", "faulty", None, None, tmp_path, method="ftp")
