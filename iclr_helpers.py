@@ -1960,26 +1960,11 @@ def fetch_repo_record(
 ) -> dict:
     """Fetch one target, scan it and cache its record; transient failures are returned but not cached."""
     owner, name = target["repo"].split("/", 1)
-    if method == "clone":
-        result = fetch_clone(
-            owner,
-            name,
-            target["ref"],
-            target["subdir"],
-            Path(cache_dir) / "work",
-            git_base=git_url,
-            token=token,
-        )
-    else:
-        result = fetch_archive(
-            owner, name, target["ref"], target["subdir"], base_url=archive_url, token=token
-        )
-    extra = {
-        "status": result.status,
-        "reason": result.reason,
-        "commit": result.commit,
-        "method": result.method,
-    }
+    result = fetch_repo(
+        owner, name, target["ref"], target["subdir"], Path(cache_dir) / "work", method=method, token=token,
+        base_url=archive_url, git_base=git_url,
+    )  # fmt: skip
+    extra = {"status": result.status, "reason": result.reason, "commit": result.commit, "method": result.method}
     if result.status == "ok":
         extra.update(symlinks=result.symlinks, submodules=result.submodules, skipped=result.skipped)
         record = extract_repo_facts(target["repo"], target["subdir"], result.files, result.contents, **extra)
@@ -2001,8 +1986,8 @@ def fetch_repo_records(
     workers: int = 8,
     method: str | None = None,
     refresh: bool = False,
-    archive_url: str = "https://codeload.github.com",
-    git_url: str = "https://github.com",
+    archive_url: str = CODELOAD_URL,
+    git_url: str = GITHUB_GIT_URL,
 ) -> dict[tuple[str, str, str], dict]:
     """Records of all targets: from a snapshot, the cache, or fetched (`workers` at once, with a progress bar)."""
     records: dict[tuple[str, str, str], dict] = {}
@@ -2148,6 +2133,9 @@ def create_dataset(
     max_papers: int = 0,
     refresh: bool = False,
     method: str | None = None,
+    openreview_url: str | None = None,
+    archive_url: str = CODELOAD_URL,
+    git_url: str = GITHUB_GIT_URL,
 ) -> pd.DataFrame:
     """The whole pipeline: papers -> code links -> repository records -> tools -> the dataset (and its CSV).
 
@@ -2156,7 +2144,7 @@ def create_dataset(
     """
     if str(source).endswith(".csv"):  # an existing dataset, e.g. the committed data/all_tools.csv
         return read_dataset(source)
-    papers = fetch_papers(year, source, cache_dir=cache_dir, refresh=refresh)
+    papers = fetch_papers(year, source, cache_dir=cache_dir, refresh=refresh, baseurl=openreview_url)
     if max_papers:
         papers = papers[:max_papers]
     links = extract_code_links(papers)
@@ -2164,7 +2152,7 @@ def create_dataset(
     snapshot = None if str(source) == "live" else source
     records = fetch_repo_records(
         targets, cache_dir=cache_dir, snapshot_dir=snapshot, offline=snapshot is not None, workers=workers,
-        method=method, refresh=refresh,
+        method=method, refresh=refresh, archive_url=archive_url, git_url=git_url,
     )  # fmt: skip
     frame = make_dataset(build_rows(papers, links, records))
     if out:

@@ -1,0 +1,85 @@
+"""The whole live pipeline (OpenReview API v2 -> GitHub -> dataset) against local fakes of both services."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import iclr_helpers as ih
+import pytest
+from fakes.github_server import FakeGitHub
+from fakes.openreview_server import FakeOpenReview
+
+pytestmark = pytest.mark.timeout(180)
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+REPOS = {
+    "vision-lab-fake/sparse-prompting": {
+        "files": {
+            "train.py": b"import torch\nimport numpy as np\nfrom models import vit\n",
+            "models/vit.py": b"import torch.nn as nn\nimport timm\n",
+            "requirements.txt": b"torch>=1.13\nnumpy\n",
+            "weights.bin": b"\x00" * 200_000,
+        }
+    },
+    "fake-nlp-group/tiny-retriever": {
+        "files": {"retrieve.py": b"import jax\nimport flax.linen as nn\n", "README.md": b"pip install jax flax\n"}
+    },
+    "fake-research/monorepo": {
+        "files": {
+            "projects/flow_matching/fm.py": b"import tensorflow as tf\n",
+            "projects/other/x.py": b"import torch\n",
+        }
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No developer account or token is ever used."""
+    for name in ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD", "GITHUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("method", ["clone", "archive"])
+def test_live_run_for_2024_and_a_rerun_that_fetches_nothing(method: str, tmp_path: Path) -> None:
+    notes = json.loads((FIXTURES / "iclr2024_v2_notes.json").read_text())
+    with FakeOpenReview(notes_v2=notes) as openreview, FakeGitHub(REPOS) as github:
+        options = {
+            "cache_dir": tmp_path / "cache", "workers": 4, "method": method, "openreview_url": openreview.url,
+            "archive_url": github.base_url, "git_url": github.base_url,
+        }  # fmt: skip
+        frame = ih.create_dataset(2024, "live", out=tmp_path / "all_tools.csv", **options)
+        requests_first = (len(openreview.requests), github.count())
+        again = ih.create_dataset(2024, "live", out=tmp_path / "again.csv", **options)
+        assert (len(openreview.requests), github.count()) == requests_first  # nothing fetched again
+    assert (tmp_path / "all_tools.csv").read_bytes() == (tmp_path / "again.csv").read_bytes()
+    assert frame.equals(again)
+    assert frame["forum_id"].nunique() == 6 and set(frame["track"]) == {"Poster", "Spotlight", "Talk"}
+    ok = frame[frame["status"] == "ok"].set_index("repo")
+    assert ok.loc["vision-lab-fake/sparse-prompting", "frameworks"] == "pytorch"
+    assert ok.loc["vision-lab-fake/sparse-prompting", "imported_tools"] == "numpy;timm;torch"
+    assert ok.loc["vision-lab-fake/sparse-prompting", "declared_tools"] == "numpy;torch"
+    assert ok.loc["fake-nlp-group/tiny-retriever", "frameworks"] == "jax"
+    assert ok.loc["fake-nlp-group/tiny-retriever", "declared_tools"] == "flax;jax"
+    mono = ok.loc["fake-research/monorepo"]
+    assert mono["subdir"] == "projects/flow_matching" and mono["frameworks"] == "tensorflow"  # only its folder
+    assert (ok["commit"].str.len() == 40).all()
+    assert set(frame["status"]) == {"ok", "no_code", "not_github"}
+
+
+def test_failed_repositories_are_retried_by_a_rerun_and_only_they(tmp_path: Path) -> None:
+    notes = json.loads((FIXTURES / "iclr2024_v2_notes.json").read_text())
+    with FakeOpenReview(notes_v2=notes) as openreview, FakeGitHub(REPOS) as github:
+        github.set_faults("fake-nlp-group/tiny-retriever", [], kind="archive", sticky="503")
+        options = {
+            "cache_dir": tmp_path / "cache", "workers": 2, "method": "archive", "openreview_url": openreview.url,
+            "archive_url": github.base_url, "git_url": github.base_url,
+        }  # fmt: skip
+        first = ih.create_dataset(2024, "live", **options)
+        failed = first[first["repo"] == "fake-nlp-group/tiny-retriever"].iloc[0]
+        assert failed["status"] in ("rate_limited", "http_error") and failed["reason"]
+        github.set_faults("fake-nlp-group/tiny-retriever", [], kind="archive", sticky=None)
+        github.reset_log()
+        second = ih.create_dataset(2024, "live", **options)
+        assert github.count() == 1  # only the repository that failed
+    assert second.set_index("repo").loc["fake-nlp-group/tiny-retriever", "status"] == "ok"
