@@ -1964,7 +1964,12 @@ def fetch_repo_record(
         owner, name, target["ref"], target["subdir"], Path(cache_dir) / "work", method=method, token=token,
         base_url=archive_url, git_base=git_url,
     )  # fmt: skip
-    extra = {"status": result.status, "reason": result.reason, "commit": result.commit, "method": result.method}
+    extra = {
+        "status": result.status,
+        "reason": result.reason,
+        "commit": result.commit,
+        "method": result.method,
+    }
     if result.status == "ok":
         extra.update(symlinks=result.symlinks, submodules=result.submodules, skipped=result.skipped)
         record = extract_repo_facts(target["repo"], target["subdir"], result.files, result.contents, **extra)

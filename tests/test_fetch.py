@@ -10,6 +10,8 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
+
+import iclr_helpers as ih
 from fakes.github_server import (
     FakeGitHub,
     Submodule,
@@ -19,8 +21,6 @@ from fakes.github_server import (
     make_hostile_members,
     make_tar_gz,
 )
-
-import iclr_helpers as ih
 
 TOKEN = "ghp_sekrit-token-1234567890"
 FAST = {"retries": ih.make_retry(2, backoff_factor=0.01), "timeout": 2.0}

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import iclr_helpers as ih
 import pytest
+
+import iclr_helpers as ih
 from fakes.github_server import FakeGitHub
 from fakes.openreview_server import FakeOpenReview
 
@@ -22,7 +23,10 @@ REPOS = {
         }
     },
     "fake-nlp-group/tiny-retriever": {
-        "files": {"retrieve.py": b"import jax\nimport flax.linen as nn\n", "README.md": b"pip install jax flax\n"}
+        "files": {
+            "retrieve.py": b"import jax\nimport flax.linen as nn\n",
+            "README.md": b"pip install jax flax\n",
+        }
     },
     "fake-research/monorepo": {
         "files": {
@@ -62,7 +66,9 @@ def test_live_run_for_2024_and_a_rerun_that_fetches_nothing(method: str, tmp_pat
     assert ok.loc["fake-nlp-group/tiny-retriever", "frameworks"] == "jax"
     assert ok.loc["fake-nlp-group/tiny-retriever", "declared_tools"] == "flax;jax"
     mono = ok.loc["fake-research/monorepo"]
-    assert mono["subdir"] == "projects/flow_matching" and mono["frameworks"] == "tensorflow"  # only its folder
+    assert (
+        mono["subdir"] == "projects/flow_matching" and mono["frameworks"] == "tensorflow"
+    )  # only its folder
     assert (ok["commit"].str.len() == 40).all()
     assert set(frame["status"]) == {"ok", "no_code", "not_github"}
 

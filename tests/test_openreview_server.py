@@ -15,8 +15,9 @@ import openreview.api
 import openreview.tools
 import pytest
 import requests
-from fakes.openreview_server import FakeOpenReview
 from urllib3.util.retry import Retry
+
+from fakes.openreview_server import FakeOpenReview
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-from fakes.openreview_server import FakeOpenReview
 
 import iclr_helpers as ih
+from fakes.openreview_server import FakeOpenReview
 
 pytestmark = pytest.mark.timeout(120)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
