@@ -2316,7 +2316,8 @@ def count_study_comparison(frame: pd.DataFrame, reproduced: dict | None = None) 
     if reproduced:
         mapping = {"repositories covered": "repositories_parsed", "PyTorch": "pytorch", "TensorFlow": "tensorflow",
                    "Keras": "keras", "unique tools": "unique_tools"}  # fmt: skip
-        table.insert(2, "study_reproduced", table["figure"].map(lambda f: reproduced.get(mapping.get(f, ""))))
+        reproduced_column = table["figure"].map(lambda f: reproduced.get(mapping.get(f, "")))
+        table.insert(2, "study_reproduced", reproduced_column.astype("Int64"))
     return table.astype({"study_published": "Int64"})
 
 
@@ -2648,7 +2649,8 @@ def run_render(
     """Render both notebooks with papermill: from the snapshot when it is here, else the committed CSV."""
     import papermill
 
-    source = str(Path(snapshot).resolve())
+    source = os.path.relpath(Path(snapshot).resolve(), ROOT)  # notebooks run from the project root
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
     if not Path(snapshot).is_dir():
         source = "data/all_tools.csv"
         print(f"{snapshot} is not here: rendering from the committed {source} (no rebuild).")
