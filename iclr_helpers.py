@@ -40,7 +40,7 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from requests.adapters import HTTPAdapter
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar: it works in terminals, notebooks and rendered output alike
 from urllib3.util.retry import Retry
 
 # --------------------------------------------------------------------------------------------------
