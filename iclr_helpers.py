@@ -555,8 +555,15 @@ def load_pipreqs_mapping() -> dict[str, str]:
     """pipreqs' import-name -> PyPI-name mapping, read from its data file (pipreqs' code is not imported)."""
     from importlib.resources import files
 
+    try:
+        text = (files("pipreqs") / "mapping").read_text(encoding="utf-8")
+    except ModuleNotFoundError as error:
+        raise ImportError(
+            "pipreqs is not installed; its import-to-package mapping is needed: "
+            "pip install --no-deps --ignore-requires-python -r requirements-nodeps.txt"
+        ) from error
     mapping = {}
-    for line in (files("pipreqs") / "mapping").read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         module, _, package = line.strip().partition(":")
         if module and package:
             mapping[module] = package
