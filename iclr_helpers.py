@@ -67,7 +67,12 @@ def write_text_atomic(path: str | Path, text: str) -> Path:
 
 def write_json_atomic(path: str | Path, data: Any) -> Path:
     """Write `data` as JSON to `path` atomically."""
-    return write_text_atomic(path, json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1))
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (a non-UTF-8 file name): \u-escaped, still valid JSON
+        text = json.dumps(data, ensure_ascii=True, sort_keys=True, indent=1)
+    return write_text_atomic(path, text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -609,11 +614,14 @@ def parse_requirement(text: str) -> str | None:
     if egg:
         return canonical(egg.group(1))
     if "://" in text.split("@")[0] or text.startswith((".", "/", "~", "$", "-")):
-        wheel = re.search(r"([A-Za-z0-9][A-Za-z0-9._]*)-\d[^/]*\.(?:whl|tar\.gz|zip)$", text)
+        name = text.rsplit("/", 1)[-1]  # the match lies in the file name; at most 255 chars keeps it fast
+        wheel = len(name) <= 255 and re.search(
+            r"([A-Za-z0-9][A-Za-z0-9._]*)-\d[^/]*\.(?:whl|tar\.gz|zip)$", name
+        )
         return canonical(wheel.group(1)) if wheel and "$" not in text else None
     try:
         return canonical(Requirement(text).name)
-    except InvalidRequirement:
+    except (InvalidRequirement, RecursionError):
         # conda-style pins (`numpy=1.18=py37_0`) and other near-PEP 508 lines: keep the leading name
         match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:[=<>!~;\[ ]|$)", text)
         return canonical(match.group(1)) if match else None
@@ -681,7 +689,7 @@ def parse_environment_yml(text: str) -> list[str]:
         if isinstance(dep, str):
             found = [parse_conda_name(dep)]
         elif isinstance(dep, dict):
-            found = [parse_requirement(str(line)) for line in dep.get("pip") or [] if line is not None]
+            found = [parse_requirement(line) for line in dep.get("pip") or [] if isinstance(line, str)]
         else:
             found = []
         names += [name for name in found if name and name not in names]
@@ -739,7 +747,9 @@ def extract_setup_py(source: str) -> dict:
                     if isinstance(value, ast.Name) and value.id in assigned:
                         value = assigned[value.id]
                     try:
-                        found[keyword.arg] = ast.literal_eval(value)
+                        literal = ast.literal_eval(value)
+                        json.dumps(literal)  # cached as JSON: a set, bytes or complex literal is refused here
+                        found[keyword.arg] = literal
                     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
                         found[keyword.arg] = "<not a literal>"
     return found
@@ -788,7 +798,7 @@ def parse_install_line(line: str) -> list[str]:
         return []
     command = re.split(r"\s*(?:&&|\|\||;|\||`|\)|\s#)\s*", match.group(1))[0]
     try:
-        tokens = shlex.split(command)
+        tokens = shlex.split(command) if len(command) <= 10_000 else command.split()  # shlex is quadratic
     except ValueError:
         tokens = command.split()
     conda = tokens[0] in ("conda", "mamba")
@@ -949,7 +959,14 @@ def extract_repo_facts(repo: str, subdir: str, files: list, contents: dict[str, 
                     record["install_lines"][full] = lines
             if by_regex:
                 record["parsed_by_regex"].append(full)
-        except (ValueError, SyntaxError, MemoryError, RecursionError):  # a notebook that is not JSON, ...
+        except (
+            ValueError,
+            SyntaxError,
+            TypeError,
+            AttributeError,
+            MemoryError,
+            RecursionError,
+        ):  # bad notebook
             record["unreadable"].append(full)
     return record
 
@@ -974,6 +991,8 @@ def extract_manifest_names(path: str, text: str, manifests: dict) -> list[str]:
         ValueError,
         TypeError,
         AttributeError,
+        RecursionError,
+        MemoryError,
     ):
         return []
 
@@ -1871,7 +1890,10 @@ def describe_exception(target: object, error: BaseException) -> FetchResult:
     """An `error` FetchResult for a target whose fetch raised."""
     return FetchResult(
         status="error",
-        reason=f"Fetching {target!r} raised {type(error).__name__}: {str(error)[:200]}; this is a bug, see the log.",
+        reason=(
+            f"Fetching {target!r} raised {type(error).__name__}: {str(error)[:200]}; this is a bug: "
+            "please report it with this message. A rerun retries this repository."
+        ),
         method="",
     )
 
@@ -1948,7 +1970,7 @@ def read_cached_record(cache_dir: str | Path, target: dict) -> dict | None:
         record = read_json(path)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
-    return record if record.get("status") in FINAL_STATUSES else None
+    return record if isinstance(record, dict) and record.get("status") in FINAL_STATUSES else None
 
 
 def read_snapshot_record(snapshot_dir: str | Path, target: dict, missing: dict) -> dict | None:
@@ -1989,6 +2011,13 @@ def fetch_repo_record(
     return record
 
 
+def sweep_leftovers(cache_dir: str | Path) -> None:
+    """Remove what an interrupted run left in the cache: clone work folders and unfinished `*.tmp` files."""
+    shutil.rmtree(Path(cache_dir) / "work", ignore_errors=True)
+    for tmp in (Path(cache_dir) / "repos").glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
 def fetch_repo_records(
     targets: list[dict],
     *,
@@ -2022,6 +2051,7 @@ def fetch_repo_records(
             records[key] = record
     if not to_fetch:
         return records
+    sweep_leftovers(cache_dir)
     token = os.environ.get("GITHUB_TOKEN") or None
 
     def fetch_one(target: dict) -> dict:

@@ -1,0 +1,174 @@
+"""benchmarks/bench.py: its figures parse, and the fast scanner it measures equals a full `ast` walk.
+
+No timing is asserted here: speed goals are measured by `make bench`, not by tests.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import iclr_helpers as ih
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks" / "bench.py"
+if str(BENCH.parent) not in sys.path:
+    sys.path.insert(0, str(BENCH.parent))
+
+import bench  # noqa: E402
+
+SCANNER, _ = bench.load_scanner()
+FIGURE_LINE = re.compile(r"^[a-z0-9_]+: \S.*$")
+
+TRICKY = {
+    "nested.py": (
+        "import os, torch.nn as nn\nfrom . import utils\nfrom ..models import net\n"
+        "class A:\n    import cv2\n    def f(self):\n        try:\n            import jax\n"
+        "        except ImportError:\n            import numpy\n        else:\n            import scipy\n"
+        "        finally:\n            from pandas import DataFrame\n"
+        "async def g():\n    async with x:\n        import aiohttp\n    async for i in y:\n        import trio\n"
+        "    else:\n        import curio\n"
+        "while True:\n    import yaml\nelse:\n    import toml\n"
+        "with open('f') as h:\n    import json\n"
+        "match command:\n    case 'go':\n        import tensorflow as tf\n    case _:\n        import keras\n"
+        "if x:\n    pass\nelif y:\n    import sklearn\nelse:\n    import skimage\n"
+        "def deco(f):\n    return lambda: __import__('not_a_statement')\n"
+    ),
+    "strings_only.py": 's = "import torch"\n"""\nimport tensorflow\n"""\n# import jax\n',
+    "no_import_word.py": "x = 1\ndef f():\n    return x\n",
+    "python2.py": "import urllib2, cPickle\nfrom StringIO import StringIO\nprint 'hello'\nimport tensorflow as tf\n",
+    "python2_no_imports.py": "print 'hello'\n",
+    "semicolon.py": "import a; import b\nif c: import d\n",
+    "latin.py": "# -*- coding: latin-1 -*-\nimport numpy  # caf\xe9\n",
+    "tricky_nest.py": "x = " + "(" * 5000 + "1" + ")" * 5000 + "\nimport torch\n",
+    "star.py": "try:\n    import a\nexcept* ValueError:\n    import b\n",
+    "setup.py": "from setuptools import setup\nsetup(install_requires=['torch>=1.0', 'numpy'])\n",
+    "requirements.txt": "torch\nnumpy\n",
+    "README.md": "pip install torch numpy\n",
+    "nb.ipynb": json.dumps(
+        {
+            "cells": [{"cell_type": "code", "source": ["%matplotlib inline\n", "import torch\n"]}],
+            "nbformat": 4,
+        }
+    ),  # fmt: skip
+    "bad.ipynb": "{not json",
+}
+
+
+def tricky_contents() -> dict[str, bytes]:
+    """The tricky files as fetched bytes (latin-1 where declared, one UTF-16 file, one binary file)."""
+    data = {path: text.encode("latin-1" if path == "latin.py" else "utf-8") for path, text in TRICKY.items()}
+    data["utf16.py"] = "import scipy\n".encode("utf-16")
+    data["binary.py"] = b"\x00\x01\x02garbage"
+    return data
+
+
+@pytest.mark.parametrize("path", sorted(p for p in TRICKY if p.endswith(".py")))
+def test_fast_imports_equal_the_full_walk(path: str) -> None:
+    source = TRICKY[path]
+    assert SCANNER.extract_imports(source)[0] == bench.extract_imports_full_walk(source)[0]
+
+
+def test_statement_walk_covers_every_compound_statement() -> None:
+    """Every statement type that can hold statements is walked into (a new Python may add one)."""
+    holders = ("body", "orelse", "finalbody", "handlers", "cases")
+    lists = getattr(SCANNER, "STATEMENT_LISTS", None)
+    if lists is None:
+        pytest.skip("the scanner does not use a statement table")
+    kinds = [getattr(ast, n) for n in dir(ast) if isinstance(getattr(ast, n), type)]
+    for kind in kinds:
+        if issubclass(kind, (ast.stmt, ast.excepthandler, ast.match_case)) and kind not in (
+            ast.stmt,
+            ast.excepthandler,
+        ):
+            fields = [f for f in kind._fields if f in holders]
+            assert not fields or set(lists.get(kind, ())) == set(fields), kind.__name__
+
+
+@pytest.mark.parametrize("pooled", [False, True])
+def test_repo_record_equals_the_full_walk(pooled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    contents = tricky_contents()
+    files = [(path, len(data)) for path, data in contents.items()]
+    executor = None
+    if pooled:
+        monkeypatch.setattr(SCANNER, "SCAN_POOL_MIN_BYTES", 0)  # use the pool even for these few bytes
+        executor = SCANNER.make_scan_pool(2)
+    try:
+        record = SCANNER.extract_repo_facts("o/r", "sub", files, contents, executor=executor)
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    reference = {"sub/" + item[0]: item[1] for item in bench.extract_reference_imports(sorted(contents.items()))
+                 if item is not None}  # fmt: skip
+    assert record["imports"] == reference
+    assert record["unreadable"] == ["sub/bad.ipynb", "sub/binary.py"]
+    assert record["setup_py"] == {"sub/setup.py": {"install_requires": ["torch>=1.0", "numpy"]}}
+    assert list(record["manifests"]) == ["sub/requirements.txt"]
+    assert record["install_lines"] == {"sub/README.md": ["pip install torch numpy"]}
+    # the only permitted difference from the full walk: a file with no `import` text is never parsed,
+    # so a Python 2 file without imports is not listed as read by regex (its imports are [] either way)
+    full_regex = {"sub/" + path for path, text in TRICKY.items() if path.endswith(".py")
+                  and bench.extract_imports_full_walk(text)[1]}  # fmt: skip
+    assert set(record["parsed_by_regex"]) == full_regex - {"sub/python2_no_imports.py"}
+    tools = ih.extract_tools(record)
+    assert tools == ih.extract_tools({**record, "imports": reference, "parsed_by_regex": sorted(full_regex)})
+    assert tools["frameworks"] == ["pytorch", "tensorflow", "keras", "jax"]
+
+
+def test_rebuilt_record_files_scan_back_to_the_record(shared_dir: Path) -> None:
+    """A recorded repository rebuilt for the fake GitHub scans back to its recorded imports."""
+    record = json.loads(
+        (shared_dir / "iclr2020" / "repos" / "BayesWatch__pytorch-blockswap.json").read_text()
+    )
+    files, stats = bench.make_repo_files(record, cap=2**16)
+    assert stats["files"] == len(files) and stats["bytes_floor"] <= stats["bytes_all"]
+    for path, size in record["files"]:
+        assert len(files[path]) == min(size or 0, 2**16) or ih.is_scan_file(path)
+    scanned = SCANNER.extract_repo_facts(record["repo"], "", [(p, len(d)) for p, d in files.items()],
+                                         {p: d for p, d in files.items() if ih.is_scan_file(p)})  # fmt: skip
+    assert scanned["imports"] == record["imports"]
+    assert ih.extract_tools(scanned)["frameworks"] == ih.extract_tools(record)["frameworks"]
+
+
+def run_bench(*args: str) -> dict[str, str]:
+    """Run bench.py in a subprocess; every stdout line must be `name: value`."""
+    done = subprocess.run([sys.executable, str(BENCH), *args], capture_output=True, text=True, timeout=240,
+                          cwd=ROOT)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    bad = [line for line in lines if not FIGURE_LINE.match(line)]
+    assert not bad, bad
+    return dict(line.split(": ", 1) for line in lines)
+
+
+def test_quick_scan_and_e2e_figures(shared_dir: Path) -> None:
+    figures = run_bench("--quick", "--only", "scan,e2e")
+    for name in ("nproc", "cpu_model", "python", "date", "scan_repos_per_s", "pipreqs_repos_per_s",
+                 "scan_speedup_vs_pipreqs", "pipreqs_failed_repos", "framework_agreement_vs_pipreqs",
+                 "rebuild_dataset_s"):  # fmt: skip
+        assert name in figures, name
+    assert figures["scan_results_identical"] == "True"
+    assert figures["scan_results_identical_iclr2020"] == "True"
+    assert figures["scan_failed_repos"] == figures["scan_failed_repos_iclr2020"] == "0"
+    assert float(figures["scan_speedup_vs_pipreqs"]) > 0
+    assert 0 <= float(figures["framework_agreement_vs_pipreqs"]) <= 1
+
+
+def test_quick_fetch_and_memory_figures(shared_dir: Path) -> None:
+    figures = run_bench("--quick", "--only", "fetch,memory")
+    targets = figures["fetch_targets"]
+    assert figures["fetch_ok_workers_1"] == figures["fetch_ok_workers_16"] == targets
+    assert figures["fetch_ok_workers_16_archive"] == targets
+    assert figures["fetch_scan_frameworks_match_records"] == f"{targets}/{targets}"
+    assert int(figures["bytes_fetched"]) > 0 and int(figures["bytes_floor"]) > 0
+    assert float(figures["bytes_over_floor"]) == pytest.approx(
+        int(figures["bytes_fetched"]) / int(figures["bytes_floor"]), abs=1e-3
+    )
+    assert figures["memory_status"].startswith("ok") and figures["memory_status_archive"].startswith("ok")
+    assert float(figures["peak_rss_mb_1gb_repo"]) > 0 and float(figures["peak_rss_mb_1gb_repo_archive"]) > 0
