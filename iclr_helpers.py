@@ -12,8 +12,10 @@ import codecs
 import concurrent.futures
 import configparser
 import functools
+import gc
 import io
 import json
+import multiprocessing
 import os
 import posixpath
 import re
@@ -24,6 +26,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 import tokenize
 import tomllib
@@ -656,7 +659,8 @@ def parse_requirements_text(
             include = posixpath.normpath(include)
             if include in manifests and include not in seen:
                 seen.add(include)
-                names += parse_requirements_text(manifests[include], include, manifests, seen)
+                included = parse_requirements_text(manifests[include], include, manifests, seen)
+                names += [name for name in included if name not in names]
             continue
         if head in ("-e", "--editable"):
             line = " ".join(tokens[1:])
@@ -840,19 +844,48 @@ def extract_imports_regex(source: str) -> list[str]:
     return sorted(found)
 
 
+STATEMENT_LISTS = {  # every node type that holds statements -> its fields holding them (expressions never do)
+    ast.FunctionDef: ("body",),
+    ast.AsyncFunctionDef: ("body",),
+    ast.ClassDef: ("body",),
+    ast.If: ("body", "orelse"),
+    ast.For: ("body", "orelse"),
+    ast.AsyncFor: ("body", "orelse"),
+    ast.While: ("body", "orelse"),
+    ast.With: ("body",),
+    ast.AsyncWith: ("body",),
+    ast.Try: ("body", "handlers", "orelse", "finalbody"),
+    ast.ExceptHandler: ("body",),
+    ast.Match: ("cases",),
+    ast.match_case: ("body",),
+    **({ast.TryStar: ("body", "handlers", "orelse", "finalbody")} if hasattr(ast, "TryStar") else {}),
+}
+
+
+def extract_tree_imports(tree: ast.Module) -> set[str]:
+    """Dotted modules imported anywhere in a parsed module, visiting statements only (never expressions)."""
+    found: set[str] = set()
+    stack: list[Any] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is ast.Import:
+            found.update(alias.name for alias in node.names)
+        elif kind is ast.ImportFrom:
+            found.add("." * node.level + (node.module or ""))
+        elif kind in STATEMENT_LISTS:
+            for name in STATEMENT_LISTS[kind]:
+                stack.extend(getattr(node, name))
+    return found
+
+
 def extract_imports(source: str) -> tuple[list[str], bool]:
     """Sorted dotted modules a Python file imports (relative ones keep their dots), and whether regex was used."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return extract_imports_regex(source), True
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            found.add("." * node.level + (node.module or ""))
-    return sorted(found), False
+    return sorted(extract_tree_imports(tree)), False
 
 
 def extract_notebook_code(text: str) -> tuple[str, list[str]]:
@@ -915,7 +948,109 @@ def is_manifest(path: str) -> bool:
     return bool(MANIFEST_RE.fullmatch(path))
 
 
-def extract_repo_facts(repo: str, subdir: str, files: list, contents: dict[str, bytes], **extra: Any) -> dict:
+SCAN_POOL_MIN_BYTES = 512 * 1024  # below this a repository is scanned in-process (a round trip costs more)
+SCAN_CHUNKS_PER_WORKER = 8  # chunks per worker process, so a slow chunk leaves little idle time at the end
+SCAN_POOL_WORKERS = max(1, min(os.cpu_count() or 1, 8))
+
+
+def extract_file_facts(path: str, data: bytes) -> dict:
+    """What one fetched file adds to a repository record: imports, manifest text, install lines, setup.py."""
+    facts: dict = {}
+    text = decode_source(data, path)
+    if text is None:
+        if path.endswith(PYTHON_SUFFIXES):
+            facts["unreadable"] = True
+        return facts
+    try:
+        if path.endswith(".ipynb"):
+            code, installs = extract_notebook_code(text)
+            facts["imports"], by_regex = extract_imports(code)
+            if installs:
+                facts["install_lines"] = installs
+        elif path.endswith((".py", ".pyx")):
+            facts["imports"], by_regex = extract_imports(text)
+            if path.rsplit("/", 1)[-1] == "setup.py" and not by_regex:
+                setup = extract_setup_py(text)
+                if setup:
+                    facts["setup_py"] = setup
+        else:
+            by_regex = False
+            if is_manifest(path):
+                facts["manifest"] = text
+            if INSTALL_SOURCE_RE.fullmatch(path) and (lines := extract_install_lines(text)):
+                facts["install_lines"] = lines
+        if by_regex:
+            facts["parsed_by_regex"] = True
+    except (ValueError, SyntaxError, TypeError, AttributeError, MemoryError, RecursionError):  # bad notebook
+        facts["unreadable"] = True  # as before: what was read before the error stays
+    return facts
+
+
+def extract_chunk_facts(chunk: list[tuple[str, bytes]]) -> list[dict]:
+    """`extract_file_facts` of each (path, bytes) in a chunk: the unit of work sent to a scan process."""
+    collecting = gc.isenabled()
+    gc.disable()  # syntax trees hold no reference cycles; the collector would only rescan them, a quarter of the time
+    try:
+        return [extract_file_facts(path, data) for path, data in chunk]
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def split_by_size(items: list[tuple[str, bytes]], parts: int) -> list[list[tuple[str, bytes]]]:
+    """Consecutive runs of `items` of about equal total byte size, at most `parts` of them."""
+    total = sum(len(data) for _, data in items)
+    target = max(1, total // max(1, parts))
+    chunks: list[list[tuple[str, bytes]]] = [[]]
+    size = 0
+    for item in items:
+        if size >= target and len(chunks) < parts:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += len(item[1])
+    return [chunk for chunk in chunks if chunk]
+
+
+def make_scan_pool(workers: int = SCAN_POOL_WORKERS) -> concurrent.futures.ProcessPoolExecutor:
+    """A process pool for scanning: forked while this process has no other thread, else via a fork server."""
+    methods = multiprocessing.get_all_start_methods()
+    fork = "fork" in methods and threading.active_count() == 1
+    method = "fork" if fork else "forkserver" if "forkserver" in methods else "spawn"
+    executor = concurrent.futures.ProcessPoolExecutor(
+        max_workers=max(1, workers), mp_context=multiprocessing.get_context(method)
+    )
+    if fork:  # a forking pool starts all its processes on the first task: do that now, while no thread runs
+        executor.submit(os.getpid).result()
+    return executor
+
+
+@functools.lru_cache(maxsize=1)
+def get_scan_pool() -> concurrent.futures.ProcessPoolExecutor:
+    """The process-wide scan pool, made on first use and shared by every later scan."""
+    return make_scan_pool()
+
+
+def map_file_facts(
+    paths: list[str], contents: dict[str, bytes], executor: concurrent.futures.Executor | None = None
+) -> list[dict]:
+    """`extract_file_facts` of each path, in order: in chunks on `executor` when the files are big enough."""
+    items = [(path, contents[path]) for path in paths]
+    if executor is None or sum(len(data) for _, data in items) < SCAN_POOL_MIN_BYTES:
+        return extract_chunk_facts(items)
+    chunks = split_by_size(items, (os.cpu_count() or 1) * SCAN_CHUNKS_PER_WORKER)
+    return [facts for chunk_facts in executor.map(extract_chunk_facts, chunks) for facts in chunk_facts]
+
+
+def extract_repo_facts(
+    repo: str,
+    subdir: str,
+    files: list,
+    contents: dict[str, bytes],
+    *,
+    executor: concurrent.futures.Executor | None = None,
+    **extra: Any,
+) -> dict:
     """A repository record (the format of ../shared/iclr2020/repos/*.json) from fetched file contents."""
     prefix = f"{subdir}/" if subdir else ""
     record: dict = {
@@ -930,43 +1065,20 @@ def extract_repo_facts(repo: str, subdir: str, files: list, contents: dict[str, 
         "unreadable": [],
         **extra,
     }
-    for path in sorted(contents):
+    paths = sorted(contents)
+    for path, facts in zip(paths, map_file_facts(paths, contents, executor), strict=True):
         full = prefix + path
-        text = decode_source(contents[path], path)
-        if text is None:
-            if path.endswith(PYTHON_SUFFIXES):
-                record["unreadable"].append(full)
-            continue
-        try:
-            if path.endswith(".ipynb"):
-                code, installs = extract_notebook_code(text)
-                imports, by_regex = extract_imports(code)
-                record["imports"][full] = imports
-                if installs:
-                    record["install_lines"][full] = installs
-            elif path.endswith((".py", ".pyx")):
-                imports, by_regex = extract_imports(text)
-                record["imports"][full] = imports
-                if PurePosixPath(path).name == "setup.py" and not by_regex:
-                    facts = extract_setup_py(text)
-                    if facts:
-                        record["setup_py"][full] = facts
-            else:
-                by_regex = False
-                if is_manifest(path):
-                    record["manifests"][full] = text
-                if INSTALL_SOURCE_RE.fullmatch(path) and (lines := extract_install_lines(text)):
-                    record["install_lines"][full] = lines
-            if by_regex:
-                record["parsed_by_regex"].append(full)
-        except (
-            ValueError,
-            SyntaxError,
-            TypeError,
-            AttributeError,
-            MemoryError,
-            RecursionError,
-        ):  # bad notebook
+        if "imports" in facts:
+            record["imports"][full] = facts["imports"]
+        if "manifest" in facts:
+            record["manifests"][full] = facts["manifest"]
+        if "install_lines" in facts:
+            record["install_lines"][full] = facts["install_lines"]
+        if "setup_py" in facts:
+            record["setup_py"][full] = facts["setup_py"]
+        if facts.get("parsed_by_regex"):
+            record["parsed_by_regex"].append(full)
+        if facts.get("unreadable"):
             record["unreadable"].append(full)
     return record
 

@@ -59,9 +59,10 @@ RATE_BYTES_PER_S = 2_000_000
 FILLER_CAP_BYTES = 20 * 2**20  # non-scan files above this are served at this size
 FETCH_TARGETS = 60
 BIG_FILE_BYTES = 2**30
-TEXT_SUFFIXES = {".json", ".txt", ".csv", ".tsv", ".svg", ".xml", ".h", ".hpp", ".c", ".cc", ".cpp", ".cu", ".m",
-                 ".md", ".rst", ".log", ".yaml", ".yml", ".html", ".js", ".css", ".tex", ".bib", ".lua", ".java",
-                 ".en", ".de", ".fr", ".atok", ".tok", ".vocab", ".jsonl", ".r", ".cfg", ".ini", ".toml"}  # fmt: skip
+TEXT_SUFFIXES = {".json", ".txt", ".csv", ".tsv", ".svg", ".xml", ".h", ".hpp", ".c", ".cc", ".cpp", ".cu",
+                 ".m", ".md", ".rst", ".log", ".yaml", ".yml", ".html", ".js", ".css", ".tex", ".bib", ".lua",
+                 ".java", ".en", ".de", ".fr", ".atok", ".tok", ".vocab", ".jsonl", ".r", ".cfg", ".ini",
+                 ".toml"}  # fmt: skip
 FIGURES: dict[str, Any] = {}
 
 
@@ -124,12 +125,8 @@ def emit_machine(args: argparse.Namespace) -> None:
 
 
 def load_scanner() -> tuple[Any, str]:
-    """The scanner module to measure: iclr_helpers once the draft is merged, else benchmarks/scan_draft.py."""
-    if hasattr(ih, "extract_file_facts") and hasattr(ih, "make_scan_pool"):
-        return ih, "iclr_helpers.extract_repo_facts (merged fast scanner)"
-    import scan_draft
-
-    return scan_draft, "benchmarks/scan_draft.py extract_repo_facts (draft, not merged into iclr_helpers yet)"
+    """The scanner measured: iclr_helpers' `extract_repo_facts`, and a label for the output."""
+    return ih, "iclr_helpers.extract_repo_facts (statement-only walk, process pool over chunks of files)"
 
 
 def list_package_folders(quick: bool) -> list[Path]:
@@ -161,7 +158,7 @@ def read_folder(folder: Path) -> tuple[list[tuple[str, int]], dict[str, bytes]]:
 
 
 def scan_folder(folder: Path, scanner: Any, executor: concurrent.futures.Executor | None) -> tuple:
-    """Our scanner over one folder: read its files, build the record, map it to tools (`error` if it raised)."""
+    """Our scanner over one folder: read files, build the record, map it to tools (`error` if it raised)."""
     files, contents = read_folder(folder)
     try:
         record = scanner.extract_repo_facts(folder.name, "", files, contents, executor=executor)
@@ -225,7 +222,14 @@ def extract_reference_imports(items: list[tuple[str, bytes]]) -> list[tuple[str,
             continue
         try:
             source = ih.extract_notebook_code(text)[0] if path.endswith(".ipynb") else text
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
+        except (
+            ValueError,
+            SyntaxError,
+            TypeError,
+            AttributeError,
+            MemoryError,
+            RecursionError,
+        ):  # bad notebook
             out.append(None)
             continue
         imports, by_regex = extract_imports_full_walk(source)
@@ -236,7 +240,7 @@ def extract_reference_imports(items: list[tuple[str, bytes]]) -> list[tuple[str,
 def compare_with_reference(
     scanned: dict[str, tuple[dict, dict, dict[str, bytes]]], executor: concurrent.futures.Executor | None
 ) -> tuple[bool, int, int]:
-    """Whether every file's imports equal the full-walk reference; (identical, files checked, by_regex diffs)."""
+    """(every file's imports equal the full walk's, files checked, `parsed_by_regex` differences)."""
     jobs = []
     for name, (_, _, contents) in scanned.items():
         items = sorted(contents.items())
@@ -291,8 +295,7 @@ def rebuild_iclr_folders(out: Path, limit: int | None = None) -> list[Path]:
 def measure_scan_input(
     label: str, folders: list[Path], scanner: Any, suffix: str, repeats: tuple[int, int] = (1, 1)
 ) -> dict:
-    """Time our scanner (all cores) and pipreqs over `folders` (best of `repeats` runs: pipreqs, ours); check
-    exactness against a full walk; emit the figures. Best-of runs damp other processes sharing the machine."""
+    """Time pipreqs and our scanner (best of `repeats`), check ours against a full walk, emit figures."""
     files = size = 0
     for folder in folders:  # also warms the page cache, so neither side pays for the first disk read
         contents = read_folder(folder)[1]
@@ -361,8 +364,9 @@ def count_framework_agreement(result: dict) -> tuple[float, float, list[str]]:
             ran += 1
             same_ok += equal
         if not equal and len(examples) < 4:
-            examples.append(f"{name} ours={'+'.join(tools['frameworks']) or '-'} "
-                            f"pipreqs={'+'.join(theirs) or '-'}{'' if listed is not None else ' (raised)'}")  # fmt: skip
+            raised = "" if listed is not None else " (raised)"
+            ours = "+".join(tools["frameworks"]) or "-"
+            examples.append(f"{name} ours={ours} pipreqs={'+'.join(theirs) or '-'}{raised}")
     total = max(1, len(result["scanned"]))
     return same / total, same_ok / max(1, ran), examples
 
@@ -457,7 +461,7 @@ def make_import_source(modules: list[str], python2: bool) -> str:
 
 
 def make_scan_file(record: dict, path: str, size: int) -> bytes:
-    """Plausible bytes for a scan file at its recorded size: its recorded imports, manifest or install lines."""
+    """Plausible bytes of a scan file at its recorded size: its recorded imports, manifest or install lines."""
     if path in record.get("manifests", {}):
         return pad_text(record["manifests"][path] + "\n", size, path).encode()
     modules = record.get("imports", {}).get(path, [])
@@ -483,7 +487,8 @@ def make_scan_file(record: dict, path: str, size: int) -> bytes:
 def make_repo_files(record: dict, cap: int) -> tuple[dict[str, bytes], dict]:
     """The files of a recorded repository (scan files plausible, others filler capped at `cap`), and sizes."""
     files: dict[str, bytes] = {}
-    stats = {"bytes_all": 0, "bytes_floor": 0, "bytes_recorded": 0, "files": 0, "scan_files": 0}
+    stats = {"bytes_all": 0, "bytes_floor": 0, "bytes_floor_recorded": 0, "bytes_recorded": 0, "files": 0,
+             "scan_files": 0}  # fmt: skip
     for path, size in record["files"]:
         if ih.is_unsafe_path(path) or path in files:
             continue
@@ -492,6 +497,7 @@ def make_repo_files(record: dict, cap: int) -> tuple[dict[str, bytes], dict]:
         if ih.is_scan_file(path):
             data = make_scan_file(record, path, size)
             stats["bytes_floor"] += len(data)
+            stats["bytes_floor_recorded"] += size
             stats["scan_files"] += 1
         else:
             data = make_filler(path, min(size, cap))
@@ -501,7 +507,7 @@ def make_repo_files(record: dict, cap: int) -> tuple[dict[str, bytes], dict]:
     return files, stats
 
 
-def fake_name(record: dict) -> str:
+def make_fake_name(record: dict) -> str:
     """The fake repository name of a record (a monorepo folder gets its own repository)."""
     name = record["repo"]
     return f"{name}__{record['subdir'].replace('/', '_')}" if record.get("subdir") else name
@@ -510,22 +516,27 @@ def fake_name(record: dict) -> str:
 def build_record_repos(
     server: Any, record_files: list[str], cap: int, repack: bool = True, threads: int = 2
 ) -> dict:
-    """Add recorded repositories to a FakeGitHub (committed to git, archives made), two at a time.
-
-    `repack`: pack each bare repository as GitHub keeps them (files over 1 MB stored whole, no delta search),
-    so the server sends stored compressed objects instead of deflating loose ones for every fetch.
-    """
+    """Add recorded repositories to a FakeGitHub two at a time, packed as GitHub keeps them (`repack`)."""
 
     def add(record_file: str) -> dict:
         record = json.loads((RECORDS / record_file).read_text(encoding="utf-8"))
         files, stats = make_repo_files(record, cap)
-        name = fake_name(record)
+        name = make_fake_name(record)
         server.add_repo(name, files)
         del files
-        if repack:
+        if repack:  # served from a pack, like GitHub: not deflated again for every fetch (files > 1 MB whole)
             bare = os.path.join(server.root, f"{name}.git")
-            subprocess.run(["git", f"--git-dir={bare}", "-c", "core.bigFileThreshold=1m", "repack", "-a", "-d",
-                            "-q"], check=True, env=server.env)  # fmt: skip
+            command = [
+                "git",
+                f"--git-dir={bare}",
+                "-c",
+                "core.bigFileThreshold=1m",
+                "repack",
+                "-a",
+                "-d",
+                "-q",
+            ]
+            subprocess.run(command, check=True, env=server.env)
         frameworks = ih.extract_tools({"status": "ok", **record})["frameworks"]
         return {"name": name, "subdir": record.get("subdir") or "", "frameworks": frameworks, **stats}
 
@@ -535,7 +546,7 @@ def build_record_repos(
 
 
 def build_big_repos(server: Any, size: int, clone_size: int) -> dict:
-    """A git repository with a `clone_size` data file of zeros and a streamed archive with a `size` random file."""
+    """A git repository with a `clone_size` file of zeros; a streamed archive with a `size` random file."""
     from fakes.github_server import iter_big_tar_gz
 
     small = {
@@ -646,10 +657,7 @@ def select_fetch_records(count: int, largest: int) -> list[str]:
 
 
 class GitTimer:
-    """Wraps iclr_helpers.run_git to add up wall and child-CPU seconds per git command (where clones spend time).
-
-    The CPU figures are exact only with one worker (children of other threads may end during a call).
-    """
+    """Wraps iclr_helpers.run_git to add up wall and CPU seconds per git step (CPU exact with 1 worker)."""
 
     def __init__(self) -> None:
         self.original = ih.run_git
@@ -760,11 +768,13 @@ def run_fetch(args: argparse.Namespace) -> None:
         emit("fetch_targets", len(targets))
         emit("fetch_targets_largest", ",".join(t["name"] for t in targets[:largest]) or "none (quick)")
         emit("fetch_network", f"latency {LATENCY_S} s per request, {RATE_BYTES_PER_S} bytes/s per connection")
-        emit("fetch_filler", f"non-scan files at recorded size capped at {cap // 2**20} MB; random bytes, "
-             "or random decimal text for text suffixes (.json .txt .csv ...); git-lfs files empty")  # fmt: skip
+        filler = (f"non-scan files at recorded size capped at {cap // 2**20} MB; random bytes, or random "
+                  "decimal text for text suffixes (.json .txt .csv ...); git-lfs files empty")  # fmt: skip
+        emit("fetch_filler", filler)
         emit("fetch_build_s", info["build_s"])
         floor = sum(t["bytes_floor"] for t in targets)
         emit("bytes_floor", floor)
+        emit("bytes_floor_recorded", sum(t["bytes_floor_recorded"] for t in targets))
         emit("bytes_all_files", sum(t["bytes_all"] for t in targets))
         emit("bytes_all_files_recorded", sum(t["bytes_recorded"] for t in targets))
         method = ih.DEFAULT_FETCH_METHOD
@@ -804,8 +814,7 @@ def run_fetch(args: argparse.Namespace) -> None:
 
 
 def read_peak_rss_mb() -> float:
-    """Peak resident memory of this process since it started (VmHWM; ru_maxrss also counts the parent's
-    memory at fork time, so a child forked from a big process would report that)."""
+    """Peak resident memory of this process since exec (VmHWM: ru_maxrss keeps the parent's size at fork)."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):

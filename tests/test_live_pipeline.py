@@ -86,7 +86,10 @@ def test_failed_repositories_are_retried_by_a_rerun_and_only_they(tmp_path: Path
         assert failed["status"] in ("rate_limited", "http_error") and failed["reason"]
         github.set_faults("fake-nlp-group/tiny-retriever", [], kind="archive", sticky=None)
         github.reset_log()
-        leftovers = [tmp_path / "cache" / "work" / "clone-killed", tmp_path / "cache" / "repos" / ".x.json.1.tmp"]
+        leftovers = [
+            tmp_path / "cache" / "work" / "clone-killed",
+            tmp_path / "cache" / "repos" / ".x.json.1.tmp",
+        ]
         leftovers[0].mkdir(parents=True)
         leftovers[1].write_text('{"half": ')  # what a killed run leaves behind
         second = ih.create_dataset(2024, "live", **options)
