@@ -24,3 +24,18 @@ def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
         pytest.skip(f"../shared is not beside the project: {SHARED_DIR} is missing (always present in CI)")
     return SHARED_DIR
+
+
+@pytest.fixture(autouse=True)
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test uses a developer's own OpenReview account or GitHub token (the canary tests set their own)."""
+    for name in ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD", "GITHUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def notes_2020(shared_dir: Path) -> list[dict]:
+    """The 687 recorded ICLR 2020 notes (API v1) with their decisions attached as `details.directReplies`."""
+    from iclr_helpers import load_snapshot_notes
+
+    return load_snapshot_notes(shared_dir / "iclr2020")

@@ -37,13 +37,6 @@ REPOS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No developer account or token is ever used."""
-    for name in ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD", "GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.mark.parametrize("method", ["clone", "archive"])
 def test_live_run_for_2024_and_a_rerun_that_fetches_nothing(method: str, tmp_path: Path) -> None:
     notes = json.loads((FIXTURES / "iclr2024_v2_notes.json").read_text())

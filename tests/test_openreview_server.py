@@ -26,21 +26,6 @@ VENUE_2024 = "ICLR.cc/2024/Conference"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.fixture(autouse=True)
-def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both clients log in at construction when these are set: never with a developer's own account."""
-    for name in ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def notes_2020(shared_dir: Path) -> list[dict]:
-    """The 687 recorded ICLR 2020 notes (API v1) with their decisions as `details.directReplies`."""
-    from iclr_helpers import load_snapshot_notes
-
-    return load_snapshot_notes(shared_dir / "iclr2020")
-
-
 @pytest.fixture(scope="module")
 def notes_2024() -> list[dict]:
     """The 8 hand-made ICLR 2024 notes (API v2), 6 of them accepted."""

@@ -15,19 +15,6 @@ pytestmark = pytest.mark.timeout(120)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-@pytest.fixture(autouse=True)
-def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs never use a developer's own OpenReview account."""
-    for name in ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def notes_2020(shared_dir: Path) -> list[dict]:
-    """The recorded ICLR 2020 notes with decision replies, as the API v1 serves them."""
-    return ih.load_snapshot_notes(shared_dir / "iclr2020")
-
-
 @pytest.fixture(scope="module")
 def papers_2020(notes_2020: list[dict], tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     """ICLR 2020's accepted papers fetched through the real client from the fake server."""

@@ -23,13 +23,6 @@ def assert_all_ok(outcomes: list[rc.Outcome]) -> None:
     assert not rc.failures(outcomes), "\n".join(rc.failures(outcomes))
 
 
-@pytest.fixture(autouse=True)
-def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No developer account or token is used; the canary tests set their own."""
-    for name in ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD", "GITHUB_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-
-
 # --------------------------------------------------------------------------------------------------
 # Faults and interruptions
 # --------------------------------------------------------------------------------------------------
