@@ -70,7 +70,7 @@ HANG_S = 8.0  # how long the fake GitHub hangs: past both timeouts above
 MIB = 2**20
 
 # Canary credentials: distinctive strings that must never appear in any output, log, cache file or message.
-CANARY_TOKEN = "ghp_CanaryTok3n0fIssue7xQz9"
+CANARY_TOKEN = "canary-github-token-issue7-xQz9"  # a fake: never shaped like a real token
 CANARY_USER = "canary.user.issue7@example.invalid"
 CANARY_PASSWORD = "CanaryPassw0rd-issue7-Kq2"
 SECRET_ENV = {
