@@ -1025,12 +1025,6 @@ def make_scan_pool(workers: int = SCAN_POOL_WORKERS) -> concurrent.futures.Proce
     return executor
 
 
-@functools.lru_cache(maxsize=1)
-def get_scan_pool() -> concurrent.futures.ProcessPoolExecutor:
-    """The process-wide scan pool, made on first use and shared by every later scan."""
-    return make_scan_pool()
-
-
 def map_file_facts(
     paths: list[str], contents: dict[str, bytes], executor: concurrent.futures.Executor | None = None
 ) -> list[dict]:
@@ -2332,7 +2326,6 @@ STUDY_2020 = {
 }
 # "The State of Machine Learning Frameworks in 2019" (The Gradient): papers whose PDF mentions one framework.
 PDF_MENTIONS_2020 = {"accepted_papers": 687, "pytorch_only": 169, "tensorflow_only": 95}
-PDF_PYTORCH_SHARE_BY_YEAR = {2018: 22.8, 2019: 50.0, 2020: 64.0, 2021: 77.7, 2022: 84.0}
 FETCHED_STATUSES = ("ok", "no_python")
 WEBMAIL_DOMAINS = {"gmail.com", "googlemail.com", "163.com", "126.com", "qq.com", "outlook.com", "hotmail.com",
                    "yahoo.com", "foxmail.com", "protonmail.com", "icloud.com", "live.com", "mail.com"}  # fmt: skip
@@ -2795,14 +2788,14 @@ def run_data(year: int, snapshot: str | Path, out: str | Path) -> pd.DataFrame:
 def run_render(
     year: int, snapshot: str | Path, out_dir: str | Path = ROOT / "notebooks" / "rendered"
 ) -> None:
-    """Render both notebooks with papermill: from the snapshot when it is here, else the committed CSV."""
+    """Render both notebooks with papermill: from the snapshot when it is here, else the committed CSV.
+
+    Notebook 01 itself falls back to the committed CSV (`resolve_source`) when the snapshot is absent.
+    """
     import papermill
 
     source = os.path.relpath(Path(snapshot).resolve(), ROOT)  # notebooks run from the project root
     Path(out_dir).mkdir(parents=True, exist_ok=True)
-    if not Path(snapshot).is_dir():
-        source = "data/all_tools.csv"
-        print(f"{snapshot} is not here: rendering from the committed {source} (no rebuild).")
     params = {
         "01_create_data.ipynb": {"year": year, "source": source},
         "02_analyse_tools.ipynb": {"year": year},
