@@ -200,18 +200,19 @@ def explain_refusal(error: BaseException, service: str, url: str) -> str:
     """One clear sentence on what a refused or failed request means and what to do about it."""
     text = str(error)
     low = text.lower()
-    if "403" in low or "forbidden" in low or "challenge" in low or "cloudflare" in low:
+    status = {int(code) for code in re.findall(r"(?<![\d.:])(40[13]|429)(?!\d)", low)}  # not ports or hosts
+    if "timed out" in low or "timeout" in low:  # first: its message holds URLs, whose digits mean nothing
+        what = "did not answer in time"
+        todo = "check your connection and rerun; nothing fetched so far is lost"
+    elif 403 in status or "forbidden" in low or "challenge" in low or "cloudflare" in low:
         what = "refused the request (HTTP 403, often a bot challenge page)"
         todo = (
             "wait a few minutes and rerun, set OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD, or use a snapshot"
         )
-    elif "429" in low or "too many" in low or "rate" in low:
+    elif 429 in status or "too many" in low or "rate limit" in low:
         what = "kept answering 'too many requests' (HTTP 429) after waiting out its limits"
         todo = "wait an hour and rerun (the cache keeps what was fetched), or log in to get a higher limit"
-    elif "timed out" in low or "timeout" in low:
-        what = "did not answer in time"
-        todo = "check your connection and rerun; nothing fetched so far is lost"
-    elif "401" in low or "credentials" in low or "password" in low or "invalid" in low and "user" in low:
+    elif 401 in status or "credentials" in low or "password" in low or ("invalid" in low and "user" in low):
         what = "rejected the login"
         todo = "check OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD or unset them to read public data anonymously"
     else:

@@ -182,3 +182,17 @@ def test_extract_urls_from_free_text() -> None:
     assert ih.extract_urls(text) == [
         "https://github.com/a/b", "https://github.com/c/d", "https://www.github.com/e/f", "https://gitlab.com/g/h",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        ("HTTPConnectionPool(host='127.0.0.1', port=40391): Read timed out.", "did not answer in time"),
+        ("Max retries exceeded with url: http://127.0.0.1:4290/notes (Connection refused)", "failed"),
+        ("{'name': 'Error', 'message': '<title>Just a moment...</title> challenge-running'}", "HTTP 403"),
+        ("{'name': 'TooManyRequestsError', 'message': 'Too many requests'}", "HTTP 429"),
+    ],
+)
+def test_refusal_messages_read_the_status_not_digits_of_a_port(error: str, expected: str) -> None:
+    message = ih.explain_refusal(RuntimeError(error), "OpenReview", "http://127.0.0.1:40391")
+    assert expected in message and "What to do" in message
