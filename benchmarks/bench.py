@@ -47,7 +47,11 @@ for _path in (ROOT, ROOT / "tests", ROOT / "benchmarks"):
 if __name__ in ("__main__", "__mp_main__"):  # tqdm reads this when imported: quiet fetch_many's progress bars
     os.environ.setdefault("TQDM_DISABLE", "1")
 
+import scan_pool  # noqa: E402
+
 import iclr_helpers as ih  # noqa: E402
+from iclr_tools import clone, github, net, scan  # noqa: E402
+from iclr_tools.tools import extract_frameworks  # noqa: E402
 
 SECTIONS = ("scan", "fetch", "memory", "e2e")
 PACKAGES = ("pandas", "matplotlib", "IPython", "numpy", "scipy", "jinja2", "nbformat", "urllib3", "requests",
@@ -126,7 +130,7 @@ def emit_machine(args: argparse.Namespace) -> None:
 
 def load_scanner() -> tuple[Any, str]:
     """The scanner measured: iclr_helpers' `extract_repo_facts`, and a label for the output."""
-    return ih, "iclr_helpers.extract_repo_facts (statement-only walk, process pool over chunks of files)"
+    return scan, "iclr_tools.scan.extract_repo_facts (statement-only walk, process pool over chunks of files)"
 
 
 def list_package_folders(quick: bool) -> list[Path]:
@@ -161,7 +165,8 @@ def scan_folder(folder: Path, scanner: Any, executor: concurrent.futures.Executo
     """Our scanner over one folder: read files, build the record, map it to tools (`error` if it raised)."""
     files, contents = read_folder(folder)
     try:
-        record = scanner.extract_repo_facts(folder.name, "", files, contents, executor=executor)
+        map_facts = scan_pool.make_pool_mapper(executor) if executor is not None else None
+        record = scanner.extract_repo_facts(folder.name, "", files, contents, map_facts=map_facts)
         return record, ih.extract_tools(record), contents
     except Exception as error:  # the scanner must never raise: count it as a failed repository
         log(f"our scanner raised on {folder}: {error!r}")
@@ -202,7 +207,7 @@ def extract_imports_full_walk(source: str) -> tuple[list[str], bool]:
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return ih.extract_imports_regex(source), True
+        return scan.extract_imports_regex(source), True
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
@@ -216,12 +221,12 @@ def extract_reference_imports(items: list[tuple[str, bytes]]) -> list[tuple[str,
     """Reference imports of (path, bytes) items: decoded as the scanner does, fully parsed and walked."""
     out: list[tuple[str, list[str], bool] | None] = []
     for path, data in items:
-        text = ih.decode_source(data, path)
-        if text is None or not path.endswith(ih.PYTHON_SUFFIXES):
+        text = scan.decode_source(data, path)
+        if text is None or not path.endswith(scan.PYTHON_SUFFIXES):
             out.append(None)
             continue
         try:
-            source = ih.extract_notebook_code(text)[0] if path.endswith(".ipynb") else text
+            source = scan.extract_notebook_code(text)[0] if path.endswith(".ipynb") else text
         except (
             ValueError,
             SyntaxError,
@@ -286,7 +291,7 @@ def rebuild_iclr_folders(out: Path, limit: int | None = None) -> list[Path]:
         folder.mkdir(parents=True)
         regex = set(record.get("parsed_by_regex") or [])
         for path, modules in record["imports"].items():
-            if path.endswith(".py") and not ih.is_unsafe_path(path):
+            if path.endswith(".py") and not github.is_unsafe_path(path):
                 write_import_file(folder / path, modules, path in regex)
         folders.append(folder)
     return folders
@@ -324,7 +329,7 @@ def measure_scan_input(
     scan_runs = []
     for run in range(repeats[1]):
         start = time.perf_counter()
-        executor = scanner.make_scan_pool()  # made and started inside the timing: a run pays for its pool
+        executor = scan_pool.make_scan_pool()  # made and started inside the timing: a run pays for its pool
         try:
             scanned = scan_folders(folders, scanner, executor)
             scan_runs.append(time.perf_counter() - start)
@@ -357,7 +362,7 @@ def count_framework_agreement(result: dict) -> tuple[float, float, list[str]]:
     examples = []
     for name, (_, tools, _) in result["scanned"].items():
         listed = result["pipreqs"][name]
-        theirs = ih.extract_frameworks(listed or [])
+        theirs = extract_frameworks(listed or [])
         equal = theirs == tools["frameworks"]
         same += equal
         if listed is not None:
@@ -490,7 +495,7 @@ def make_repo_files(record: dict, cap: int) -> tuple[dict[str, bytes], dict]:
     stats = {"bytes_all": 0, "bytes_floor": 0, "bytes_floor_recorded": 0, "bytes_recorded": 0, "files": 0,
              "scan_files": 0}  # fmt: skip
     for path, size in record["files"]:
-        if ih.is_unsafe_path(path) or path in files:
+        if github.is_unsafe_path(path) or path in files:
             continue
         size = size or 0  # git-lfs objects have no recorded size: served empty
         stats["bytes_recorded"] += size
@@ -660,7 +665,7 @@ class GitTimer:
     """Wraps iclr_helpers.run_git to add up wall and CPU seconds per git step (CPU exact with 1 worker)."""
 
     def __init__(self) -> None:
-        self.original = ih.run_git
+        self.original = clone.run_git
         self.lock = threading.Lock()
         self.seconds: dict[str, float] = {}
         self.cpu: dict[str, float] = {}
@@ -676,11 +681,11 @@ class GitTimer:
                     self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - start
                     self.cpu[step] = self.cpu.get(step, 0.0) + read_children_cpu_s() - cpu
 
-        ih.run_git = timed
+        clone.run_git = timed
         return self
 
     def __exit__(self, *exc: object) -> None:
-        ih.run_git = self.original
+        clone.run_git = self.original
 
     @staticmethod
     def describe(table: dict[str, float]) -> str:
@@ -698,12 +703,12 @@ def fetch_all(
     targets: list[dict], method: str, workers: int, base_url: str, workdir: str
 ) -> tuple[float, list]:
     """Fetch every target with `fetch_many` (`workers` threads); wall seconds and the FetchResults."""
-    pool = ih.make_http_pool(maxsize=max(16, workers))
+    pool = net.make_http_pool(maxsize=max(16, workers))
 
-    def fetch_one(target: dict) -> ih.FetchResult:
+    def fetch_one(target: dict) -> github.FetchResult:
         owner, name = target["name"].split("/", 1)
-        return ih.fetch_repo(owner, name, None, target["subdir"], workdir, method=method, base_url=base_url,
-                             git_base=base_url, pool=pool)  # fmt: skip
+        return ih.fetch_repo(owner, name, None, target["subdir"], workdir, keep=ih.is_scan_file, method=method,
+                             archive_url=base_url, git_url=base_url, pool=pool)  # fmt: skip
 
     start = time.perf_counter()
     results = list(ih.fetch_many(targets, fetch_one, workers, f"{method} x{workers}"))
@@ -777,7 +782,7 @@ def run_fetch(args: argparse.Namespace) -> None:
         emit("bytes_floor_recorded", sum(t["bytes_floor_recorded"] for t in targets))
         emit("bytes_all_files", sum(t["bytes_all"] for t in targets))
         emit("bytes_all_files_recorded", sum(t["bytes_recorded"] for t in targets))
-        method = ih.DEFAULT_FETCH_METHOD
+        method = ih.Settings().method
         emit("fetch_default_method", method)
         kind = "bytes_git" if method == "clone" else "bytes_archive"
         ordered = sorted(targets, key=lambda t: -t["bytes_all"])  # the slowest start first
@@ -832,7 +837,15 @@ def measure_child(method: str, name: str, base_url: str) -> None:
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-mem-") as work:
         result = ih.fetch_repo(
-            owner, repo, None, "", work, method=method, base_url=base_url, git_base=base_url
+            owner,
+            repo,
+            None,
+            "",
+            work,
+            keep=ih.is_scan_file,
+            method=method,
+            archive_url=base_url,
+            git_url=base_url,
         )
     record = scanner.extract_repo_facts(name, "", result.files, result.contents)
     tools = ih.extract_tools(record)

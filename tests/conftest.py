@@ -36,6 +36,19 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def notes_2020(shared_dir: Path) -> list[dict]:
     """The 687 recorded ICLR 2020 notes (API v1) with their decisions attached as `details.directReplies`."""
-    from iclr_helpers import load_snapshot_notes
+    from fakes.openreview_notes import load_snapshot_notes
 
     return load_snapshot_notes(shared_dir / "iclr2020")
+
+
+@pytest.fixture(scope="module")
+def papers_2020(notes_2020: list[dict], tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
+    """ICLR 2020's accepted papers fetched through the real client from the fake server."""
+    from fakes.openreview_server import FakeOpenReview
+    from iclr_tools import papers
+
+    cache = tmp_path_factory.mktemp("cache")
+    with FakeOpenReview(notes_v1=notes_2020, page_limit=250) as server:
+        notes = papers.fetch_notes(2020, baseurl=server.url, cache_dir=cache)
+        assert len(server.requests) >= 3  # paged
+    return papers.parse_papers(notes, 2020)

@@ -9,9 +9,9 @@ Each runner returns `Outcome`s, one per fault injected or bad input tried: wheth
 (right status, clear reason, nothing refetched, nothing written outside the cache, bounded time and memory) and
 if not, why.
 
-`fetch_repo_records` / `create_dataset` take no timeout or retry arguments, so `fast_fetch_defaults()` swaps the
-keyword defaults of `fetch_archive` and `fetch_clone` (1 s socket timeout, 10 ms backoff) for the duration of a
-run; the module itself is never edited.
+`fast_fetch_defaults()` shortens timeouts and backoff (1 s socket timeout, 5 s per repository, 10 ms backoff)
+for the duration of a run through the `ICLR_TOOLS_*` variables that `Settings.from_env` reads; no module is
+edited.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ for _path in (PROJECT_ROOT, TESTS_DIR):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
-import iclr_helpers as ih  # noqa: E402
 from fakes.github_server import (  # noqa: E402
     ARCHIVE_RE,
     GIT_RE,
@@ -59,6 +58,10 @@ from fakes.github_server import (  # noqa: E402
     make_tar_gz,
 )
 from fakes.openreview_server import FakeOpenReview  # noqa: E402
+from iclr_tools import dataset, declared, papers, scan  # noqa: E402
+from iclr_tools.github import FetchResult, make_basic_credentials  # noqa: E402
+from iclr_tools.records import FINAL_STATUSES, fetch_repo_records, read_cached_record, store_fetch, target_key  # noqa: E402
+from iclr_tools.tools import extract_tools  # noqa: E402
 
 FIXTURES = TESTS_DIR / "fixtures"
 SHA = "0123456789abcdef" * 2 + "01234567"
@@ -111,33 +114,22 @@ def failures(outcomes: list[Outcome]) -> list[str]:
 # --------------------------------------------------------------------------------------------------
 
 
+def fast_settings_env(
+    archive_timeout: float = FAST_ARCHIVE_TIMEOUT_S, clone_timeout: float = FAST_CLONE_TIMEOUT_S
+) -> dict[str, str]:
+    """`ICLR_TOOLS_*` variables for short timeouts and backoff (read by `Settings.from_env`, here or in a kernel)."""
+    values = {"timeout": archive_timeout, "total_timeout": clone_timeout, "retries": FAST_RETRIES,
+              "clone_retries": 2, "backoff_factor": FAST_BACKOFF}  # fmt: skip
+    return {f"ICLR_TOOLS_{name.upper()}": str(value) for name, value in values.items()}
+
+
 @contextlib.contextmanager
 def fast_fetch_defaults(
     archive_timeout: float = FAST_ARCHIVE_TIMEOUT_S, clone_timeout: float = FAST_CLONE_TIMEOUT_S
 ) -> Iterator[None]:
-    """Short timeouts and backoff for fetch_archive / fetch_clone, which fetch_repo calls with defaults."""
-    patches = {
-        ih.fetch_archive: {
-            "timeout": archive_timeout,
-            "total_timeout": 60.0,
-            "retries": ih.make_retry(FAST_RETRIES, backoff_factor=FAST_BACKOFF),
-        },
-        ih.fetch_clone: {"timeout": clone_timeout, "retries": 2, "backoff_factor": FAST_BACKOFF},
-    }
-    saved = {}
-    for function, values in patches.items():
-        defaults = function.__kwdefaults__ or {}
-        missing = set(values) - set(defaults)
-        assert not missing, (
-            f"{function.__name__} has no keyword defaults {missing}: update fast_fetch_defaults"
-        )
-        saved[function] = dict(defaults)
-        function.__kwdefaults__ = {**defaults, **values}
-    try:
+    """Short timeouts and backoff for every fetch in the block, through the settings' environment variables."""
+    with patched_env(fast_settings_env(archive_timeout, clone_timeout)):
         yield
-    finally:
-        for function, defaults in saved.items():
-            function.__kwdefaults__ = defaults
 
 
 _SHARED_GITHUB: list[FakeGitHub] = []
@@ -303,7 +295,7 @@ def secret_forms() -> dict[str, str]:
         forms[f"{label} (core)"] = value[6:20]
         forms[f"{label} base64"] = b64(value)
         forms[f"{label} url-quoted"] = quote(value, safe="")
-    forms["token as git basic credentials"] = ih.make_basic_credentials(CANARY_TOKEN)
+    forms["token as git basic credentials"] = make_basic_credentials(CANARY_TOKEN)
     forms["token as basic credentials, url-safe"] = base64.urlsafe_b64encode(
         f"x-access-token:{CANARY_TOKEN}".encode()
     ).decode()
@@ -362,7 +354,7 @@ class FaultCase:
     @property
     def expected_final(self) -> str:
         """Status after the faults are cleared and the failures retried: a final status stays, the rest is ok."""
-        return self.first if self.first in ih.FINAL_STATUSES else "ok"
+        return self.first if self.first in FINAL_STATUSES else "ok"
 
 
 FAULT_CASES = [
@@ -429,7 +421,7 @@ def make_small_repo_files(seed: int) -> dict[str, bytes]:
 def run_dataset(options: dict) -> tuple[Any, dict[str, tuple[str, str]], BaseException | None]:
     """create_dataset(2024, 'live'): (frame, repo -> (status, reason), the exception if it crashed)."""
     try:
-        frame = ih.create_dataset(2024, "live", **options)
+        frame = dataset.create_dataset(2024, "live", **options)
     except Exception as error:  # a crash is an outcome, not the end of the run
         return None, {}, error
     rows = frame[frame["repo"] != ""]
@@ -500,14 +492,14 @@ def judge_fault_case(method: str, case: FaultCase, runs: list) -> Outcome:
         problems.append(f"first run made {first_requests[case.repo]} requests, expected {case.requests}")
     # the rerun (same faults still lasting) asks again only what did not end with a final status
     status_2 = second.get(case.repo, ("absent", ""))[0]
-    if status in ih.FINAL_STATUSES and second_requests[case.repo]:
+    if status in FINAL_STATUSES and second_requests[case.repo]:
         problems.append(f"rerun requested a cached {status} repository {second_requests[case.repo]} times")
-    if status not in ih.FINAL_STATUSES and not second_requests[case.repo]:
+    if status not in FINAL_STATUSES and not second_requests[case.repo]:
         problems.append(f"rerun did not retry a {status} repository")
     if case.sticky and status_2 != case.first:
         problems.append(f"rerun with the fault still lasting: {status_2}, expected {case.first}")
     # after the faults stop, a run retries what still failed and it ends ok
-    if status_2 in ih.FINAL_STATUSES and third_requests[case.repo]:
+    if status_2 in FINAL_STATUSES and third_requests[case.repo]:
         problems.append(f"last run requested a cached {status_2} repository")
     final = third.get(case.repo, ("absent", ""))
     if final[0] != case.expected_final:
@@ -548,7 +540,7 @@ def child_command(options: dict) -> list[str]:
 def child_main(options: dict) -> None:
     """A live ICLR 2024 data run against the fakes, as `make data` would run it, with fast timeouts."""
     with fast_fetch_defaults():
-        ih.create_dataset(
+        dataset.create_dataset(
             2024, "live", out=options["out"], cache_dir=options["cache"], workers=options["workers"],
             method=options["method"], openreview_url=options["openreview"], archive_url=options["github"],
             git_url=options["github"],
@@ -576,7 +568,7 @@ def read_final_records(
     `planted`: files put there on purpose (name -> bytes), skipped while they still hold those bytes.
     """
     found, problems = {}, []
-    for path in sorted((cache / "repos").glob("*.json")):
+    for path in sorted((cache / "raw" / "refs").glob("*.json")):
         data = path.read_bytes()
         if (planted or {}).get(path.name) == data:
             continue
@@ -585,7 +577,7 @@ def read_final_records(
         except ValueError:
             problems.append(f"{path.name} is half-written ({len(data)} bytes)")
             continue
-        if not isinstance(record, dict) or record.get("status") not in ih.FINAL_STATUSES:
+        if not isinstance(record, dict) or record.get("status") not in FINAL_STATUSES:
             problems.append(f"{path.name} holds a non-final record")
             continue
         found[path.name] = data
@@ -700,14 +692,14 @@ def run_interruptions(workdir: Path, kills: int, seed: int, method: str = "clone
 
 def plant_leftovers(cache: Path, repos: list[str]) -> dict[str, bytes]:
     """What killed runs and older versions leave behind: `*.tmp` files, a half-written record, a clone folder."""
-    (cache / "repos").mkdir(parents=True)
+    (cache / "raw" / "refs").mkdir(parents=True)
     (cache / "openreview").mkdir()
     (cache / "work" / "clone-stale0").mkdir(parents=True)
     (cache / "work" / "clone-stale0" / "HEAD").write_text("ref: refs/heads/main\n")
     half = b'{"repo": "kill-fake/repo-01", "status": "ok", "imports": {"train.py": ["tor'
-    name = f"{ih.target_key(repos[1])}.json"
-    (cache / "repos" / name).write_bytes(half)  # what a non-atomic writer killed mid-write would leave
-    (cache / "repos" / f".{ih.target_key(repos[2])}.json.k1ll3d.tmp").write_text('{"repo": "kill-fake/re')
+    name = f"{target_key(repos[1])}.json"
+    (cache / "raw" / "refs" / name).write_bytes(half)  # what a non-atomic writer killed mid-write would leave
+    (cache / "raw" / "refs" / f".{target_key(repos[2])}.json.k1ll3d.tmp").write_text('{"repo": "kill-fake/re')
     (cache / "openreview" / ".iclr2024_notes.json.k1ll3d.tmp").write_text('{"year": 2024, "complete": tr')
     return {name: half}
 
@@ -763,7 +755,8 @@ def kill_and_rerun(
         changed = [
             key
             for key, data in final_records.items()
-            if (cache / "repos" / key).read_bytes() != data  # read_final_records found it complete before
+            if (cache / "raw" / "refs" / key).read_bytes()
+            != data  # read_final_records found it complete before
         ]
         if changed:
             outcome.ok = False
@@ -811,7 +804,7 @@ def check_corrupt_cache_file(label: str, workdir: Path) -> Outcome:
     data = CORRUPT_CACHE_FILES[label]
     target = {"repo": "cache-fake/repo", "ref": "", "subdir": ""}
     cache = workdir / "cache"
-    path = cache / "repos" / f"{ih.target_key(target['repo'])}.json"
+    path = cache / "raw" / "refs" / f"{target_key(target['repo'])}.json"
     path.parent.mkdir(parents=True)
     path.write_bytes(data)
     name = f"cache file: {label}"
@@ -821,7 +814,7 @@ def check_corrupt_cache_file(label: str, workdir: Path) -> Outcome:
     start = len(github.log)
     with fast_fetch_defaults():
         try:
-            records = ih.fetch_repo_records(
+            records = fetch_repo_records(
                 [target],
                 cache_dir=cache,
                 method="archive",
@@ -1077,12 +1070,11 @@ def run_bad_files(case: BadFiles, cache_dir: Path) -> Outcome:
     try:
         tracing = traced_memory() if case.max_peak_bytes else contextlib.nullcontext({"peak": 0})
         with tracing as memory, time_limit(case.max_seconds):
-            record = ih.extract_repo_facts("bad-input/repo", "", files, contents, status="ok", reason="")
-            tools = ih.extract_tools(record)
-            record.update(ref="", bytes_received=0)
-            key = ih.target_key(record["repo"])
-            ih.write_json_atomic(cache_dir / "repos" / f"{key}.json", record)  # as fetch_repo_record does
-            back = ih.read_cached_record(cache_dir, {"repo": record["repo"], "subdir": "", "ref": ""})
+            target = {"repo": "bad-input/repo", "subdir": "", "ref": ""}
+            fetched = FetchResult("ok", "", commit=SHA, files=files, contents=contents)
+            record = store_fetch(cache_dir, target, fetched)  # scanned and cached as fetch_repo_record does
+            tools = extract_tools(record)
+            back = read_cached_record(cache_dir, target)
     except (Exception, RecursionError, MemoryError) as error:
         detail = f"{type(error).__name__}: {str(error)[:200]}"
         return Outcome("bad_input", case.name, False, detail, crashed=True)
@@ -1273,14 +1265,14 @@ def run_hostile_repo(case: HostileRepo, workdir: Path) -> Outcome:
             tracing = traced_memory() if case.max_peak_bytes else contextlib.nullcontext({"peak": 0})
             with patched_env({"TMPDIR": str(systmp)}), fast_fetch_defaults(), tracing as memory:
                 target = {"repo": name, "ref": "", "subdir": ""}
-                records = ih.fetch_repo_records(
+                records = fetch_repo_records(
                     [target], cache_dir=cache, method=case.method, workers=1, archive_url=github.base_url,
                     git_url=github.base_url,
                 )  # fmt: skip
                 record = records[(name, "", "")]
-                tools = ih.extract_tools(record)
-                again = ih.fetch_repo_records([target], cache_dir=cache, method=case.method, archive_url=github.base_url, git_url=github.base_url)  # fmt: skip
-                ih.extract_tools(again[(name, "", "")])  # a cached record must scan again as well
+                tools = extract_tools(record)
+                again = fetch_repo_records([target], cache_dir=cache, method=case.method, archive_url=github.base_url, git_url=github.base_url)  # fmt: skip
+                extract_tools(again[(name, "", "")])  # a cached record must scan again as well
         except (Exception, RecursionError, MemoryError) as error:
             problems.append(f"{type(error).__name__}: {str(error)[:200]}")
             crashed = True
@@ -1506,12 +1498,12 @@ def repository_files() -> Any:
 def check_requirement_line(line: str) -> None:
     """parse_requirement: None or a canonical name, quickly, never an exception."""
     with time_limit(2.0):
-        name = ih.parse_requirement(line)
+        name = declared.parse_requirement(line)
     assert name is None or (
-        isinstance(name, str) and name == ih.canonical(name) and name.strip() == name and name
+        isinstance(name, str) and name == declared.canonical(name) and name.strip() == name and name
     )
     with time_limit(2.0):
-        names = ih.parse_install_line("pip install " + line)
+        names = declared.parse_install_line("pip install " + line)
     assert all(isinstance(n, str) and n for n in names)
 
 
@@ -1520,15 +1512,15 @@ def check_requirements_text(texts: tuple[str, str]) -> None:
     text, other = texts
     manifests = {"requirements.txt": text, "other.txt": other}
     with time_limit(5.0):
-        names = ih.parse_requirements_text(text, "requirements.txt", manifests)
-    assert len(names) == len(set(names)) and all(name == ih.canonical(name) for name in names)
+        names = declared.parse_requirements_text(text, "requirements.txt", manifests)
+    assert len(names) == len(set(names)) and all(name == declared.canonical(name) for name in names)
 
 
 def check_manifest(item: tuple[str, str]) -> None:
     """extract_manifest_names: a list of canonical names for any manifest text, never an exception."""
     path, text = item
     with time_limit(5.0):
-        names = ih.extract_manifest_names(path, text, {path: text})
+        names = declared.extract_manifest_names(path, text, {path: text})
     assert isinstance(names, list) and all(isinstance(name, str) and name for name in names)
 
 
@@ -1536,8 +1528,8 @@ def check_repository(files: dict[str, bytes]) -> None:
     """extract_repo_facts + extract_tools on any files: a status, JSON-safe record, never an exception."""
     listing = [(path, len(data)) for path, data in files.items()]
     with time_limit(10.0):
-        record = ih.extract_repo_facts("gen/repo", "", listing, files, status="ok", reason="")
-        tools = ih.extract_tools(record)
+        record = scan.extract_repo_facts("gen/repo", "", listing, files, status="ok", reason="")
+        tools = extract_tools(record)
     assert tools["status"] in ("ok", "no_python")
     json.dumps(record, ensure_ascii=False).encode("utf-8")  # what write_json_atomic needs
 
@@ -1636,7 +1628,7 @@ def run_secret_canaries(workdir: Path) -> list[Outcome]:
             error_text, frame_text = "", ""
             with patched_env(SECRET_ENV), fast_fetch_defaults(), captured_output() as output:
                 try:
-                    frame = ih.create_dataset(
+                    frame = dataset.create_dataset(
                         2024, "live", out=root / "all_tools.csv", cache_dir=root / "cache", workers=4, method=method,
                         openreview_url=openreview.url, archive_url=github.base_url, git_url=github.base_url,
                     )  # fmt: skip
@@ -1645,7 +1637,7 @@ def run_secret_canaries(workdir: Path) -> list[Outcome]:
                     error_text = "".join(traceback.format_exception(error))
             used_token = any(
                 CANARY_TOKEN in record.headers.get("authorization", "")
-                or ih.make_basic_credentials(CANARY_TOKEN) in record.headers.get("authorization", "")
+                or make_basic_credentials(CANARY_TOKEN) in record.headers.get("authorization", "")
                 for record in github.log
             )
             in_paths = [r.path for r in github.log if find_secrets(r.path)] + [
@@ -1683,8 +1675,8 @@ def run_refused_login_canaries(workdir: Path) -> Outcome:
     with FakeOpenReview(notes_v2=make_notes(["a/b"]), always="403") as openreview:
         with patched_env(SECRET_ENV), captured_output() as output:
             try:
-                ih.fetch_notes(2024, baseurl=openreview.url, cache_dir=workdir, timeout=2, retries=0)
-            except ih.ServiceRefusedError as error:
+                papers.fetch_notes(2024, baseurl=openreview.url, cache_dir=workdir, timeout=2, retries=0)
+            except papers.ServiceRefusedError as error:
                 text = "".join(traceback.format_exception(error))
     leaks = [f"exception: {label}" for label in find_secrets(text)]
     leaks += [f"output: {label}" for label in find_secrets(output["text"])]
@@ -1694,43 +1686,21 @@ def run_refused_login_canaries(workdir: Path) -> Outcome:
     return Outcome("secret", "refused OpenReview login: exception chain and output", ok, detail, leaks=leaks)
 
 
-NOTEBOOK_STARTUP = '''"""Point iclr_helpers at the local fakes in a papermill kernel (written by tests/robustness_cases.py)."""
-import os
-import sys
-
-sys.path.insert(0, os.environ["ROBUSTNESS_PROJECT_ROOT"])
-sys.path.insert(0, os.environ["ROBUSTNESS_TESTS_DIR"])
-import iclr_helpers as ih
-import robustness_cases
-
-ih.API_V2_URL = os.environ["ROBUSTNESS_OPENREVIEW_URL"]
-ih.fetch_repo_records.__kwdefaults__["archive_url"] = os.environ["ROBUSTNESS_GITHUB_URL"]
-ih.fetch_repo_records.__kwdefaults__["git_url"] = os.environ["ROBUSTNESS_GITHUB_URL"]
-_fast_defaults = robustness_cases.fast_fetch_defaults()  # kept referenced: collecting it would undo it
-_fast_defaults.__enter__()
-'''
-
-
 def run_notebook_canaries(workdir: Path, method: str = "clone") -> Outcome:
     """Render notebook 01 live against the fakes with canaries set; the rendered notebook holds none."""
     import papermill
 
     workdir.mkdir(parents=True, exist_ok=True)
-    ipython_dir = workdir / "ipython"
-    startup = ipython_dir / "profile_default" / "startup"
-    startup.mkdir(parents=True)
-    (startup / "00-fakes.py").write_text(NOTEBOOK_STARTUP)
     rendered = workdir / "01_rendered.ipynb"
     error_text = ""
     with FakeGitHub(hang_s=HANG_S) as github, FakeOpenReview(notes_v2=make_notes(SECRET_LINKS)) as openreview:
         serve_secret_world(github)
         env = {
             **SECRET_ENV,
-            "IPYTHONDIR": str(ipython_dir),
-            "ROBUSTNESS_PROJECT_ROOT": str(PROJECT_ROOT),
-            "ROBUSTNESS_TESTS_DIR": str(TESTS_DIR),
-            "ROBUSTNESS_OPENREVIEW_URL": openreview.url,
-            "ROBUSTNESS_GITHUB_URL": github.base_url,
+            **fast_settings_env(),
+            "ICLR_TOOLS_OPENREVIEW_URL": openreview.url,
+            "ICLR_TOOLS_ARCHIVE_URL": github.base_url,
+            "ICLR_TOOLS_GIT_URL": github.base_url,
         }
         with patched_env(env), captured_output() as output:
             try:
@@ -1748,7 +1718,7 @@ def run_notebook_canaries(workdir: Path, method: str = "clone") -> Outcome:
     leaks += [f"exception: {label}" for label in find_secrets(error_text)]
     problems = [f"the notebook failed: {error_text[-400:]}"] if error_text else []
     if (workdir / "all_tools.csv").is_file():
-        statuses = set(ih.read_dataset(workdir / "all_tools.csv")["status"])
+        statuses = set(dataset.read_dataset(workdir / "all_tools.csv")["status"])
         if not {"ok", "missing", "rate_limited", "http_error"} <= statuses:
             problems.append(f"unexpected statuses {sorted(statuses)}")
     else:

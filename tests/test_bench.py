@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-import iclr_helpers as ih
+from iclr_tools import scan, tools
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "benchmarks" / "bench.py"
@@ -22,6 +22,7 @@ if str(BENCH.parent) not in sys.path:
     sys.path.insert(0, str(BENCH.parent))
 
 import bench  # noqa: E402
+import scan_pool  # noqa: E402
 
 SCANNER, _ = bench.load_scanner()
 FIGURE_LINE = re.compile(r"^[a-z0-9_]+: \S.*$")
@@ -95,13 +96,14 @@ def test_statement_walk_covers_every_compound_statement() -> None:
 def check_record(contents: dict[str, bytes], executor=None, subdir: str = "") -> dict:
     """Scan `contents` with the measured scanner; assert every file equals the full walk; return the record."""
     files = [(path, len(data)) for path, data in contents.items()]
-    record = SCANNER.extract_repo_facts("o/r", subdir, files, contents, executor=executor)
+    map_facts = scan_pool.make_pool_mapper(executor) if executor is not None else None
+    record = SCANNER.extract_repo_facts("o/r", subdir, files, contents, map_facts=map_facts)
     prefix = f"{subdir}/" if subdir else ""
     items = [item for item in bench.extract_reference_imports(sorted(contents.items())) if item is not None]
     assert record["imports"] == {prefix + path: imports for path, imports, _ in items}
     assert record["parsed_by_regex"] == [prefix + path for path, _, by_regex in items if by_regex]
-    if SCANNER is not ih:  # before the merge: the whole record equals the one iclr_helpers builds
-        assert record == ih.extract_repo_facts("o/r", subdir, files, contents)
+    if SCANNER is not scan:  # before the merge: the whole record equals the one iclr_tools.scan builds
+        assert record == scan.extract_repo_facts("o/r", subdir, files, contents)
     return record
 
 
@@ -109,8 +111,8 @@ def check_record(contents: dict[str, bytes], executor=None, subdir: str = "") ->
 def test_repo_record_equals_the_full_walk(pooled: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     executor = None
     if pooled:
-        monkeypatch.setattr(SCANNER, "SCAN_POOL_MIN_BYTES", 0)  # use the pool even for these few bytes
-        executor = SCANNER.make_scan_pool(2)
+        monkeypatch.setattr(scan_pool, "SCAN_POOL_MIN_BYTES", 0)  # use the pool even for these few bytes
+        executor = scan_pool.make_scan_pool(2)
     try:
         record = check_record(tricky_contents(), executor, subdir="sub")
     finally:
@@ -123,7 +125,7 @@ def test_repo_record_equals_the_full_walk(pooled: bool, monkeypatch: pytest.Monk
     assert {"sub/python2.py", "sub/python2_no_imports.py", "sub/tricky_nest.py"} <= set(
         record["parsed_by_regex"]
     )
-    assert ih.extract_tools(record)["frameworks"] == ["pytorch", "tensorflow", "keras", "jax"]
+    assert tools.extract_tools(record)["frameworks"] == ["pytorch", "tensorflow", "keras", "jax"]
 
 
 def test_bad_file_cases_scan_like_the_full_walk() -> None:
@@ -159,11 +161,11 @@ def test_rebuilt_record_files_scan_back_to_the_record(shared_dir: Path) -> None:
     files, stats = bench.make_repo_files(record, cap=2**16)
     assert stats["files"] == len(files) and stats["bytes_floor"] <= stats["bytes_all"]
     for path, size in record["files"]:
-        assert len(files[path]) == min(size or 0, 2**16) or ih.is_scan_file(path)
+        assert len(files[path]) == min(size or 0, 2**16) or scan.is_scan_file(path)
     scanned = SCANNER.extract_repo_facts(record["repo"], "", [(p, len(d)) for p, d in files.items()],
-                                         {p: d for p, d in files.items() if ih.is_scan_file(p)})  # fmt: skip
+                                         {p: d for p, d in files.items() if scan.is_scan_file(p)})  # fmt: skip
     assert scanned["imports"] == record["imports"]
-    assert ih.extract_tools(scanned)["frameworks"] == ih.extract_tools(record)["frameworks"]
+    assert tools.extract_tools(scanned)["frameworks"] == tools.extract_tools(record)["frameworks"]
 
 
 def run_bench(*args: str) -> dict[str, str]:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-import iclr_helpers as ih
 from fakes.github_server import (
     FakeGitHub,
     Submodule,
@@ -21,9 +20,14 @@ from fakes.github_server import (
     make_hostile_members,
     make_tar_gz,
 )
+from iclr_tools import clone as clone_module
+from iclr_tools import fetch, net, scan
+from iclr_tools.archive import fetch_archive
+from iclr_tools.clone import fetch_clone
+from iclr_tools.github import FetchResult, clean_subdir, extract_target_path, is_unsafe_path, parse_gitmodules
 
 TOKEN = "ghp_sekrit-token-1234567890"
-FAST = {"retries": ih.make_retry(2, backoff_factor=0.01), "timeout": 2.0}
+FAST = {"retries": net.make_retry(2, backoff_factor=0.01), "timeout": 2.0}
 FAST_CLONE = {"retries": 2, "backoff_factor": 0.01, "timeout": 10.0}
 SHA = "0123456789abcdef" * 2 + "01234567"
 
@@ -74,19 +78,32 @@ def clear_faults(github: FakeGitHub):
         github.set_faults(name, [], "git")
 
 
-def archive(github: FakeGitHub, name: str, subdir: str | None = None, **kw) -> ih.FetchResult:
+def archive(github: FakeGitHub, name: str, subdir: str | None = None, **kw) -> FetchResult:
     """fetch_archive against the fake server with short timeouts and fast retries."""
     owner, repo = name.split("/")
-    return ih.fetch_archive(
-        owner, repo, kw.pop("ref", None), subdir, base_url=github.base_url, **{**FAST, **kw}
+    return fetch_archive(
+        owner,
+        repo,
+        kw.pop("ref", None),
+        subdir,
+        keep=scan.is_scan_file,
+        base_url=github.base_url,
+        **{**FAST, **kw},
     )
 
 
-def clone(github: FakeGitHub, name: str, workdir: Path, subdir: str | None = None, **kw) -> ih.FetchResult:
+def clone(github: FakeGitHub, name: str, workdir: Path, subdir: str | None = None, **kw) -> FetchResult:
     """fetch_clone against the fake server with fast retries."""
     owner, repo = name.split("/")
-    return ih.fetch_clone(
-        owner, repo, kw.pop("ref", None), subdir, workdir, git_base=github.base_url, **{**FAST_CLONE, **kw}
+    return fetch_clone(
+        owner,
+        repo,
+        kw.pop("ref", None),
+        subdir,
+        workdir,
+        keep=scan.is_scan_file,
+        git_base=github.base_url,
+        **{**FAST_CLONE, **kw},
     )
 
 
@@ -95,73 +112,17 @@ def clone(github: FakeGitHub, name: str, workdir: Path, subdir: str | None = Non
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        "a.py",
-        "x/model.PYX",
-        "nb/Demo.ipynb",
-        "requirements.txt",
-        "requirements-dev.txt",
-        "dev_requirements.txt",
-        "requirements/base.txt",
-        "Requirements/GPU.TXT",
-        "environment.yml",
-        "environment-cuda.yaml",
-        "conda_env.yml",
-        "Pipfile",
-        "pyproject.toml",
-        "setup.cfg",
-        "setup.py",
-        "README.md",
-        "readme",
-        "docs/README.rst",
-        "run.sh",
-        "Dockerfile",
-        "docker/Dockerfile.gpu",
-        "INSTALL.md",
-        "install_deps",
-        "Makefile",
-        ".gitmodules",
-    ],
-)
-def test_is_scan_file_keeps(path: str) -> None:
-    assert ih.is_scan_file(path)
-
-
-@pytest.mark.parametrize(
-    "path",
-    [
-        "data.csv",
-        "img.png",
-        "weights.pt",
-        "notes.txt",
-        "frequency.txt",
-        "docs/index.md",
-        "Pipfile.lock",
-        "a.pyc",
-    ],
-)
-def test_is_scan_file_drops(path: str) -> None:
-    assert not ih.is_scan_file(path)
-
-
 def test_parse_gitmodules_and_paths() -> None:
     text = (
         '[submodule "a"]\n\tpath = ext/a\n\turl = https://x/a.git\n[submodule "b"]\n path = b/\n url = "u"\n'
     )
-    assert ih.parse_gitmodules(text) == [("ext/a", "https://x/a.git"), ("b", "u")]
+    assert parse_gitmodules(text) == [("ext/a", "https://x/a.git"), ("b", "u")]
+    assert is_unsafe_path("/etc/passwd") and is_unsafe_path("r-1/../x") and not is_unsafe_path("r-1/a..b")
     assert (
-        ih.is_unsafe_path("/etc/passwd")
-        and ih.is_unsafe_path("r-1/../x")
-        and not ih.is_unsafe_path("r-1/a..b")
-    )
-    assert (
-        ih.extract_target_path("p/q/r.py", "p/q") == "r.py"
-        and ih.extract_target_path("p/qq/r.py", "p/q") is None
+        extract_target_path("p/q/r.py", "p/q") == "r.py" and extract_target_path("p/qq/r.py", "p/q") is None
     )
     with pytest.raises(ValueError):
-        ih.clean_subdir("a/../../b")
+        clean_subdir("a/../../b")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -173,7 +134,7 @@ def test_archive_and_clone_agree_on_normal_repo(github: FakeGitHub, tmp_path: Pa
     by_archive = archive(github, "alice/normal")
     by_clone = clone(github, "alice/normal", tmp_path / "cache")
     expected = {
-        path for path, data in NORMAL_FILES.items() if isinstance(data, bytes) and ih.is_scan_file(path)
+        path for path, data in NORMAL_FILES.items() if isinstance(data, bytes) and scan.is_scan_file(path)
     }
     expected.add(".gitmodules")
     for result in (by_archive, by_clone):
@@ -374,7 +335,7 @@ def test_redirect_loop(github: FakeGitHub) -> None:
     github.set_faults("carol/faulty", [], sticky="redirect_loop")
     result = archive(github, "carol/faulty")
     assert result.status == "http_error" and "redirect" in result.reason
-    assert github.count("archive") == ih.MAX_REDIRECTS + 1
+    assert github.count("archive") == net.MAX_REDIRECTS + 1
 
 
 def test_token_is_a_header_and_never_in_reasons(github: FakeGitHub) -> None:
@@ -423,7 +384,7 @@ def test_clone_token_goes_by_header_not_argv(github: FakeGitHub, tmp_path: Path,
         seen.append(list(args))
         return real_popen(args, *a, **kw)
 
-    monkeypatch.setattr(ih.subprocess, "Popen", spy)
+    monkeypatch.setattr(clone_module.subprocess, "Popen", spy)
     result = clone(github, "carol/faulty", tmp_path, token=TOKEN)
     assert result.status == "ok"
     assert seen and all(TOKEN not in " ".join(args) for args in seen)
@@ -442,12 +403,12 @@ def test_clone_token_goes_by_header_not_argv(github: FakeGitHub, tmp_path: Path,
 def test_fetch_many_keeps_order_and_turns_exceptions_into_errors(github: FakeGitHub) -> None:
     targets = ["alice/normal", "boom", "carol/faulty", "nobody/none", "bob/mono"] * 3
 
-    def fetch_one(name: str) -> ih.FetchResult:
+    def fetch_one(name: str) -> FetchResult:
         if name == "boom":
             raise RuntimeError("kaput")
         return archive(github, name)
 
-    results = list(ih.fetch_many(targets, fetch_one, workers=4, desc="test"))
+    results = list(fetch.fetch_many(targets, fetch_one, workers=4, desc="test"))
     assert [r.status for r in results] == ["ok", "error", "ok", "missing", "ok"] * 3
     assert "kaput" in results[1].reason
     assert results[0].commit == github.repos["alice/normal"].commit
@@ -455,9 +416,18 @@ def test_fetch_many_keeps_order_and_turns_exceptions_into_errors(github: FakeGit
 
 
 def test_fetch_repo_dispatches(github: FakeGitHub, tmp_path: Path) -> None:
-    by_default = ih.fetch_repo(
-        "carol", "faulty", None, None, tmp_path, base_url=github.base_url, git_base=github.base_url
+    urls = {"archive_url": github.base_url, "git_url": github.base_url}
+    by_default = fetch.fetch_repo("carol", "faulty", None, None, tmp_path, keep=scan.is_scan_file, **urls)
+    assert by_default.status == "ok" and by_default.method == "clone"  # the measured default
+    by_archive = fetch.fetch_repo(
+        "carol", "faulty", None, None, tmp_path, keep=scan.is_scan_file, method="archive", **urls
     )
-    assert by_default.status == "ok" and by_default.method == ih.DEFAULT_FETCH_METHOD
+    assert by_archive.status == "ok" and by_archive.method == "archive"
+    assert sorted(by_archive.contents) == sorted(by_default.contents) == ["Dockerfile", "main.py"]
+    kept_nothing = fetch.fetch_repo("carol", "faulty", None, None, tmp_path, keep=lambda path: False, **urls)
+    assert kept_nothing.contents == {} and sorted(path for path, _ in kept_nothing.files) == [
+        "Dockerfile",
+        "main.py",
+    ]
     with pytest.raises(ValueError):
-        ih.fetch_repo("carol", "faulty", None, None, tmp_path, method="ftp")
+        fetch.fetch_repo("carol", "faulty", None, None, tmp_path, keep=scan.is_scan_file, method="ftp")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-import iclr_helpers as ih
 from fakes.github_server import FakeGitHub
 from fakes.openreview_server import FakeOpenReview
+from iclr_tools import dataset
 
 pytestmark = pytest.mark.timeout(180)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -45,9 +45,9 @@ def test_live_run_for_2024_and_a_rerun_that_fetches_nothing(method: str, tmp_pat
             "cache_dir": tmp_path / "cache", "workers": 4, "method": method, "openreview_url": openreview.url,
             "archive_url": github.base_url, "git_url": github.base_url,
         }  # fmt: skip
-        frame = ih.create_dataset(2024, "live", out=tmp_path / "all_tools.csv", **options)
+        frame = dataset.create_dataset(2024, "live", out=tmp_path / "all_tools.csv", **options)
         requests_first = (len(openreview.requests), github.count())
-        again = ih.create_dataset(2024, "live", out=tmp_path / "again.csv", **options)
+        again = dataset.create_dataset(2024, "live", out=tmp_path / "again.csv", **options)
         assert (len(openreview.requests), github.count()) == requests_first  # nothing fetched again
     assert (tmp_path / "all_tools.csv").read_bytes() == (tmp_path / "again.csv").read_bytes()
     assert frame.equals(again)
@@ -74,18 +74,21 @@ def test_failed_repositories_are_retried_by_a_rerun_and_only_they(tmp_path: Path
             "cache_dir": tmp_path / "cache", "workers": 2, "method": "archive", "openreview_url": openreview.url,
             "archive_url": github.base_url, "git_url": github.base_url,
         }  # fmt: skip
-        first = ih.create_dataset(2024, "live", **options)
+        first = dataset.create_dataset(2024, "live", **options)
         failed = first[first["repo"] == "fake-nlp-group/tiny-retriever"].iloc[0]
         assert failed["status"] in ("rate_limited", "http_error") and failed["reason"]
         github.set_faults("fake-nlp-group/tiny-retriever", [], kind="archive", sticky=None)
         github.reset_log()
         leftovers = [
             tmp_path / "cache" / "work" / "clone-killed",
-            tmp_path / "cache" / "repos" / ".x.json.1.tmp",
+            tmp_path / "cache" / "raw" / "refs" / ".x.json.1.tmp",
+            tmp_path / "cache" / "facts" / "o__r" / ".x.json.2.tmp",
         ]
         leftovers[0].mkdir(parents=True)
+        leftovers[2].parent.mkdir(parents=True)
+        leftovers[2].write_text('{"half": ')
         leftovers[1].write_text('{"half": ')  # what a killed run leaves behind
-        second = ih.create_dataset(2024, "live", **options)
+        second = dataset.create_dataset(2024, "live", **options)
         assert github.count() == 1  # only the repository that failed
         assert not any(path.exists() for path in leftovers)
     assert second.set_index("repo").loc["fake-nlp-group/tiny-retriever", "status"] == "ok"

@@ -10,7 +10,7 @@ import nbformat
 import papermill
 import pytest
 
-import iclr_helpers as ih
+from iclr_tools import analysis, dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
@@ -66,7 +66,7 @@ def result_of(notebook: nbformat.NotebookNode, source: str) -> str:
 def assert_funnel_shown(notebook: nbformat.NotebookNode, frame) -> None:
     """The funnel table the notebook shows has the same numbers as `count_funnel` of the dataset."""
     shown = result_of(notebook, "ih.count_funnel(frame)")
-    for row in ih.count_funnel(frame).itertuples():
+    for row in analysis.count_funnel(frame).itertuples():
         pattern = rf"^{row.Index}\s+{re.escape(row.step)}\s+{row.papers}\s+{row.lost}\s"
         assert re.search(pattern, shown, re.MULTILINE), (
             f"{row.step}: {row.papers} papers not shown in\n{shown}"
@@ -100,7 +100,7 @@ def built(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[n
 def test_01_builds_the_dataset_from_the_snapshot(built: tuple[nbformat.NotebookNode, Path]) -> None:
     notebook, out_csv = built
     assert_no_errors(notebook)
-    frame = ih.read_dataset(out_csv)
+    frame = dataset.read_dataset(out_csv)
     assert frame["forum_id"].nunique() == 60
     assert "60 accepted papers" in printed(notebook)
     assert_funnel_shown(notebook, frame)
@@ -122,7 +122,9 @@ def test_02_analyses_the_committed_dataset(tmp_path: Path) -> None:
     notebook = execute("02_analyse_tools.ipynb", tmp_path / "02.ipynb", figures_dir=str(tmp_path / "figures"))
     assert_no_errors(notebook)
     assert_figures(notebook, tmp_path / "figures")
-    assert ih.describe_frameworks(ih.count_frameworks(ih.read_dataset(COMMITTED))) in printed(notebook)
+    assert analysis.describe_frameworks(
+        analysis.count_frameworks(dataset.read_dataset(COMMITTED))
+    ) in printed(notebook)
 
 
 @pytest.mark.slow
@@ -136,7 +138,7 @@ def test_01_without_the_snapshot_inspects_the_committed_csv(tmp_path: Path) -> N
     assert_no_errors(notebook)
     assert "is not here" in printed(notebook) and "data/all_tools.csv" in printed(notebook)
     assert not out_csv.exists()
-    assert_funnel_shown(notebook, ih.read_dataset(COMMITTED))
+    assert_funnel_shown(notebook, dataset.read_dataset(COMMITTED))
 
 
 @pytest.mark.parametrize("name", sorted(PARAMETERS))

@@ -1,0 +1,221 @@
+"""Stage 7, analysis: counts over the dataset (funnel, frameworks, tools, groups) and one-line takeaways."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from .tools import BUILD_TOOLS, FRAMEWORKS
+
+FETCHED_STATUSES = ("ok", "no_python")
+WEBMAIL_DOMAINS = {"gmail.com", "googlemail.com", "163.com", "126.com", "qq.com", "outlook.com", "hotmail.com",
+                   "yahoo.com", "foxmail.com", "protonmail.com", "icloud.com", "live.com", "mail.com"}  # fmt: skip
+
+
+def split_list(value: str) -> list[str]:
+    """The items of a ';'-joined dataset cell."""
+    return [item for item in str(value).split(";") if item]
+
+
+def extract_targets(frame: pd.DataFrame, statuses: tuple[str, ...] = ("ok",)) -> pd.DataFrame:
+    """One row per distinct repository target among dataset rows with one of `statuses`."""
+    rows = frame[frame["status"].isin(statuses)]
+    return rows.drop_duplicates(["repo", "ref", "subdir"]).reset_index(drop=True)
+
+
+def count_funnel(frame: pd.DataFrame) -> pd.DataFrame:
+    """Papers at each step: accepted -> code link -> GitHub repository -> fetched -> with tools."""
+    papers = frame.groupby("forum_id")
+    has_tools = (frame["imported_tools"] != "") | (frame["declared_tools"] != "")
+    steps = [
+        ("accepted papers", frame["forum_id"].nunique(), ""),
+        ("with a code link", papers["code_url"].apply(lambda s: (s != "").any()).sum(), "no link given"),
+        ("with a GitHub repository", frame.loc[frame["repo"] != "", "forum_id"].nunique(),
+         "link elsewhere (Drive, Dropbox, personal page, GitHub user page)"),
+        ("repository fetched", frame.loc[frame["status"].isin(FETCHED_STATUSES), "forum_id"].nunique(),
+         "repository gone or not reachable"),
+        ("with Python tools", frame.loc[(frame["status"] == "ok") & has_tools, "forum_id"].nunique(),
+         "no Python code, or only the standard library"),
+    ]  # fmt: skip
+    table = pd.DataFrame(steps, columns=["step", "papers", "lost_because"])
+    table["lost"] = (-table["papers"].diff()).fillna(0).astype(int)
+    table["share_of_accepted"] = (table["papers"] / table["papers"].iloc[0]).round(3)
+    return table[["step", "papers", "lost", "share_of_accepted", "lost_because"]]
+
+
+def count_statuses(frame: pd.DataFrame) -> pd.DataFrame:
+    """Distinct repository targets by final status, with an example reason for each."""
+    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    table = targets.groupby("status").agg(targets=("repo", "size"), example_reason=("reason", "first"))
+    return table.sort_values("targets", ascending=False).reset_index()
+
+
+def count_frameworks(frame: pd.DataFrame, unit: str = "repository") -> pd.DataFrame:
+    """Repositories (or papers) importing each framework, plus both PyTorch and TensorFlow, and none."""
+    targets = extract_targets(frame)
+    if unit == "paper":
+        sets = targets.groupby("forum_id")["frameworks"].agg(lambda s: set(";".join(s).split(";")) - {""})
+    else:
+        sets = targets["frameworks"].map(lambda v: set(split_list(v)))
+    total = len(sets)
+    counts = {fw: int(sets.map(lambda s, fw=fw: fw in s).sum()) for fw in FRAMEWORKS}
+    counts = {fw: n for fw, n in counts.items() if n or fw in ("pytorch", "tensorflow", "keras", "jax")}
+    counts["pytorch and tensorflow"] = int(sets.map(lambda s: {"pytorch", "tensorflow"} <= s).sum())
+    counts["none of these"] = int(sets.map(lambda s: not s).sum())
+    table = pd.DataFrame({"framework": list(counts), "count": list(counts.values())})
+    table["share"] = (table["count"] / max(total, 1)).round(3)
+    return table
+
+
+def count_tools(frame: pd.DataFrame, column: str = "imported_tools") -> pd.Series:
+    """How many distinct repository targets name each tool in `column`, most common first."""
+    targets = extract_targets(frame)
+    counts = targets[column].map(split_list).explode().dropna().value_counts()
+    counts = counts[~counts.index.isin(BUILD_TOOLS)]  # setup.py's setuptools is not a research tool
+    return counts.rename_axis("tool").rename("repositories")
+
+
+TOPIC_PATTERNS = {  # research topic -> regular expression over a paper's keywords
+    "Reinforcement learning": r"reinforcement|\brl\b|policy|bandit|imitation|exploration",
+    "Graphs": r"graph",
+    "Generative models": r"generative|\bgan|variational|\bvae|autoencoder|normalizing flow|diffusion",
+    "Robustness and adversarial": r"adversarial|robust|attack|certif",
+    "Language": r"language|\bnlp\b|translation|bert|transformer|text|question answering",
+    "Meta- and few-shot learning": r"meta|few-shot|few shot|continual|lifelong",
+    "Optimization": r"optimi[sz]ation|\bsgd\b|gradient descent|convergence|learning rate",
+    "Theory and generalization": r"theory|generalization|generalisation|\bntk\b|neural tangent|overparam",
+    "Vision": r"vision|image|convolution|\bcnn\b|object|segmentation|video",
+    "Self-supervised and representation": r"self-supervised|unsupervised|representation learning|contrastive",
+}
+
+
+def extract_topics(keywords: str) -> list[str]:
+    """Coarse research topics of a paper from its keywords (a paper can have several, or 'Other')."""
+    text = str(keywords).lower()
+    found = [topic for topic, pattern in TOPIC_PATTERNS.items() if re.search(pattern, text)]
+    return found or ["Other"]
+
+
+def extract_institution_domains(domains: str) -> list[str]:
+    """Registered domains of a paper's authors (`cs.stanford.edu` -> `stanford.edu`), webmail left out."""
+    from tld import get_fld
+
+    found = set()
+    for domain in split_list(domains.replace(" ", "")):
+        registered = get_fld(domain, fix_protocol=True, fail_silently=True) or domain
+        if registered not in WEBMAIL_DOMAINS:
+            found.add(registered)
+    return sorted(found)
+
+
+def count_frameworks_by(frame: pd.DataFrame, by: str, top: int = 12, min_repos: int = 5) -> pd.DataFrame:
+    """Share of repositories importing each main framework per group (`track`, `topic` or `domain`)."""
+    targets = extract_targets(frame).copy()
+    if by == "topic":
+        targets["group"] = targets["keywords"].map(extract_topics)
+    elif by == "domain":
+        targets["group"] = targets["author_domains"].map(extract_institution_domains)
+    else:
+        targets["group"] = targets[by].map(lambda v: [v])
+    targets = targets.explode("group").dropna(subset=["group"])
+    rows = []
+    for group, part in targets.groupby("group"):
+        sets = part["frameworks"].map(lambda v: set(split_list(v)))
+        row = {"group": group, "repositories": len(part)}
+        for fw in ("pytorch", "tensorflow", "keras", "jax"):
+            row[fw] = round(float(sets.map(lambda s, fw=fw: fw in s).mean()), 3)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=["group", "repositories", "pytorch", "tensorflow", "keras", "jax"])
+    table = table[table["repositories"] >= min_repos].sort_values("repositories", ascending=False).head(top)
+    return table.sort_values("group", key=lambda g: g == "Other", kind="stable").reset_index(drop=True)
+
+
+def count_declared_vs_imported(frame: pd.DataFrame) -> dict:
+    """How many repositories declare any dependency, and how many import a tool they never declare."""
+    targets = extract_targets(frame)
+    declaring = targets[targets["declares_dependencies"].astype(bool)]
+    missing = declaring[declaring["undeclared_imports"] != ""]
+    frameworks_missing = declaring[declaring.apply(
+        lambda r: any(t in split_list(r["undeclared_imports"]) for t in ("torch", "tensorflow", "keras", "jax")),
+        axis=1)] if len(declaring) else declaring  # fmt: skip
+    return {
+        "repositories": len(targets),
+        "declare_any": len(declaring),
+        "declare_share": round(len(declaring) / max(len(targets), 1), 3),
+        "import_undeclared": len(missing),
+        "import_undeclared_framework": len(frameworks_missing),
+    }
+
+
+def count_undeclared_tools(frame: pd.DataFrame) -> pd.Series:
+    """Tools most often imported but not declared by repositories that do declare dependencies."""
+    targets = extract_targets(frame)
+    declaring = targets[targets["declares_dependencies"].astype(bool)]
+    return (
+        declaring["undeclared_imports"]
+        .map(split_list)
+        .explode()
+        .dropna()
+        .value_counts()
+        .rename("repositories")
+    )
+
+
+def extract_paper_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """A per-paper table a reader can filter: paper, track, repository, status, frameworks, tools."""
+    columns = ["forum_id", "title", "track", "repo", "subdir", "status", "frameworks", "imported_tools",
+               "declared_tools"]  # fmt: skip
+    return frame[columns].copy()
+
+
+def count_papers_by(frame: pd.DataFrame, column: str = "track") -> pd.Series:
+    """Accepted papers per value of a paper column (`track`, `decision`)."""
+    return frame.drop_duplicates("forum_id")[column].value_counts().rename("papers")
+
+
+def count_link_kinds(frame: pd.DataFrame) -> pd.Series:
+    """Dataset rows per code-link kind, papers without a link named 'no link'."""
+    return frame["link_kind"].replace("", "no link").value_counts().rename("rows")
+
+
+def extract_failed_targets(frame: pd.DataFrame) -> pd.DataFrame:
+    """Repository targets whose tools could not be read, with status and reason."""
+    failed = frame[(frame["repo"] != "") & (frame["status"] != "ok")]
+    return failed.drop_duplicates(["repo", "ref", "subdir"])[
+        ["repo", "subdir", "status", "reason", "code_url"]
+    ]
+
+
+def describe_funnel(funnel: pd.DataFrame) -> str:
+    """A one-line takeaway from `count_funnel`."""
+    last = funnel.iloc[-1]
+    return (f"{last['papers']} of {funnel['papers'].iloc[0]} accepted papers ({last['share_of_accepted']:.0%}) "
+            "link a repository whose Python tools we could read.")  # fmt: skip
+
+
+def describe_tools(counts: pd.Series) -> str:
+    """A one-line takeaway from `count_tools`."""
+    if counts.empty:
+        return "No third-party package is imported."
+    return f"{len(counts)} distinct packages are imported; the most common: {', '.join(counts.index[:5])}."
+
+
+def describe_frameworks_by(table: pd.DataFrame, by: str) -> str:
+    """A one-line takeaway from `count_frameworks_by`: the groups leaning most to each framework."""
+    if table.empty:
+        return f"No {by} group has enough repositories to compare."
+    pytorch = table.nlargest(2, "pytorch")["group"]
+    tensorflow = table.nlargest(2, "tensorflow")["group"]
+    return (f"By {by}, PyTorch leads most in {' and '.join(pytorch)}; TensorFlow is strongest in "
+            f"{' and '.join(tensorflow)}.")  # fmt: skip
+
+
+def describe_frameworks(counts: pd.DataFrame) -> str:
+    """A one-line takeaway from `count_frameworks`."""
+    share = counts.set_index("framework")["share"]
+    return (
+        f"PyTorch is imported by {share.get('pytorch', 0):.0%} of repositories, TensorFlow by "
+        f"{share.get('tensorflow', 0):.0%}, standalone Keras by {share.get('keras', 0):.0%} and JAX by "
+        f"{share.get('jax', 0):.0%}; {share.get('pytorch and tensorflow', 0):.0%} import both."
+    )

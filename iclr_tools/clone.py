@@ -1,0 +1,295 @@
+"""Stage 3, fetch by clone: a blob-less partial clone, then only the blobs of the files a predicate wants."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+
+from .github import (
+    FetchAbort,
+    FetchResult,
+    clean_subdir,
+    describe_ok,
+    fail,
+    format_size,
+    is_unsafe_path,
+    make_basic_credentials,
+    make_git_url,
+)
+from .net import BACKOFF_MAX_S
+from .settings import DEFAULTS
+
+
+def parse_ls_tree(output: bytes) -> list[tuple[str, str, str, str]]:
+    """Parse `git ls-tree -r -z` output into (mode, type, oid, path) tuples."""
+    entries = []
+    for record in output.split(b"\0"):
+        if not record:
+            continue
+        meta, _, path = record.partition(b"\t")
+        mode, kind, oid = meta.decode("ascii").split(" ")
+        entries.append((mode, kind, oid, path.decode("utf-8", "surrogateescape")))
+    return entries
+
+
+def parse_cat_file_batch(output: bytes) -> dict[str, bytes]:
+    """Parse `git cat-file --batch` output into oid -> content."""
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(output):
+        end = output.index(b"\n", pos)
+        header = output[pos:end].decode("ascii").split(" ")
+        pos = end + 1
+        if len(header) == 2 and header[1] == "missing":
+            continue
+        size = int(header[2])
+        blobs[header[0]] = output[pos : pos + size]
+        pos += size + 1
+    return blobs
+
+
+class GitError(Exception):
+    """A git command failed; `stderr` holds its (token-free) message."""
+
+    def __init__(self, args: list[str], returncode: int, stderr: str) -> None:
+        super().__init__(f"git {' '.join(args[:1])} exited {returncode}: {stderr.strip()[-300:]}")
+        self.returncode = returncode
+        self.stderr = stderr
+
+
+def make_git_env(git_base: str, token: str | None, timeout: float) -> dict[str, str]:
+    """Environment for git: no user/system config, no prompts, no hooks, no LFS, token only as a header."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+    env.update(
+        GIT_TERMINAL_PROMPT="0",
+        GIT_LFS_SKIP_SMUDGE="1",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+        GIT_ALLOW_PROTOCOL="http:https" + (":file" if git_base.startswith("file:") else ""),
+        LC_ALL="C",
+    )
+    settings = [
+        ("core.hooksPath", os.devnull),
+        ("core.fsmonitor", "false"),
+        ("core.symlinks", "false"),
+        ("credential.helper", ""),
+        ("protocol.file.allow", "always" if git_base.startswith("file:") else "never"),
+        ("submodule.recurse", "false"),
+        ("fetch.recurseSubmodules", "false"),
+        ("fetch.unpackLimit", "1"),  # keep what arrives as packs, so their sizes tell the bytes received
+        ("fetch.negotiationAlgorithm", "noop"),
+        ("http.lowSpeedLimit", "1"),
+        ("http.lowSpeedTime", str(max(1, int(timeout)))),
+        ("advice.detachedHead", "false"),
+    ]
+    if token:
+        settings.append(
+            (
+                f"http.{git_base.rstrip('/')}/.extraHeader",
+                f"Authorization: Basic {make_basic_credentials(token)}",
+            )
+        )
+    env["GIT_CONFIG_COUNT"] = str(len(settings))
+    for index, (key, value) in enumerate(settings):
+        env[f"GIT_CONFIG_KEY_{index}"] = key
+        env[f"GIT_CONFIG_VALUE_{index}"] = value
+    return env
+
+
+def run_git(args: list[str], cwd: str, env: dict[str, str], deadline: float, stdin: bytes = b"") -> bytes:
+    """Run one git command in its own process group; kill the group when the deadline passes."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise subprocess.TimeoutExpired(["git", *args[:1]], 0)
+    with subprocess.Popen(
+        ["git", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    ) as process:
+        try:
+            out, err = process.communicate(stdin, timeout=remaining)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    if process.returncode != 0:
+        raise GitError(args, process.returncode, err.decode("utf-8", "replace"))
+    return out
+
+
+def classify_git_error(error: Exception, url: str, step: str, timeout: float) -> FetchAbort:
+    """Turn a failed or timed-out git step into a FetchAbort with an actionable reason."""
+    if isinstance(error, subprocess.TimeoutExpired):
+        return FetchAbort("timeout", f"git {step} of {url} took longer than {timeout:g} s; run again later.")
+    text = getattr(error, "stderr", str(error))
+    last = (text.strip().splitlines() or [""])[-1][:200]
+    lower = text.lower()
+    if "error: 429" in lower or "too many requests" in lower:
+        return FetchAbort(
+            "rate_limited", f"git {step} of {url} was rate limited (HTTP 429); set GITHUB_TOKEN or wait."
+        )
+    missing_signs = (
+        "not found",
+        "error: 404",
+        "error: 410",
+        "could not read username",
+        "terminal prompts disabled",
+        "couldn't find remote ref",
+        "not our ref",
+        "not a valid object name",
+        "not a tree object",
+    )
+    if any(sign in lower for sign in missing_signs):
+        return FetchAbort(
+            "missing", f"git {step} of {url} found nothing ({last}); check the repository and ref."
+        )
+    if "timed out" in lower or "too slow" in lower:
+        return FetchAbort("timeout", f"git {step} of {url} stalled ({last}); run again later.")
+    if "error: 5" in lower or "rpc failed" in lower or "early eof" in lower or "unable to access" in lower:
+        return FetchAbort("http_error", f"git {step} of {url} failed ({last}); run again later.")
+    return FetchAbort("error", f"git {step} of {url} failed ({last}); see git's message.")
+
+
+def measure_pack_bytes(git_dir: str) -> int:
+    """Sum the pack files git received (what arrived over the network, less protocol framing)."""
+    pack_dir = os.path.join(git_dir, "objects", "pack")
+    if not os.path.isdir(pack_dir):
+        return 0
+    return sum(entry.stat().st_size for entry in os.scandir(pack_dir) if entry.name.endswith(".pack"))
+
+
+def fetch_clone(
+    owner: str,
+    repo: str,
+    ref: str | None,
+    subdir: str | None,
+    workdir: str | os.PathLike,
+    *,
+    keep: Callable[[str], bool],
+    git_base: str = DEFAULTS.git_url,
+    token: str | None = None,
+    timeout: float = DEFAULTS.total_timeout,
+    max_file_bytes: int = DEFAULTS.max_file_bytes,
+    retries: int = DEFAULTS.clone_retries,
+    backoff_factor: float = DEFAULTS.backoff_factor,
+) -> FetchResult:
+    """Fetch the scan files of `subdir` by a blob-less partial clone, retrying rate limits and server errors."""
+    for attempt in range(retries + 1):
+        result = fetch_clone_once(
+            owner, repo, ref, subdir, workdir, git_base, token, timeout, max_file_bytes, keep
+        )
+        if result.status not in ("rate_limited", "http_error") or attempt == retries:
+            return result
+        time.sleep(min(BACKOFF_MAX_S, backoff_factor * 2**attempt))
+    return result
+
+
+def fetch_clone_once(
+    owner: str,
+    repo: str,
+    ref: str | None,
+    subdir: str | None,
+    workdir: str | os.PathLike,
+    git_base: str,
+    token: str | None,
+    timeout: float,
+    max_file_bytes: int,
+    keep: Callable[[str], bool],
+) -> FetchResult:
+    """One partial-clone attempt in a temporary folder under `workdir`, deleted afterwards."""
+    url = make_git_url(git_base, owner, repo)
+    result = FetchResult(status="ok", reason="", method="clone")
+    env = make_git_env(git_base, token, timeout)
+    deadline = time.monotonic() + timeout
+    os.makedirs(workdir, exist_ok=True)
+    temp = tempfile.mkdtemp(prefix="clone-", dir=workdir)
+    step = "init"
+    try:
+        subdir = clean_subdir(subdir)
+        run_git(["init", "-q", "--bare", "--template=", temp], temp, env, deadline)
+        run_git(["remote", "add", "origin", url], temp, env, deadline)
+        step = "fetch"
+        run_git(
+            ["fetch", "-q", "--depth", "1", "--filter=blob:none", "--no-tags", "origin", ref or "HEAD"],
+            temp,
+            env,
+            deadline,
+        )
+        result.commit = (
+            run_git(["rev-parse", "--verify", "FETCH_HEAD^{commit}"], temp, env, deadline).decode().strip()
+        )
+        step = "listing"
+        tree = f"{result.commit}:{subdir}" if subdir else result.commit
+        entries = parse_ls_tree(run_git(["ls-tree", "-r", "-z", tree], temp, env, deadline))
+        wanted = sort_tree_entries(entries, result, keep)
+        step = "blob fetch"
+        read_blobs(wanted, temp, env, deadline, max_file_bytes, result)
+    except (GitError, subprocess.TimeoutExpired, OSError) as error:
+        abort = classify_git_error(error, url, step, timeout)
+        if step == "listing" and abort.status == "missing":
+            abort = FetchAbort(
+                "missing", f"The folder {subdir!r} is not in {url}; check the link to the code."
+            )
+        return fail(result, abort, token)
+    except ValueError as error:
+        return fail(result, FetchAbort("error", f"{error}; fix the target."), token)
+    finally:
+        result.bytes_received = measure_pack_bytes(temp)
+        shutil.rmtree(temp, ignore_errors=True)
+    result.reason = describe_ok(result)
+    return result
+
+
+def sort_tree_entries(
+    entries: list[tuple[str, str, str, str]], result: FetchResult, keep: Callable[[str], bool]
+) -> dict[str, str]:
+    """Fill files/symlinks/submodules/skipped from a tree listing; return path -> oid of the files `keep` wants."""
+    wanted: dict[str, str] = {}
+    for mode, kind, oid, path in entries:
+        if is_unsafe_path(path):
+            result.skipped.append((path, "unsafe path (absolute or '..')"))
+        elif mode == "160000":
+            result.submodules.append(path)
+        elif mode == "120000":
+            result.symlinks.append(path)
+            result.skipped.append((path, "symlink"))
+        elif kind == "blob":
+            result.files.append((path, -1))
+            if keep(path):
+                wanted[path] = oid
+    return wanted
+
+
+def read_blobs(
+    wanted: dict[str, str],
+    git_dir: str,
+    env: dict[str, str],
+    deadline: float,
+    max_file_bytes: int,
+    result: FetchResult,
+) -> None:
+    """Download the wanted blobs in one request, then read them from the object store into `result`."""
+    if not wanted:
+        return
+    oids = "".join(f"{oid}\n" for oid in dict.fromkeys(wanted.values())).encode()
+    fetch_args = ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"]
+    run_git([*fetch_args, "--filter=blob:none", "--stdin", "origin"], git_dir, env, deadline, stdin=oids)
+    blobs = parse_cat_file_batch(run_git(["cat-file", "--batch"], git_dir, env, deadline, stdin=oids))
+    for index, (path, _) in enumerate(result.files):
+        blob = blobs.get(wanted.get(path, ""))
+        if blob is None:
+            continue
+        result.files[index] = (path, len(blob))
+        if len(blob) > max_file_bytes:
+            result.skipped.append((path, f"larger than {format_size(max_file_bytes)}"))
+        else:
+            result.contents[path] = blob

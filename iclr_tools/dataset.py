@@ -1,0 +1,126 @@
+"""Stage 6, dataset: papers, links and tools joined into rows; the CSV written and read back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .files import write_text_atomic
+from .links import extract_code_links, extract_code_targets
+from .papers import fetch_papers
+from .records import fetch_repo_records
+from .settings import Settings, resolve_settings
+from .tools import extract_tools
+
+DATASET_COLUMNS = [
+    "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
+    "code_url", "link_kind", "repo", "ref", "subdir", "commit", "status", "reason", "n_python_files",
+    "frameworks", "declared_tools", "imported_tools", "undeclared_imports", "declares_dependencies",
+    "all_repo_names", "all_tool_names",
+]  # fmt: skip
+LINK_STATUS = {"github_user": "user_link", "github_other": "not_github"}
+
+
+def build_rows(papers: list[dict], links: list[dict], records: dict) -> list[dict]:
+    """Join papers, their code links and repository records into dataset rows (all papers appear)."""
+    by_paper: dict[str, list[dict]] = {}
+    for link in links:
+        by_paper.setdefault(link["forum_id"], []).append(link)
+    rows = []
+    for paper in papers:
+        base = {key: paper[key] for key in DATASET_COLUMNS[:8]}
+        paper_links = by_paper.get(paper["forum_id"], [])
+        if not paper_links:
+            rows.append({**base, "status": "no_code", "reason": "the paper gives no code link"})
+        seen = set()
+        for link in paper_links:
+            row = {**base, "code_url": link["url"], "link_kind": link["kind"]}
+            if link["kind"] != "github":
+                status = LINK_STATUS.get(link["kind"], "not_github")
+                reason = "a GitHub user or organisation, not a repository" if status == "user_link" else ""
+                rows.append({**row, "status": status, "reason": reason or f"code hosted on {link['host']}"})
+                continue
+            key = (link["repo"], link["ref"], link["subdir"])
+            if key in seen:
+                continue
+            seen.add(key)
+            record = records.get(key) or {"status": "not_fetched", "reason": "no record for this target"}
+            tools = extract_tools(record)
+            row.update(repo=link["repo"], ref=link["ref"], subdir=link["subdir"], **tools)
+            row["all_repo_names"] = link["repo"].split("/", 1)[1]
+            row["all_tool_names"] = ",".join(
+                sorted(set(tools["declared_tools"]) | set(tools["imported_tools"]))
+            )
+            rows.append(row)
+    return rows
+
+
+def make_dataset(rows: list[dict]) -> pd.DataFrame:
+    """The dataset table: fixed columns, lists joined with ';', rows in a stable order."""
+    frame = pd.DataFrame(rows).reindex(columns=DATASET_COLUMNS)
+    for column in ("frameworks", "declared_tools", "imported_tools", "undeclared_imports"):
+        frame[column] = frame[column].map(lambda v: ";".join(v) if isinstance(v, list) else "")
+    frame["n_python_files"] = frame["n_python_files"].fillna(0).astype(int)
+    frame["declares_dependencies"] = frame["declares_dependencies"].fillna(False).astype(bool)
+    frame = frame.fillna("")
+    return frame.sort_values(["forum_id", "code_url", "subdir"], kind="stable").reset_index(drop=True)
+
+
+def write_dataset(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write the dataset CSV atomically (UTF-8, Unix newlines)."""
+    return write_text_atomic(path, frame.to_csv(index=False, lineterminator="\n"))
+
+
+def read_dataset(path: str | Path) -> pd.DataFrame:
+    """Read a dataset CSV written by `write_dataset`, empty cells as ''."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    frame["n_python_files"] = frame["n_python_files"].astype(int)
+    frame["declares_dependencies"] = frame["declares_dependencies"] == "True"
+    return frame
+
+
+def create_dataset(
+    year: int,
+    source: str | Path = "live",
+    *,
+    out: str | Path | None = None,
+    max_papers: int = 0,
+    settings: Settings | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """The whole pipeline: papers -> code links -> repository records -> tools -> the dataset (and its CSV).
+
+    `source` is "live" (OpenReview and GitHub), a recorded snapshot folder such as ../shared/iclr2020, or a
+    dataset CSV to read instead of rebuilding it. `settings` (or keyword `options` such as `cache_dir`,
+    `workers`, `method`, `refresh`, `openreview_url`) say how to fetch and cache; see `Settings`.
+    """
+    if is_dataset_csv(source):  # an existing dataset, e.g. the committed data/all_tools.csv
+        return read_dataset(source)
+    settings = resolve_settings(settings, options)
+    papers = fetch_papers(year, source, settings)
+    if max_papers:
+        papers = papers[:max_papers]
+    links = extract_code_links(papers)
+    targets = extract_code_targets(links)
+    snapshot = None if str(source) == "live" else source
+    records = fetch_repo_records(targets, settings, snapshot_dir=snapshot, offline=snapshot is not None)
+    frame = make_dataset(build_rows(papers, links, records))
+    if out:
+        write_dataset(frame, out)
+    return frame
+
+
+def resolve_source(source: str, fallback: str = "data/all_tools.csv") -> str:
+    """`source` if it can be read here, else the committed dataset CSV (saying so)."""
+    if source == "live" or Path(source).exists():
+        return source
+    print(f"{source} is not here (recorded data sits beside the project only on the developers' machines and in "
+          f"CI): showing the committed {fallback} instead of rebuilding it.")  # fmt: skip
+    return fallback
+
+
+def is_dataset_csv(source: str | Path) -> bool:
+    """Whether a source is an existing dataset CSV (read, not rebuilt)."""
+    return str(source).endswith(".csv")

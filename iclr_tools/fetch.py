@@ -1,0 +1,104 @@
+"""Stage 3, fetch: one target by either way, and many targets at once in threads with a progress bar."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import urllib3
+from tqdm import tqdm  # the text bar: it works in terminals, notebooks and rendered output alike
+
+from .archive import fetch_archive
+from .clone import fetch_clone
+from .github import FetchResult
+from .net import make_retry
+from .settings import Settings, resolve_settings
+
+T = TypeVar("T")
+
+
+def is_git_available() -> bool:
+    """Tell whether a git executable is on PATH (the clone method needs one)."""
+    return shutil.which("git") is not None
+
+
+def fetch_repo(
+    owner: str,
+    repo: str,
+    ref: str | None,
+    subdir: str | None,
+    workdir: str | os.PathLike,
+    *,
+    keep: Callable[[str], bool],
+    settings: Settings | None = None,
+    token: str | None = None,
+    pool: urllib3.PoolManager | None = None,
+    **options: Any,
+) -> FetchResult:
+    """Fetch one target by `settings.method` ("clone" or "archive"), keeping the files `keep` wants.
+
+    Keyword `options` override single settings (`method="archive"`); clone falls back to archive without git.
+    """
+    settings = resolve_settings(settings, options)
+    if settings.method not in ("clone", "archive"):
+        raise ValueError(f"unknown fetch method {settings.method!r}: use 'clone' or 'archive'")
+    if settings.method == "clone" and is_git_available():
+        return fetch_clone(
+            owner, repo, ref, subdir, workdir, keep=keep, git_base=settings.git_url, token=token,
+            timeout=settings.total_timeout, max_file_bytes=settings.max_file_bytes,
+            retries=settings.clone_retries, backoff_factor=settings.backoff_factor,
+        )  # fmt: skip
+    return fetch_archive(
+        owner, repo, ref, subdir, keep=keep, base_url=settings.archive_url, token=token, pool=pool,
+        timeout=settings.timeout, total_timeout=settings.total_timeout, max_file_bytes=settings.max_file_bytes,
+        max_repo_bytes=settings.max_repo_bytes, retries=make_retry(settings.retries, settings.backoff_factor),
+    )  # fmt: skip
+
+
+def describe_exception(target: object, error: BaseException) -> FetchResult:
+    """An `error` FetchResult for a target whose fetch raised."""
+    return FetchResult(
+        status="error",
+        reason=(
+            f"Fetching {target!r} raised {type(error).__name__}: {str(error)[:200]}; this is a bug: "
+            "please report it with this message. A rerun retries this repository."
+        ),
+        method="",
+    )
+
+
+def fetch_many(
+    targets: Iterable[T], fetch_one: Callable[[T], FetchResult], workers: int = 8, desc: str = "fetch"
+) -> Iterator[FetchResult]:
+    """Run `fetch_one` on many targets in a thread pool; yield results in input order, errors as results.
+
+    Lazy: nothing runs until iterated. At most 4 x `workers` results wait in memory for an earlier slow target.
+    """
+    items = list(targets)
+    window = max(1, workers) * 4
+    done: dict[int, FetchResult] = {}
+    running: dict[concurrent.futures.Future, int] = {}
+    submitted = 0
+    bar = tqdm(total=len(items), desc=desc, unit="repo")
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fetch")
+    try:
+        for next_out in range(len(items)):
+            while submitted < len(items) and submitted < next_out + window:
+                running[executor.submit(fetch_one, items[submitted])] = submitted
+                submitted += 1
+            while next_out not in done:
+                finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in finished:
+                    index = running.pop(future)
+                    error = future.exception()
+                    done[index] = describe_exception(items[index], error) if error else future.result()
+                    bar.update(1)
+            yield done.pop(next_out)
+    finally:
+        for future in running:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
+        bar.close()

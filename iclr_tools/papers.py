@@ -1,0 +1,312 @@
+"""Stage 1, papers: the accepted papers of an ICLR year from OpenReview (API v1 or v2) or a recorded snapshot."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from requests.adapters import HTTPAdapter
+
+from .files import read_json, write_json_atomic
+from .net import make_retry
+from .settings import Settings
+
+# Years ICLR's accepted papers are on OpenReview with a decision; 2018-2023 on API v1, 2024 on on API v2.
+FIRST_YEAR = 2018
+LAST_YEAR = 2026
+FIRST_V2_YEAR = 2024
+API_V1_URL = "https://api.openreview.net"
+API_V2_URL = "https://api2.openreview.net"
+
+
+class ServiceRefusedError(RuntimeError):
+    """A remote service (OpenReview, GitHub) refused or failed a request; the message says what to do."""
+
+
+def check_year(year: int) -> int:
+    """Return `year` if ICLR has accepted papers on OpenReview for it, else raise a clear ValueError."""
+    if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(
+            f"ICLR {year!r} is not on OpenReview with decisions: supported years are "
+            f"{FIRST_YEAR}-{LAST_YEAR} (API v1 for {FIRST_YEAR}-{FIRST_V2_YEAR - 1}, API v2 from {FIRST_V2_YEAR})."
+        )
+    return year
+
+
+def api_version(year: int) -> int:
+    """Which OpenReview API serves the papers of `year` (1 or 2)."""
+    return 2 if check_year(year) >= FIRST_V2_YEAR else 1
+
+
+def submission_invitation(year: int) -> str:
+    """The API v1 invitation of the blind submissions of `year`."""
+    return f"ICLR.cc/{year}/Conference/-/Blind_Submission"
+
+
+def venue_id(year: int) -> str:
+    """The API v2 `content.venueid` of the accepted papers of `year`."""
+    return f"ICLR.cc/{year}/Conference"
+
+
+class TimeoutAdapter(HTTPAdapter):
+    """A requests adapter that gives every request a timeout (openreview-py sets none)."""
+
+    def __init__(self, timeout: float, **kwargs: Any) -> None:
+        self.timeout = timeout
+        super().__init__(**kwargs)
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        """Send with the adapter's timeout unless the caller gave one."""
+        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
+        return super().send(request, **kwargs)
+
+
+def make_openreview_client(
+    year: int, baseurl: str | None = None, timeout: float = 60, retries: int = 6
+) -> Any:
+    """An openreview-py client for `year`; credentials come only from OPENREVIEW_USERNAME / _PASSWORD."""
+    import openreview
+
+    username = os.environ.get("OPENREVIEW_USERNAME") or None
+    password = os.environ.get("OPENREVIEW_PASSWORD") or None
+    if api_version(year) == 1:
+        client = openreview.Client(baseurl=baseurl or API_V1_URL, username=username, password=password)
+    else:
+        client = openreview.api.OpenReviewClient(
+            baseurl=baseurl or API_V2_URL, username=username, password=password
+        )
+    adapter = TimeoutAdapter(timeout, max_retries=make_retry(retries), pool_maxsize=16)
+    client.session.mount("https://", adapter)
+    client.session.mount("http://", adapter)
+    return client
+
+
+def explain_refusal(error: BaseException, service: str, url: str) -> str:
+    """One clear sentence on what a refused or failed request means and what to do about it."""
+    text = str(error)
+    low = text.lower()
+    status = {int(code) for code in re.findall(r"(?<![\d.:])(40[13]|429)(?!\d)", low)}  # not ports or hosts
+    if "timed out" in low or "timeout" in low:  # first: its message holds URLs, whose digits mean nothing
+        what = "did not answer in time"
+        todo = "check your connection and rerun; nothing fetched so far is lost"
+    elif 403 in status or "forbidden" in low or "challenge" in low or "cloudflare" in low:
+        what = "refused the request (HTTP 403, often a bot challenge page)"
+        todo = (
+            "wait a few minutes and rerun, set OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD, or use a snapshot"
+        )
+    elif 429 in status or "too many" in low or "rate limit" in low:
+        what = "kept answering 'too many requests' (HTTP 429) after waiting out its limits"
+        todo = "wait an hour and rerun (the cache keeps what was fetched), or log in to get a higher limit"
+    elif 401 in status or "credentials" in low or "password" in low or ("invalid" in low and "user" in low):
+        what = "rejected the login"
+        todo = "check OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD or unset them to read public data anonymously"
+    else:
+        what = f"failed ({type(error).__name__}: {text[:200]})"
+        todo = "rerun later; if it persists, use a snapshot folder"
+    return f"{service} at {url} {what}. What to do: {todo}."
+
+
+def read_cached_notes(path: Path, year: int) -> list[dict] | None:
+    """Notes cached by a complete earlier fetch of `year`, or None (absent, half-written or another year)."""
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(cached, dict) and cached.get("complete") is True and cached.get("year") == year:
+        return cached.get("notes")
+    return None
+
+
+def fetch_notes(
+    year: int,
+    *,
+    baseurl: str | None = None,
+    cache_dir: str | Path = "cache",
+    refresh: bool = False,
+    timeout: float = 60,
+    retries: int = 6,
+) -> list[dict]:
+    """The submissions of `year` with their decisions as JSON dicts, from the disk cache or OpenReview."""
+    check_year(year)
+    path = Path(cache_dir) / "openreview" / f"iclr{year}_notes.json"
+    cached = None if refresh else read_cached_notes(path, year)
+    if cached is not None:
+        return cached
+    url = baseurl or (API_V1_URL if api_version(year) == 1 else API_V2_URL)
+    try:
+        client = make_openreview_client(year, baseurl, timeout, retries)
+        if api_version(year) == 1:
+            raw = client.get_all_notes(invitation=submission_invitation(year), details="directReplies")
+        else:
+            raw = client.get_all_notes(content={"venueid": venue_id(year)})
+    except Exception as error:  # the client raises OpenReviewException, requests errors, ...
+        raise ServiceRefusedError(explain_refusal(error, "OpenReview", url)) from error
+    notes = [{**note.to_json(), "details": note.details} for note in raw]
+    write_json_atomic(path, {"year": year, "api": api_version(year), "complete": True, "notes": notes})
+    return notes
+
+
+def parse_value(value: Any) -> Any:
+    """Unwrap an API v2 `{"value": ...}` content field; API v1 values pass through."""
+    return value.get("value") if isinstance(value, dict) and "value" in value else value
+
+
+DECISION_INVITATION_SUFFIXES = ("/Decision", "/Acceptance_Decision", "/Meta_Review")
+
+
+def extract_decision(note: dict) -> str:
+    """The decision text of an API v1 submission from its direct replies ('' when there is none)."""
+    replies = (note.get("details") or {}).get("directReplies") or []
+    for suffix in DECISION_INVITATION_SUFFIXES:  # a decision note wins over a meta-review
+        for reply in replies:
+            invitations = [reply.get("invitation") or "", *(reply.get("invitations") or [])]
+            if any(inv.endswith(suffix) for inv in invitations):
+                content = reply.get("content") or {}
+                value = parse_value(content.get("decision")) or parse_value(content.get("recommendation"))
+                if value:
+                    return str(value)
+    return ""
+
+
+TRACK_WORDS = {  # lower-case word in a decision or venue -> the track name we report
+    "oral": "Talk",
+    "talk": "Talk",
+    "notable-top-5%": "Talk",
+    "spotlight": "Spotlight",
+    "notable-top-25%": "Spotlight",
+    "poster": "Poster",
+}
+
+
+def parse_track(decision: str) -> str:
+    """The presentation track (Talk, Spotlight, Poster) named by a decision or venue string."""
+    low = decision.lower()
+    for word, track in TRACK_WORDS.items():
+        if word in low:
+            return track
+    return "Accepted" if "accept" in low else ""
+
+
+def is_accepted(decision: str) -> bool:
+    """Whether a decision or venue string means the paper was accepted to the main conference."""
+    low = decision.lower()
+    return "accept" in low and "workshop" not in low
+
+
+def extract_email_domains(authorids: list[str]) -> list[str]:
+    """The e-mail domains of a paper's authors, never the addresses themselves."""
+    domains = []
+    for author in authorids or []:
+        if "@" in author:
+            domain = author.rsplit("@", 1)[1].strip().lower()
+            if domain and domain not in domains:
+                domains.append(domain)
+    return domains
+
+
+def has_code_field(notes: list[dict]) -> bool:
+    """Whether the submission form of this year had a `code` field (then only that field names code)."""
+    return any("code" in (note.get("content") or {}) for note in notes)
+
+
+TEXT_FIELDS = (  # submission-form fields that can hold a code URL, the `code` field first
+    "code",
+    "abstract",
+    "TL;DR",
+    "TLDR",
+    "tldr",
+    "supplementary_material",
+    "community_implementations",
+)
+
+
+def extract_text_fields(content: dict) -> dict[str, str]:
+    """The text of each submission field that can name code (`code`, abstract, TL;DR, ...), present ones only."""
+    return {
+        name: content[name] for name in TEXT_FIELDS if isinstance(content.get(name), str) and content[name]
+    }
+
+
+def parse_paper(note: dict, year: int, code_field: bool = False, decision: str | None = None) -> dict | None:
+    """One row per accepted paper from an API v1 or v2 note; None for a paper that was not accepted.
+
+    `decision` is the decision text where it is known apart from the note (a recorded snapshot); otherwise it is
+    read from the note's direct replies (API v1) or its `venue` (API v2).
+    """
+    content = {key: parse_value(value) for key, value in (note.get("content") or {}).items()}
+    if decision is not None or api_version(year) == 1:
+        decision = extract_decision(note) if decision is None else decision
+        if not is_accepted(decision):
+            return None
+    else:
+        if content.get("venueid") != venue_id(year):
+            return None
+        decision = str(content.get("venue") or "")
+    keywords = content.get("keywords") or []
+    if isinstance(keywords, str):
+        keywords = [k.strip() for k in re.split(r"[;,]", keywords) if k.strip()]
+    pdf = content.get("pdf") or ""
+    if pdf.startswith("/"):
+        pdf = "https://openreview.net" + pdf
+    return {
+        "forum_id": note.get("forum") or note.get("id"),
+        "title": (content.get("title") or "").strip(),
+        "decision": decision,
+        "track": parse_track(decision),
+        "keywords": "; ".join(keywords),
+        "primary_area": content.get("primary_area") or "",
+        "author_domains": "; ".join(extract_email_domains(content.get("authorids") or [])),
+        "pdf_url": pdf,
+        "code_field": code_field,
+        "texts": extract_text_fields(content),
+    }
+
+
+def parse_papers(notes: list[dict], year: int, decisions: dict[str, str] | None = None) -> list[dict]:
+    """The accepted papers among `notes`, one dict each, in forum-id order (`decisions`: forum id -> text)."""
+    code_field = has_code_field(notes)
+    papers = (
+        parse_paper(note, year, code_field, None if decisions is None else decisions.get(note.get("id"), ""))
+        for note in notes
+    )
+    return sorted((paper for paper in papers if paper), key=lambda paper: paper["forum_id"])
+
+
+def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
+    """Accepted papers of `year` from a recorded snapshot folder (API v1 notes and a decisions table)."""
+    folder = Path(folder)
+    notes_path = folder / "openreview_notes_api_v1.json"
+    decisions_path = folder / "decisions_affiliations.json"
+    for path in (notes_path, decisions_path):
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{path} is missing: a snapshot folder needs openreview_notes_api_v1.json and "
+                "decisions_affiliations.json (see ../shared/iclr2020/README.md), or run with source='live'."
+            )
+    notes = read_json(notes_path)
+    invitation = submission_invitation(check_year(year))
+    if notes and notes[0].get("invitation") != invitation:
+        raise ValueError(
+            f"{folder} holds {notes[0].get('invitation')}, not ICLR {year}: pick the year it records"
+        )
+    decisions = {forum: facts.get("decision") or "" for forum, facts in read_json(decisions_path).items()}
+    return parse_papers(notes, year, decisions)
+
+
+def fetch_papers(year: int, source: str | Path = "live", settings: Settings | None = None) -> list[dict]:
+    """Accepted papers of `year` from OpenReview (`source='live'`) or a recorded snapshot folder."""
+    if str(source) != "live":
+        return read_snapshot_papers(source, year)
+    settings = settings or Settings.from_env()
+    notes = fetch_notes(
+        year,
+        baseurl=settings.openreview_url or None,
+        cache_dir=settings.cache_dir,
+        refresh=settings.refresh,
+        timeout=settings.openreview_timeout,
+        retries=settings.openreview_retries,
+    )
+    return parse_papers(notes, check_year(year))

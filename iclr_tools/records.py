@@ -1,0 +1,253 @@
+"""Stages 3 and 4 run together: repository records from a snapshot or the layered cache, fetching what is missing.
+
+The cache under `settings.cache_dir`, in layers like a data pipeline's raw / interim / processed:
+
+- `raw/refs/KEY.json`: how a target (repository, ref, folder) was resolved: its commit, or a final failure
+  (gone, too large) with the reason; transient failures are never cached, so a rerun retries them;
+- `raw/files/OWNER__NAME/COMMIT[__FOLDER].tar.gz`: the files the scan needs, per (repository, commit, folder),
+  compressed, with the listing of every file;
+- `facts/OWNER__NAME/COMMIT[__FOLDER].json`: what the scan read from them, stamped with `scanner_version`;
+  facts of another version are re-scanned from the raw files without a network request;
+- the dataset itself is always derived afresh from the facts (stage 5 on), so a change to the tool mapping
+  needs no re-scan.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import tarfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .fetch import fetch_many, fetch_repo
+from .files import read_json, write_bytes_atomic, write_json_atomic
+from .github import FetchResult
+from .scan import SCANNER_VERSION, extract_repo_facts, is_scan_file
+from .settings import Settings, resolve_settings
+
+FINAL_STATUSES = {"ok", "missing", "too_large"}  # cached; anything else is retried on rerun
+LISTING_NAME = "listing.json"  # inside a raw archive, beside `files/...`
+
+
+def target_key(repo: str, subdir: str = "", ref: str = "") -> str:
+    """File stem of a target's record: `owner__name[__sub_dir][@ref]` (the naming of ../shared)."""
+    key = repo.replace("/", "__")
+    if subdir:
+        key += "__" + subdir.replace("/", "_")
+    if ref:
+        key += "@" + re.sub(r"[^\w.-]", "_", ref)
+    return key
+
+
+def make_commit_stem(repo: str, commit: str, subdir: str) -> str:
+    """`OWNER__NAME/COMMIT[__FOLDER]`: where one (repository, commit, folder) is kept in the raw and facts layers."""
+    return f"{repo.replace('/', '__')}/{commit}" + ("__" + subdir.replace("/", "_") if subdir else "")
+
+
+def make_refs_path(cache: Path, target: dict) -> Path:
+    """Where the ref -> commit resolution (or final failure) of a target is cached."""
+    return cache / "raw" / "refs" / f"{target_key(target['repo'], target['subdir'], target['ref'])}.json"
+
+
+def read_snapshot_missing(snapshot_dir: str | Path) -> dict[tuple[str, str], str]:
+    """(repo, subdir) -> reason for the linked repositories a snapshot could not record."""
+    path = Path(snapshot_dir) / "repos_missing.json"
+    rows = read_json(path) if path.is_file() else []
+    return {(row["repo"], row.get("subdir") or ""): row.get("why", "not recorded") for row in rows}
+
+
+def read_snapshot_record(snapshot_dir: str | Path, target: dict, missing: dict) -> dict | None:
+    """A target's record from a recorded snapshot folder, read as facts of the snapshot's own version, or None."""
+    path = Path(snapshot_dir) / "repos" / f"{target_key(target['repo'], target['subdir'])}.json"
+    if path.is_file():
+        return {
+            "status": "ok",
+            "reason": "",
+            "scanner_version": "recorded",
+            **read_json(path),
+            "origin": "snapshot",
+        }
+    why = missing.get((target["repo"], target["subdir"]))
+    if why is not None:
+        return {"repo": target["repo"], "subdir": target["subdir"], "status": "missing", "reason": why,
+                "origin": "snapshot"}  # fmt: skip
+    return None
+
+
+def read_cached_json(path: Path) -> dict | None:
+    """A cache file as a dict, or None when it is absent, half-written or not an object."""
+    try:
+        data = read_json(path)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_raw_files(path: Path, result: FetchResult) -> None:
+    """The kept files of a fetch and the listing of every file, as one compressed tar (atomically)."""
+    listing = {"files": result.files, "symlinks": result.symlinks, "submodules": result.submodules,
+               "skipped": result.skipped}  # fmt: skip
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+        members = [(LISTING_NAME, json.dumps(listing, ensure_ascii=True).encode())]
+        members += [(f"files/{name}", data) for name, data in sorted(result.contents.items())]
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    write_bytes_atomic(path, buffer.getvalue())
+
+
+def read_raw_files(path: Path) -> FetchResult | None:
+    """A fetch rebuilt from its raw archive (status ok, nothing received), or None if it cannot be read."""
+    try:
+        with tarfile.open(path, mode="r:gz") as tar:
+            result = FetchResult(status="ok", reason="")
+            for member in tar:
+                handle = tar.extractfile(member) if member.isreg() else None
+                if handle is None:
+                    continue
+                if member.name == LISTING_NAME:
+                    listing = json.loads(handle.read())
+                elif member.name.startswith("files/"):
+                    result.contents[member.name.removeprefix("files/")] = handle.read()
+    except (OSError, tarfile.TarError, EOFError, ValueError):
+        return None
+    result.files = [(name, size) for name, size in listing["files"]]
+    result.symlinks, result.submodules = listing["symlinks"], listing["submodules"]
+    result.skipped = [(name, why) for name, why in listing["skipped"]]
+    return result
+
+
+def lacks_wanted_files(result: FetchResult) -> bool:
+    """Whether the scan now wants a file the raw layer did not keep (the scan's file choice has changed)."""
+    skipped = {name for name, _ in result.skipped}
+    return any(
+        is_scan_file(name) and name not in result.contents and name not in skipped for name, _ in result.files
+    )
+
+
+def scan_result(target: dict, result: FetchResult, fetch: dict) -> dict:
+    """The facts record of a fetched target, stamped with the scanner version."""
+    extra = {key: value for key, value in fetch.items() if key not in ("repo", "subdir")}
+    extra.update(symlinks=result.symlinks, submodules=result.submodules, skipped=result.skipped,
+                 scanner_version=SCANNER_VERSION)  # fmt: skip
+    return extract_repo_facts(target["repo"], target["subdir"], result.files, result.contents, **extra)
+
+
+def read_cached_record(cache_dir: str | Path, target: dict) -> dict | None:
+    """A target's record from the cache layers, re-scanning cached raw files where the scanner changed; else None."""
+    cache = Path(cache_dir)
+    fetch = read_cached_json(make_refs_path(cache, target))
+    if fetch is None or fetch.get("status") not in FINAL_STATUSES:
+        return None
+    if fetch["status"] == "ok" and not (isinstance(fetch.get("commit"), str) and fetch["commit"].isalnum()):
+        return None  # not a record this code wrote: fetched again
+    if fetch["status"] != "ok":
+        return {"repo": target["repo"], "subdir": target["subdir"], **fetch, "origin": "cache"}
+    stem = make_commit_stem(target["repo"], fetch["commit"], target["subdir"])
+    facts = read_cached_json(cache / "facts" / f"{stem}.json")
+    if facts is not None and facts.get("scanner_version") == SCANNER_VERSION:
+        return {**facts, **fetch, "origin": "cache"}
+    result = read_raw_files(cache / "raw" / "files" / f"{stem}.tar.gz")
+    if result is None or lacks_wanted_files(result):
+        return None
+    record = scan_result(target, result, fetch)
+    write_json_atomic(cache / "facts" / f"{stem}.json", record)
+    return {**record, "origin": "rescanned"}
+
+
+def store_fetch(cache_dir: str | Path, target: dict, result: FetchResult) -> dict:
+    """Scan a fetch and cache it in layers (ref -> commit, raw files, facts); a transient failure is not cached."""
+    cache = Path(cache_dir)
+    fetch = {"repo": target["repo"], "subdir": target["subdir"], "ref": target["ref"], "status": result.status,
+             "reason": result.reason, "commit": result.commit, "method": result.method,
+             "bytes_received": result.bytes_received}  # fmt: skip
+    if result.status == "ok" and not result.commit:  # nothing to key the raw files by: scanned, not cached
+        return scan_result(target, result, fetch)
+    record = dict(fetch)
+    if result.status == "ok":
+        stem = make_commit_stem(target["repo"], result.commit, target["subdir"])
+        write_raw_files(cache / "raw" / "files" / f"{stem}.tar.gz", result)
+        record = scan_result(target, result, fetch)
+        write_json_atomic(cache / "facts" / f"{stem}.json", record)
+    if result.status in FINAL_STATUSES:
+        write_json_atomic(make_refs_path(cache, target), fetch)
+    return record
+
+
+def fetch_repo_record(target: dict, *, settings: Settings, token: str | None) -> dict:
+    """Fetch one target's scan files, then scan and cache them (`store_fetch`)."""
+    owner, name = target["repo"].split("/", 1)
+    work = Path(settings.cache_dir) / "work"
+    result = fetch_repo(
+        owner, name, target["ref"], target["subdir"], work, keep=is_scan_file, settings=settings, token=token
+    )
+    return {**store_fetch(settings.cache_dir, target, result), "origin": "fetched"}
+
+
+def sweep_leftovers(cache_dir: str | Path) -> None:
+    """Remove what an interrupted run left in the cache: clone work folders and unfinished `*.tmp` files."""
+    shutil.rmtree(Path(cache_dir) / "work", ignore_errors=True)
+    for layer in ("raw", "facts"):
+        for tmp in (Path(cache_dir) / layer).rglob(".*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+def describe_origins(records: dict) -> str:
+    """One line on where the records came from: snapshot, cache, re-scanned from cached files, fetched."""
+    counts = Counter(record.get("origin", "fetched") for record in records.values())
+    parts = [f"{counts[origin]} {label}" for origin, label in (
+        ("snapshot", "from the snapshot"), ("cache", "from the cache"),
+        ("rescanned", "re-scanned from cached files (the scanner changed)"), ("fetched", "fetched"),
+        ("not_recorded", "not in the snapshot"),
+    ) if counts[origin]]  # fmt: skip
+    return f"{len(records)} repository records: " + (", ".join(parts) or "none")
+
+
+def fetch_repo_records(
+    targets: list[dict],
+    settings: Settings | None = None,
+    *,
+    snapshot_dir: str | Path | None = None,
+    offline: bool = False,
+    **options: Any,
+) -> dict[tuple[str, str, str], dict]:
+    """Records of all targets: from a snapshot, the cache, or fetched (`workers` at once, with a progress bar).
+
+    Keyword `options` override single settings (`cache_dir=...`, `workers=...`, `method=...`, `refresh=...`).
+    """
+    settings = resolve_settings(settings, options)
+    records: dict[tuple[str, str, str], dict] = {}
+    missing = read_snapshot_missing(snapshot_dir) if snapshot_dir else {}
+    to_fetch = []
+    for target in targets:
+        key = (target["repo"], target["ref"], target["subdir"])
+        record = read_snapshot_record(snapshot_dir, target, missing) if snapshot_dir else None
+        if record is None and not settings.refresh:
+            record = read_cached_record(settings.cache_dir, target)
+        if record is None and offline:
+            record = {**target, "status": "not_recorded", "reason": "not in the snapshot and offline: not fetched",
+                      "origin": "not_recorded"}  # fmt: skip
+        if record is None:
+            to_fetch.append(target)
+        else:
+            records[key] = record
+    if to_fetch:
+        sweep_leftovers(settings.cache_dir)
+        token = os.environ.get("GITHUB_TOKEN") or None
+        results = fetch_many(
+            to_fetch, lambda target: fetch_repo_record(target, settings=settings, token=token), settings.workers,
+            "repositories",
+        )  # fmt: skip
+        for target, result in zip(to_fetch, results, strict=True):
+            if not isinstance(result, dict):  # fetch_many turned an exception into a failed FetchResult
+                result = {**target, "status": result.status, "reason": result.reason, "origin": "fetched"}
+            records[(target["repo"], target["ref"], target["subdir"])] = result
+    print(describe_origins(records))
+    return records

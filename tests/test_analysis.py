@@ -1,0 +1,65 @@
+"""Counts over the ICLR 2020 dataset rebuilt from the recorded snapshot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iclr_tools import analysis, dataset, study
+
+
+@pytest.fixture(scope="module")
+def frame_2020(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """The ICLR 2020 dataset built from the recorded snapshot (offline)."""
+    return dataset.create_dataset(2020, shared_dir / "iclr2020", cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+def test_counts_on_the_dataset(frame_2020: pd.DataFrame) -> None:
+    frame = frame_2020
+    funnel = analysis.count_funnel(frame).set_index("step")["papers"]
+    assert funnel["accepted papers"] == 687 and funnel["with a code link"] == 335
+    assert funnel.is_monotonic_decreasing
+    frameworks = analysis.count_frameworks(frame).set_index("framework")["count"]
+    assert frameworks["pytorch"] > frameworks["tensorflow"] > frameworks["keras"] > 0
+    comparison = study.count_study_comparison(frame)
+    assert list(comparison["study_published"][:4]) == [237, 154, 95, 23]
+
+
+def tiny_frame() -> pd.DataFrame:
+    """Four papers by hand: two readable repositories, one gone, one paper without code."""
+    rows = [
+        {"forum_id": "p1", "code_url": "https://github.com/o/a", "link_kind": "github", "repo": "o/a",
+         "status": "ok", "frameworks": ["pytorch", "tensorflow"], "imported_tools": ["numpy", "tensorflow", "torch"],
+         "declared_tools": ["torch"], "undeclared_imports": ["numpy", "tensorflow"], "declares_dependencies": True},
+        {"forum_id": "p2", "code_url": "https://github.com/o/b", "link_kind": "github", "repo": "o/b",
+         "status": "ok", "frameworks": ["pytorch"], "imported_tools": ["torch"], "declared_tools": [],
+         "undeclared_imports": [], "declares_dependencies": False},
+        {"forum_id": "p3", "code_url": "https://github.com/o/gone", "link_kind": "github", "repo": "o/gone",
+         "status": "missing", "reason": "HTTP 404"},
+        {"forum_id": "p4", "status": "no_code", "reason": "the paper gives no code link"},
+    ]  # fmt: skip
+    return dataset.make_dataset(rows)
+
+
+def test_funnel_frameworks_and_tools_on_a_frame_counted_by_hand() -> None:
+    frame = tiny_frame()
+    funnel = analysis.count_funnel(frame).set_index("step")["papers"].tolist()
+    assert funnel == [4, 3, 3, 2, 2]
+    frameworks = analysis.count_frameworks(frame).set_index("framework")
+    assert frameworks.loc["pytorch", "count"] == 2 and frameworks.loc["pytorch", "share"] == 1.0
+    assert frameworks.loc["tensorflow", "count"] == 1 and frameworks.loc["tensorflow", "share"] == 0.5
+    assert (
+        frameworks.loc["pytorch and tensorflow", "count"] == 1
+        and frameworks.loc["none of these", "count"] == 0
+    )
+    assert analysis.count_tools(frame).to_dict() == {"torch": 2, "numpy": 1, "tensorflow": 1}
+    declared = analysis.count_declared_vs_imported(frame)
+    assert (
+        declared["declare_any"],
+        declared["import_undeclared"],
+        declared["import_undeclared_framework"],
+    ) == (1, 1, 1)
+    failed = analysis.extract_failed_targets(frame)
+    assert failed["repo"].tolist() == ["o/gone"] and failed["status"].tolist() == ["missing"]

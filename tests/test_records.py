@@ -1,0 +1,174 @@
+"""The layered cache of repository records: raw files per commit, facts per scanner version, the dataset afresh."""
+
+from __future__ import annotations
+
+import collections
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+from test_live_pipeline import REPOS
+
+from fakes.github_server import FakeGitHub
+from fakes.openreview_server import FakeOpenReview
+from iclr_tools import dataset, records, scan, tools
+from iclr_tools.github import FetchResult
+from iclr_tools.settings import resolve_settings
+
+pytestmark = pytest.mark.timeout(180)
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+TARGETS = [  # what the 2024 fixture links to (tests/fixtures/iclr2024_v2_notes.json), all fetched fine
+    {"repo": "vision-lab-fake/sparse-prompting", "ref": "", "subdir": ""},
+    {"repo": "fake-nlp-group/tiny-retriever", "ref": "", "subdir": ""},
+    {"repo": "fake-research/monorepo", "ref": "main", "subdir": "projects/flow_matching"},
+]
+MARKER = "scanner_v2_marker"
+
+
+@pytest.fixture
+def world(tmp_path: Path):
+    """Fake OpenReview (2024) and GitHub, a first live run done, and the options that ran it."""
+    notes = json.loads((FIXTURES / "iclr2024_v2_notes.json").read_text())
+    with FakeOpenReview(notes_v2=notes) as openreview, FakeGitHub(REPOS) as github:
+        options = {
+            "cache_dir": tmp_path / "cache", "workers": 2, "method": "clone", "openreview_url": openreview.url,
+            "archive_url": github.base_url, "git_url": github.base_url,
+        }  # fmt: skip
+        first = dataset.create_dataset(2024, "live", **options)
+        assert sorted(first.loc[first["status"] == "ok", "repo"]) == sorted(t["repo"] for t in TARGETS)
+        yield openreview, github, options
+
+
+def requests_made(openreview: FakeOpenReview, github: FakeGitHub) -> tuple[int, int]:
+    """Requests answered so far by each fake service."""
+    return len(openreview.requests), github.count()
+
+
+def test_raw_layer_keeps_the_scan_files_per_commit_compressed(world, tmp_path: Path) -> None:
+    _, github, _ = world
+    cache = tmp_path / "cache"
+    for target in TARGETS:
+        served = REPOS[target["repo"]]["files"]
+        commit = github.repos[target["repo"]].commit
+        stem = target["repo"].replace("/", "__") + f"/{commit}"
+        stem += "__" + target["subdir"].replace("/", "_") if target["subdir"] else ""
+        with tarfile.open(cache / "raw" / "files" / f"{stem}.tar.gz", "r:gz") as tar:
+            kept = {
+                m.name.removeprefix("files/"): tar.extractfile(m).read()
+                for m in tar
+                if m.name.startswith("files/")
+            }
+        prefix = target["subdir"] + "/" if target["subdir"] else ""
+        wanted = {path[len(prefix) :]: data for path, data in served.items() if path.startswith(prefix)}
+        wanted = {path: data for path, data in wanted.items() if path.endswith((".py", ".txt", ".md"))}
+        assert kept == wanted  # weights.bin and files outside the linked folder are never kept
+        refs = json.loads((records.make_refs_path(cache, target)).read_text())
+        assert refs["commit"] == commit and refs["status"] == "ok"
+        facts = json.loads((cache / "facts" / f"{stem}.json").read_text())
+        assert facts["scanner_version"] == scan.SCANNER_VERSION
+
+
+def test_a_scanner_change_rescans_every_cached_target_without_a_request(world, monkeypatch) -> None:
+    openreview, github, options = world
+    before = requests_made(openreview, github)
+    original = scan.extract_file_facts
+
+    def new_scan(path: str, data: bytes) -> dict:  # the "new scanner": every Python file also imports MARKER
+        facts = original(path, data)
+        if "imports" in facts:
+            facts["imports"] = sorted([*facts["imports"], MARKER])
+        return facts
+
+    monkeypatch.setattr(scan, "extract_file_facts", new_scan)
+    monkeypatch.setattr(records, "SCANNER_VERSION", "changed-for-test")
+    settings = resolve_settings(None, options)
+    rescanned = records.fetch_repo_records(TARGETS, settings)
+    assert collections.Counter(r["origin"] for r in rescanned.values()) == {"rescanned": len(TARGETS)}
+    assert all(r["scanner_version"] == "changed-for-test" for r in rescanned.values())
+    frame = dataset.create_dataset(
+        2024, "live", **options
+    )  # the facts are now of this version: read as they are
+    ok = frame[frame["status"] == "ok"]
+    assert len(ok) == len(TARGETS) and ok["imported_tools"].str.contains(MARKER.replace("_", "-")).all()
+    assert requests_made(openreview, github) == before  # no network request at all
+
+
+def test_a_mapping_change_shows_in_the_dataset_and_nothing_is_rescanned(world, monkeypatch) -> None:
+    openreview, github, options = world
+    before = requests_made(openreview, github)
+    monkeypatch.setitem(tools.MODULE_TO_PACKAGE, "numpy", "numpy-renamed-for-test")
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("re-scanned although only the mapping changed")
+
+    monkeypatch.setattr(scan, "extract_repo_facts", no_scan)
+    monkeypatch.setattr(records, "extract_repo_facts", no_scan)
+    frame = dataset.create_dataset(2024, "live", **options)
+    sparse = frame.set_index("repo").loc["vision-lab-fake/sparse-prompting"]
+    assert sparse["imported_tools"] == "numpy-renamed-for-test;timm;torch"
+    assert requests_made(openreview, github) == before
+
+
+def test_a_scan_that_now_wants_more_files_fetches_again(world, monkeypatch) -> None:
+    openreview, github, options = world
+    before_github = github.count()
+    monkeypatch.setattr(
+        records, "is_scan_file", lambda path: scan.is_scan_file(path) or path.endswith(".bin")
+    )
+    monkeypatch.setattr(records, "SCANNER_VERSION", "wants-bin-files")
+    settings = resolve_settings(None, options)
+    again = records.fetch_repo_records(TARGETS, settings)
+    origins = {key[0]: record["origin"] for key, record in again.items()}
+    # only the repository holding a .bin file lacks it in the raw layer
+    assert origins == {
+        "vision-lab-fake/sparse-prompting": "fetched",
+        "fake-nlp-group/tiny-retriever": "rescanned",
+        "fake-research/monorepo": "rescanned",
+    }
+    assert github.count() > before_github
+
+
+def test_refresh_fetches_everything_again(world) -> None:
+    openreview, github, options = world
+    before = github.count()
+    again = records.fetch_repo_records(TARGETS, resolve_settings(None, {**options, "refresh": True}))
+    assert {record["origin"] for record in again.values()} == {"fetched"} and github.count() > before
+
+
+@pytest.mark.parametrize(
+    "refs",
+    [
+        {"status": "ok"},
+        {"status": "ok", "commit": "../../etc"},
+        {"status": "ok", "commit": 7},
+        {"status": "timeout"},
+    ],
+)
+def test_a_refs_file_this_code_did_not_write_is_not_trusted(refs: dict, tmp_path: Path) -> None:
+    target = {"repo": "o/r", "ref": "", "subdir": ""}
+    path = records.make_refs_path(tmp_path, target)
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(refs))
+    assert records.read_cached_record(tmp_path, target) is None
+
+
+def test_final_failures_are_cached_and_transient_ones_are_not(tmp_path: Path) -> None:
+    gone = {"repo": "o/gone", "ref": "", "subdir": ""}
+    flaky = {"repo": "o/flaky", "ref": "", "subdir": ""}
+    records.store_fetch(tmp_path, gone, FetchResult("missing", "HTTP 404: the repository is gone"))
+    records.store_fetch(tmp_path, flaky, FetchResult("timeout", "did not answer"))
+    cached = records.read_cached_record(tmp_path, gone)
+    assert cached["status"] == "missing" and cached["reason"] == "HTTP 404: the repository is gone"
+    assert records.read_cached_record(tmp_path, flaky) is None
+
+
+def test_snapshot_records_are_facts_of_their_own_version(shared_dir: Path, monkeypatch) -> None:
+    monkeypatch.setattr(records, "SCANNER_VERSION", "anything-else")
+    target = {"repo": "BayesWatch/pytorch-blockswap", "ref": "", "subdir": ""}
+    record = records.read_snapshot_record(shared_dir / "iclr2020", target, {})
+    recorded = json.loads(
+        (shared_dir / "iclr2020" / "repos" / "BayesWatch__pytorch-blockswap.json").read_text()
+    )
+    assert record["scanner_version"] == "recorded" and record["origin"] == "snapshot"
+    assert record["imports"] == recorded["imports"]  # read as recorded, never re-scanned
