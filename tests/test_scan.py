@@ -117,3 +117,25 @@ def test_is_scan_file_keeps(path: str) -> None:
 )
 def test_is_scan_file_drops(path: str) -> None:
     assert not scan.is_scan_file(path)
+
+
+def test_scanner_version_follows_the_scan_code_itself(tmp_path: Path) -> None:
+    """Any edit of the scan module gives another version, with nobody having to remember to bump it."""
+    import shutil
+    import subprocess
+    import sys
+
+    copy = tmp_path / "iclr_tools"
+    shutil.copytree(Path(scan.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    show = "import iclr_tools.scan as s; print(s.SCANNER_VERSION)"
+
+    def version() -> str:
+        done = subprocess.run(
+            [sys.executable, "-c", show], cwd=tmp_path, capture_output=True, text=True, check=True
+        )
+        return done.stdout.strip()
+
+    assert version() == scan.SCANNER_VERSION  # the same code, the same version
+    with (copy / "scan.py").open("a") as handle:
+        handle.write("\n# a one-line change to the scanner\n")
+    assert version() not in ("", scan.SCANNER_VERSION)
