@@ -275,8 +275,8 @@ def parse_papers(notes: list[dict], year: int, decisions: dict[str, str] | None 
     return sorted((paper for paper in papers if paper), key=lambda paper: paper["forum_id"])
 
 
-def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
-    """Accepted papers of `year` from a recorded snapshot folder (API v1 notes and a decisions table)."""
+def read_snapshot_notes(folder: str | Path) -> tuple[list[dict], dict[str, dict]]:
+    """The recorded API v1 notes of a snapshot folder and its table of decisions and affiliations by forum id."""
     folder = Path(folder)
     notes_path = folder / "openreview_notes_api_v1.json"
     decisions_path = folder / "decisions_affiliations.json"
@@ -286,13 +286,18 @@ def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
                 f"{path} is missing: a snapshot folder needs openreview_notes_api_v1.json and "
                 "decisions_affiliations.json (see ../shared/iclr2020/README.md), or run with source='live'."
             )
-    notes = read_json(notes_path)
+    return read_json(notes_path), read_json(decisions_path)
+
+
+def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
+    """Accepted papers of `year` from a recorded snapshot folder (API v1 notes and a decisions table)."""
+    notes, facts = read_snapshot_notes(folder)
     invitation = submission_invitation(check_year(year))
     if notes and notes[0].get("invitation") != invitation:
         raise ValueError(
             f"{folder} holds {notes[0].get('invitation')}, not ICLR {year}: pick the year it records"
         )
-    decisions = {forum: facts.get("decision") or "" for forum, facts in read_json(decisions_path).items()}
+    decisions = {forum: row.get("decision") or "" for forum, row in facts.items()}
     return parse_papers(notes, year, decisions)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+
+from iclr_tools.papers import read_snapshot_notes
 
 
 def make_decision_reply(note: dict, decision: str, year: int) -> dict:
@@ -27,18 +28,8 @@ def make_decision_reply(note: dict, decision: str, year: int) -> dict:
 
 
 def load_snapshot_notes(folder: str | Path, year: int = 2020) -> list[dict]:
-    """Read recorded API v1 notes and attach their decisions as `details.directReplies`, as the API does."""
-    folder = Path(folder)
-    notes_path = folder / "openreview_notes_api_v1.json"
-    decisions_path = folder / "decisions_affiliations.json"
-    for path in (notes_path, decisions_path):
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{path} is missing: a snapshot folder needs openreview_notes_api_v1.json and "
-                "decisions_affiliations.json (see ../shared/iclr2020/README.md), or run with source='live'."
-            )
-    notes = json.loads(notes_path.read_text(encoding="utf-8"))
-    decisions = json.loads(decisions_path.read_text(encoding="utf-8"))
+    """Recorded API v1 notes with their decisions attached as `details.directReplies`, as the API answers."""
+    notes, decisions = read_snapshot_notes(folder)
     out = []
     for note in notes:
         note = dict(note)
