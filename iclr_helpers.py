@@ -12,6 +12,8 @@ re-exports what the notebooks, the README and the benchmarks call. `fetch_*` fun
 from __future__ import annotations
 
 from iclr_tools.analysis import (
+    count_checklist,
+    count_declared_by,
     count_declared_vs_imported,
     count_frameworks,
     count_frameworks_by,
@@ -21,6 +23,8 @@ from iclr_tools.analysis import (
     count_statuses,
     count_tools,
     count_undeclared_tools,
+    count_unresolved_imports,
+    describe_checklist,
     describe_frameworks,
     describe_frameworks_by,
     describe_funnel,
@@ -30,6 +34,7 @@ from iclr_tools.analysis import (
     extract_targets,
 )
 from iclr_tools.charts import (
+    plot_checklist,
     plot_frameworks,
     plot_frameworks_by,
     plot_funnel,
@@ -99,6 +104,10 @@ __all__ = [
     "count_declared_vs_imported",
     "count_undeclared_tools",
     "extract_paper_table",
+    "count_declared_by",
+    "count_unresolved_imports",
+    "count_checklist",
+    "describe_checklist",
     "describe_funnel",
     "describe_frameworks",
     "describe_tools",
@@ -116,6 +125,7 @@ __all__ = [
     "plot_wordcloud",
     "plot_frameworks_by",
     "plot_study_comparison",
+    "plot_checklist",
     # command line
     "run_data",
     "run_render",

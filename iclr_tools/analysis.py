@@ -219,3 +219,58 @@ def describe_frameworks(counts: pd.DataFrame) -> str:
         f"{share.get('tensorflow', 0):.0%}, standalone Keras by {share.get('keras', 0):.0%} and JAX by "
         f"{share.get('jax', 0):.0%}; {share.get('pytorch and tensorflow', 0):.0%} import both."
     )
+
+
+CHECKLIST_ITEMS = {  # dataset column -> the checklist item's name in tables and charts
+    "has_dependencies": "dependencies specified",
+    "has_training_code": "training code",
+    "has_evaluation_code": "evaluation code",
+    "has_pretrained_models": "pre-trained models",
+    "has_results": "results table and commands",
+}
+
+
+def count_checklist(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per checklist item: repositories where it holds, where it does not, and where it is unknown (no README
+    texts recorded); `at_least` and `at_most` bound the share of all `n` repositories."""
+    targets = extract_targets(frame)
+    rows = []
+    for column, item in CHECKLIST_ITEMS.items():
+        values = targets[column].astype("boolean")
+        yes, no, unknown = int(values.eq(True).sum()), int(values.eq(False).sum()), int(values.isna().sum())
+        n = yes + no + unknown
+        rows.append({"item": item, "yes": yes, "no": no, "unknown": unknown, "n": n,
+                     "at_least": round(yes / n, 3) if n else None,
+                     "at_most": round((yes + unknown) / n, 3) if n else None})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def count_declared_by(frame: pd.DataFrame) -> pd.Series:
+    """Repositories declaring at least one name in each way (requirements, environment, setup, readme, ...)."""
+    targets = extract_targets(frame)
+    kinds = targets["declared_by"].map(
+        lambda cell: {by for item in split_list(cell) for by in item.rsplit(":", 1)[-1].split(",")}
+    )
+    return kinds.explode().dropna().value_counts().rename_axis("declared by").rename("repositories")
+
+
+def count_unresolved_imports(frame: pd.DataFrame) -> pd.Series:
+    """Top-level imports no distribution provides and no repository file explains, by repositories."""
+    targets = extract_targets(frame)
+    names = targets["unresolved_imports"].map(split_list).explode().dropna()
+    return names.value_counts().rename_axis("import").rename("repositories")
+
+
+def describe_checklist(table: pd.DataFrame) -> str:
+    """A one-line takeaway from `count_checklist` (a range where README texts are unknown)."""
+    parts = []
+    for row in table.itertuples():
+        share = (
+            f"{row.at_least:.0%}" if row.at_least == row.at_most else f"{row.at_least:.0%}-{row.at_most:.0%}"
+        )
+        parts.append(f"{row.item} {share}")
+    n = int(table["n"].max()) if len(table) else 0
+    unknown = (
+        " (a range: README texts are not recorded for this year)" if (table["unknown"] > 0).any() else ""
+    )
+    return f"Of {n} repositories: " + ", ".join(parts) + unknown + "."

@@ -125,3 +125,19 @@ def plot_study_comparison(table: pd.DataFrame, title: str, path: str | Path | No
     axes.margins(y=0.15)
     axes.set(title=title, xlabel="framework", ylabel="repositories")
     return save_figure(figure, path)
+
+
+def plot_checklist(table: pd.DataFrame, title: str, path: str | Path | None = None) -> Any:
+    """Stacked bars per checklist item: yes, no, and unknown (README texts not recorded), with n."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(8, 0.55 * len(table) + 1.4))
+    left = pd.Series(0, index=table.index, dtype=float)
+    for column, color in (("yes", "#4C72B0"), ("no", "#DD8452"), ("unknown", "#CCCCCC")):
+        bars = axes.barh(table["item"][::-1], table[column][::-1], left=left[::-1], color=color, label=column)
+        axes.bar_label(bars, labels=[str(v) if v else "" for v in table[column][::-1]], label_type="center")
+        left += table[column]
+    n = int((table["yes"] + table["no"] + table["unknown"]).max())
+    axes.set(title=f"{title} (n={n} repositories)", xlabel="repositories", ylabel="")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=True)
+    return save_figure(figure, path)

@@ -18,8 +18,16 @@ DATASET_COLUMNS = [
     "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
     "code_url", "link_kind", "repo", "ref", "subdir", "commit", "status", "reason", "n_python_files",
     "frameworks", "declared_tools", "imported_tools", "undeclared_imports", "declares_dependencies",
+    "dev_tools", "readme_tools", "declared_by", "python_version", "cuda_version", "optional_imports",
+    "unresolved_imports", "readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",
+    "has_evaluation_code", "has_pretrained_models", "has_results", "completeness",
     "all_repo_names", "all_tool_names",
 ]  # fmt: skip
+LIST_COLUMNS = ["frameworks", "declared_tools", "imported_tools", "undeclared_imports", "dev_tools", "readme_tools",
+                "declared_by", "optional_imports", "unresolved_imports"]  # fmt: skip
+# True / False, or unknown (an empty cell): README-dependent facts of records without README texts
+MAYBE_COLUMNS = ["readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",
+                 "has_evaluation_code", "has_pretrained_models", "has_results"]  # fmt: skip
 LINK_STATUS = {"github_user": "user_link", "github_other": "not_github"}
 
 
@@ -60,10 +68,13 @@ def build_rows(papers: list[dict], links: list[dict], records: dict) -> list[dic
 def make_dataset(rows: list[dict]) -> pd.DataFrame:
     """The dataset table: fixed columns, lists joined with ';', rows in a stable order."""
     frame = pd.DataFrame(rows).reindex(columns=DATASET_COLUMNS)
-    for column in ("frameworks", "declared_tools", "imported_tools", "undeclared_imports"):
+    for column in LIST_COLUMNS:
         frame[column] = frame[column].map(lambda v: ";".join(v) if isinstance(v, list) else "")
     frame["n_python_files"] = frame["n_python_files"].fillna(0).astype(int)
     frame["declares_dependencies"] = frame["declares_dependencies"].fillna(False).astype(bool)
+    for column in MAYBE_COLUMNS:
+        frame[column] = frame[column].map(lambda v: "" if v is None or v != v else str(bool(v)))
+    frame["completeness"] = frame["completeness"].map(lambda v: "" if v is None or v != v else str(int(v)))
     frame = frame.fillna("")
     return frame.sort_values(["forum_id", "code_url", "subdir"], kind="stable").reset_index(drop=True)
 
@@ -78,6 +89,11 @@ def read_dataset(path: str | Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame["n_python_files"] = frame["n_python_files"].astype(int)
     frame["declares_dependencies"] = frame["declares_dependencies"] == "True"
+    for column in MAYBE_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].map({"True": True, "False": False, "": pd.NA}).astype("boolean")
+    if "completeness" in frame:
+        frame["completeness"] = pd.to_numeric(frame["completeness"].replace("", pd.NA)).astype("Int64")
     return frame
 
 

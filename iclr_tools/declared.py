@@ -11,8 +11,8 @@ from pathlib import PurePosixPath
 
 import yaml
 from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
 
+from .packages import canonical
 from .scan import INSTALL_LINE
 
 # Conda names that differ from the PyPI distribution, and conda packages that are not Python libraries.
@@ -27,15 +27,12 @@ CONDA_NOT_PYTHON = {
     "intel-openmp", "openssl", "ca-certificates", "zlib", "xz", "sqlite", "readline", "ncurses", "tk",
     "openblas", "cuda", "cuda-toolkit", "cudatoolkit-dev", "gcc", "gxx", "make", "cmake", "ffmpeg", "git",
 }  # fmt: skip
+DEV_WORDS = {"dev", "develop", "development", "test", "tests", "testing", "doc", "docs", "documentation", "lint",
+             "linting", "style", "quality", "typing", "ci", "format", "check", "pytest"}  # fmt: skip
 REQUIREMENT_OPTIONS_WITH_VALUE = {
     "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host", "--no-binary",
     "--only-binary", "--hash", "--global-option", "--install-option", "--config-settings", "-C",
 }  # fmt: skip
-
-
-def canonical(name: str) -> str:
-    """The canonical PyPI form of a distribution name (`Scikit_Learn` -> `scikit-learn`)."""
-    return canonicalize_name(name)
 
 
 def parse_requirement(text: str) -> str | None:
@@ -130,51 +127,91 @@ def parse_environment_yml(text: str) -> list[str]:
     return names
 
 
-def parse_pipfile(text: str) -> list[str]:
-    """Names in a Pipfile's `[packages]` and `[dev-packages]`."""
+def find_scope(extra: str) -> str:
+    """`dev` for an extra, group or file whose name says development, tests or docs; else `runtime`.
+
+    >>> find_scope("test"), find_scope("requirements-docs.txt"), find_scope("gpu")
+    ('dev', 'dev', 'runtime')
+    """
+    words = re.split(r"[^a-z]+", PurePosixPath(extra.lower()).name)
+    return "dev" if DEV_WORDS & set(words) else "runtime"
+
+
+def merge_scopes(*groups: tuple[list, str]) -> dict[str, str]:
+    """name -> scope from (names, scope) groups, in order; a name declared for runtime anywhere is runtime."""
+    scopes: dict[str, str] = {}
+    for names, scope in groups:
+        for name in names:
+            if name and scopes.get(name) != "runtime":
+                scopes[name] = scope
+    return scopes
+
+
+def parse_pipfile(text: str) -> dict[str, str]:
+    """Names in a Pipfile: `[packages]` runtime, `[dev-packages]` dev."""
     data = tomllib.loads(text)
-    return list(dict.fromkeys(canonical(n) for s in ("packages", "dev-packages") for n in data.get(s) or {}))
+    return merge_scopes(
+        ([canonical(n) for n in data.get("packages") or {}], "runtime"),
+        ([canonical(n) for n in data.get("dev-packages") or {}], "dev"),
+    )
 
 
-def parse_pyproject(text: str) -> list[str]:
-    """Names in a pyproject.toml: PEP 621 dependencies and optional-dependencies, and Poetry's tables."""
+def parse_pyproject(text: str) -> dict[str, str]:
+    """Names in a pyproject.toml (PEP 621 and Poetry), each runtime or dev by the extra or group it is in."""
     data = tomllib.loads(text)
     project = data.get("project") or {}
-    lines = list(project.get("dependencies") or [])
-    for extra in (project.get("optional-dependencies") or {}).values():
-        lines += list(extra or [])
-    names = [parse_requirement(line) for line in lines if isinstance(line, str)]
+    groups: list[tuple[list, str]] = [(parse_requirement_list(project.get("dependencies")), "runtime")]
+    for extra, lines in (project.get("optional-dependencies") or {}).items():
+        groups.append((parse_requirement_list(lines), find_scope(extra)))
     poetry = (data.get("tool") or {}).get("poetry") or {}
-    tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
-    tables += [group.get("dependencies") for group in (poetry.get("group") or {}).values()]
-    names += [canonical(name) for table in tables for name in (table or {}) if name.lower() != "python"]
-    return list(dict.fromkeys(name for name in names if name))
+    tables = [(poetry.get("dependencies"), "runtime"), (poetry.get("dev-dependencies"), "dev")]
+    tables += [
+        (group.get("dependencies"), find_scope(name)) for name, group in (poetry.get("group") or {}).items()
+    ]
+    for table, scope in tables:
+        groups.append(([canonical(name) for name in (table or {}) if name.lower() != "python"], scope))
+    return merge_scopes(*groups)
 
 
-def parse_setup_cfg(text: str) -> list[str]:
-    """Names in a setup.cfg's `[options] install_requires` and `[options.extras_require]`."""
+def parse_requirement_list(lines: object) -> list[str]:
+    """Names in a list of requirement strings (anything else in it is passed over)."""
+    if not isinstance(lines, (list, tuple)):
+        return []
+    return [name for name in (parse_requirement(line) for line in lines if isinstance(line, str)) if name]
+
+
+def parse_setup_cfg(text: str) -> dict[str, str]:
+    """Names in a setup.cfg's `[options] install_requires` (runtime) and `[options.extras_require]` (by extra)."""
     config = configparser.ConfigParser(interpolation=None, strict=False)
     config.read_string(text)
-    lines = config.get("options", "install_requires", fallback="").splitlines()
+
+    def names(value: str) -> list[str]:
+        return [n for n in (parse_requirement(split_requirement_line(x)) for x in value.splitlines()) if n]
+
+    groups = [(names(config.get("options", "install_requires", fallback="")), "runtime")]
     if config.has_section("options.extras_require"):
-        for value in config["options.extras_require"].values():
-            lines += value.splitlines()
-    return list(dict.fromkeys(n for n in (parse_requirement(split_requirement_line(x)) for x in lines) if n))
+        groups += [
+            (names(value), find_scope(extra)) for extra, value in config["options.extras_require"].items()
+        ]
+    return merge_scopes(*groups)
 
 
-def extract_setup_requires(facts: dict) -> list[str]:
-    """Names in the `install_requires` / `extras_require` values read from a setup.py."""
-    lines: list = []
-    for key in ("install_requires", "extras_require"):
-        value = facts.get(key)
-        if isinstance(value, dict):
-            for extra in value.values():
-                lines += extra if isinstance(extra, (list, tuple)) else [extra]
-        elif isinstance(value, (list, tuple)):
-            lines += value
-        elif isinstance(value, str) and value != "<not a literal>":
-            lines += value.splitlines()
-    return list(dict.fromkeys(n for n in (parse_requirement(str(x)) for x in lines if x) if n))
+def extract_setup_requires(facts: dict | None) -> dict[str, str]:
+    """Names read from a setup.py: `install_requires` runtime, `extras_require` by extra, `tests_require` dev."""
+
+    def names(value: object) -> list[str]:
+        if isinstance(value, str):
+            value = [] if value == "<not a literal>" else value.splitlines()
+        items = value if isinstance(value, (list, tuple)) else []
+        return [n for n in (parse_requirement(str(x)) for x in items if x) if n]
+
+    facts = facts if isinstance(facts, dict) else {}  # a recorded `null` (openai/mlsh) declares nothing
+    groups = [(names(facts.get("install_requires")), "runtime")]
+    extras = facts.get("extras_require")
+    if isinstance(extras, dict):
+        groups += [(names(value), find_scope(str(extra))) for extra, value in extras.items()]
+    groups.append((names(facts.get("tests_require")), "dev"))
+    return merge_scopes(*groups)
 
 
 INSTALL_OPTIONS_WITH_VALUE = REQUIREMENT_OPTIONS_WITH_VALUE | {
@@ -215,19 +252,19 @@ def parse_install_line(line: str) -> list[str]:
     return names
 
 
-def extract_manifest_names(path: str, text: str, manifests: dict) -> list[str]:
-    """Names declared by one manifest, by its kind; a malformed manifest declares nothing."""
+def extract_manifest_names(path: str, text: str, manifests: dict) -> dict[str, str]:
+    """Names declared by one manifest (name -> runtime or dev), by its kind; a malformed one declares nothing."""
     name = PurePosixPath(path).name.lower()
     try:
         if name.endswith((".yml", ".yaml")):
-            return parse_environment_yml(text)
+            return merge_scopes((parse_environment_yml(text), "runtime"))
         if name == "pipfile":
             return parse_pipfile(text)
         if name == "pyproject.toml":
             return parse_pyproject(text)
         if name == "setup.cfg":
             return parse_setup_cfg(text)
-        return parse_requirements_text(text, path, manifests)
+        return merge_scopes((parse_requirements_text(text, path, manifests), find_scope(path)))
     except (
         yaml.YAMLError,
         tomllib.TOMLDecodeError,
@@ -238,18 +275,40 @@ def extract_manifest_names(path: str, text: str, manifests: dict) -> list[str]:
         RecursionError,
         MemoryError,
     ):
-        return []
+        return {}
+
+
+def find_manifest_source(path: str) -> str:
+    """Which kind of file declared a name: requirements, environment, pipfile, pyproject or setup."""
+    name = PurePosixPath(path).name.lower()
+    if name.endswith((".yml", ".yaml")):
+        return "environment"
+    return {"pipfile": "pipfile", "pyproject.toml": "pyproject", "setup.cfg": "setup"}.get(
+        name, "requirements"
+    )
+
+
+def extract_declarations(record: dict) -> list[dict]:
+    """Every declared name with where (`by`) and for what (`scope`: runtime or dev), README sections aside."""
+    manifests = record.get("manifests") if isinstance(record.get("manifests"), dict) else {}
+    found: list[dict] = []
+    for path, text in manifests.items():
+        if isinstance(text, str):
+            by = find_manifest_source(path)
+            found += [
+                {"name": n, "by": by, "scope": s}
+                for n, s in extract_manifest_names(path, text, manifests).items()
+            ]
+    for facts in (record.get("setup_py") or {}).values():
+        found += [{"name": n, "by": "setup", "scope": s} for n, s in extract_setup_requires(facts).items()]
+    for lines in (record.get("install_lines") or {}).values():
+        for line in lines or []:
+            found += [
+                {"name": n, "by": "install-line", "scope": "runtime"} for n in parse_install_line(str(line))
+            ]
+    return found
 
 
 def extract_declared_tools(record: dict) -> list[str]:
-    """Sorted canonical names a repository declares: manifests, setup.py metadata and install commands."""
-    manifests = record.get("manifests") or {}
-    names: set[str] = set()
-    for path, text in manifests.items():
-        names.update(extract_manifest_names(path, text, manifests))
-    for facts in (record.get("setup_py") or {}).values():
-        names.update(extract_setup_requires(facts))
-    for lines in (record.get("install_lines") or {}).values():
-        for line in lines:
-            names.update(parse_install_line(line))
-    return sorted(names)
+    """Sorted canonical names a repository declares for runtime: manifests, setup files and install commands."""
+    return sorted({item["name"] for item in extract_declarations(record) if item["scope"] == "runtime"})

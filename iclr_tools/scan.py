@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import codecs
+import functools
 import gc
 import hashlib
 import io
@@ -60,10 +61,34 @@ IMPORT_LINE = re.compile(
 )
 
 
+def blank_strings_and_comments(source: str) -> str:
+    """`source` with every string and comment replaced by spaces (line breaks kept), as far as it tokenizes."""
+    lines = source.splitlines(keepends=True)
+    spans = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type in BLANKED_TOKENS:
+                spans.append((token.start, token.end))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass  # an unterminated string at the end: what was read before it is blanked
+    for (row, col), (end_row, end_col) in reversed(spans):
+        for number in range(row - 1, end_row):
+            line = lines[number]
+            start = col if number == row - 1 else 0
+            stop = end_col if number == end_row - 1 else len(line.rstrip("\r\n"))
+            lines[number] = line[:start] + " " * (stop - start) + line[stop:]
+    return "".join(lines)
+
+
 def extract_imports_regex(source: str) -> list[str]:
-    """Dotted imports read line by line, for files that are not valid Python 3 (Python 2 mostly)."""
-    found = set()
-    for line in source.splitlines():
+    """Dotted imports read line by line, for files that are not valid Python 3 (Python 2 mostly).
+
+    Strings and comments are blanked first, so an import written in a docstring or a comment is not read.
+    """
+    found: set[str] = set()
+    if not any(IMPORT_LINE.match(line) for line in source.splitlines()):
+        return []  # nothing that looks like an import: no need to tokenize (a long file costs seconds)
+    for line in blank_strings_and_comments(source).splitlines():
         match = IMPORT_LINE.match(line)
         if not match:
             continue
@@ -76,6 +101,11 @@ def extract_imports_regex(source: str) -> list[str]:
     return sorted(found)
 
 
+BLANKED_TOKENS = {tokenize.STRING, tokenize.COMMENT} | (
+    {tokenize.FSTRING_MIDDLE} if hasattr(tokenize, "FSTRING_MIDDLE") else set()
+)
+OPTIONAL_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+OPTIONAL_BLOCKS = {ast.Try, ast.If} | ({ast.TryStar} if hasattr(ast, "TryStar") else set())
 STATEMENT_LISTS = {  # every node type that holds statements -> its fields holding them (expressions never do)
     ast.FunctionDef: ("body",),
     ast.AsyncFunctionDef: ("body",),
@@ -94,53 +124,129 @@ STATEMENT_LISTS = {  # every node type that holds statements -> its fields holdi
 }
 
 
-def extract_tree_imports(tree: ast.Module) -> set[str]:
-    """Dotted modules imported anywhere in a parsed module, visiting statements only (never expressions)."""
+def is_optional_block(node: Any) -> bool:
+    """A `try` that catches ImportError (or everything), or an `if TYPE_CHECKING:`: its imports may be absent."""
+    if isinstance(node, ast.If):
+        test = node.test
+        return getattr(test, "id", getattr(test, "attr", None)) == "TYPE_CHECKING"
+    for handler in node.handlers:
+        names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        if any(
+            name is None or getattr(name, "id", getattr(name, "attr", "")) in OPTIONAL_ERRORS
+            for name in names
+        ):
+            return True
+    return False
+
+
+def extract_tree_imports(tree: ast.Module, optional: set[str] | None = None) -> set[str]:
+    """Dotted modules imported anywhere in a parsed module, visiting statements only (never expressions).
+
+    Imports inside `try: ... except ImportError` or `if TYPE_CHECKING:` are also added to `optional`, if given.
+    """
     found: set[str] = set()
-    stack: list[Any] = list(tree.body)
+    stack: list[tuple[Any, bool]] = [(node, False) for node in tree.body]
     while stack:
-        node = stack.pop()
+        node, inside = stack.pop()
         kind = type(node)
-        if kind is ast.Import:
-            found.update(alias.name for alias in node.names)
-        elif kind is ast.ImportFrom:
-            found.add("." * node.level + (node.module or ""))
+        if kind is ast.Import or kind is ast.ImportFrom:
+            names = (
+                [alias.name for alias in node.names]
+                if kind is ast.Import
+                else ["." * node.level + (node.module or "")]
+            )
+            found.update(names)
+            if inside and optional is not None:
+                optional.update(names)
         elif kind in STATEMENT_LISTS:
+            guarded = kind in OPTIONAL_BLOCKS and optional is not None and is_optional_block(node)
             for name in STATEMENT_LISTS[kind]:
-                stack.extend(getattr(node, name))
+                body_guarded = guarded and name == "body"
+                stack.extend((child, inside or body_guarded) for child in getattr(node, name))
     return found
 
 
-def extract_imports(source: str) -> tuple[list[str], bool]:
-    """Sorted dotted modules a Python file imports (relative ones keep their dots), and whether regex was used."""
+def extract_imports(source: str, optional: set[str] | None = None) -> tuple[list[str], bool]:
+    """Sorted dotted modules a Python file imports (relative ones keep their dots), and whether regex was used.
+
+    >>> extract_imports("import torch\\ntry:\\n    import apex\\nexcept ImportError:\\n    apex = None\\n")
+    (['apex', 'torch'], False)
+    """
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return extract_imports_regex(source), True
-    return sorted(extract_tree_imports(tree)), False
+    return sorted(extract_tree_imports(tree, optional)), False
+
+
+def read_notebook_cells(text: str) -> list[str]:
+    """The source of each code cell of a notebook (any nbformat version), read with nbformat.
+
+    A notebook nbformat refuses as invalid (a key missing) is read cell by cell from its JSON instead.
+    """
+    import nbformat
+
+    try:
+        notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+    except nbformat.reader.NotJSONError as error:
+        raise ValueError(f"not a notebook: {error}") from None
+    except (nbformat.ValidationError, KeyError, AttributeError, TypeError):
+        notebook = json.loads(text)
+    if not isinstance(notebook, dict):
+        raise ValueError("not a notebook: its JSON is no object")
+    cells = notebook.get("cells")
+    if cells is None:  # nbformat 3 keeps cells in worksheets, code in `input`
+        cells = [cell for sheet in notebook.get("worksheets") or [] for cell in sheet.get("cells") or []]
+    code = []
+    for cell in cells or []:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", cell.get("input", ""))
+            code.append("".join(source) if isinstance(source, list) else str(source))
+    return code
+
+
+@functools.cache
+def get_transformer() -> Any:
+    """IPython's input transformer: magics, `!` shell lines and `obj?` help become plain Python."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager()
 
 
 def extract_notebook_code(text: str) -> tuple[str, list[str]]:
-    """The Python of a notebook's code cells (magics and `!` lines blanked) and its `!pip install` lines."""
-    notebook = json.loads(text)
-    cells = notebook.get("cells") if isinstance(notebook, dict) else None
-    if cells is None and isinstance(notebook, dict):  # nbformat 3 keeps cells in worksheets
-        cells = [cell for sheet in notebook.get("worksheets") or [] for cell in sheet.get("cells") or []]
+    """The Python of a notebook's code cells (IPython syntax made plain Python) and its `!pip install` lines."""
+    cells, installs = extract_notebook_cells(text)
+    return "\n".join(cells), installs
+
+
+def extract_notebook_cells(text: str) -> tuple[list[str], list[str]]:
+    """Each code cell as plain Python (magics, `!` lines, `?` help transformed) and the notebook's install lines."""
     code, installs = [], []
-    for cell in cells or []:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", cell.get("input", ""))
-        source = "".join(source) if isinstance(source, list) else str(source)
+    transformer = get_transformer()
+    for source in read_notebook_cells(text):
         for line in source.splitlines():
             stripped = line.strip()
-            if stripped.startswith(("!", "%")):
-                if INSTALL_LINE.search(stripped):
-                    installs.append(stripped)
-                code.append("")
-            else:
-                code.append(line)
-    return "\n".join(code), installs
+            if stripped.startswith(("!", "%")) and INSTALL_LINE.search(stripped):
+                installs.append(stripped)
+        try:
+            code.append(transformer.transform_cell(source))
+        except Exception:  # IPython's transformer refuses a cell: keep it as written, read it by tokens
+            code.append(source)
+    return code, installs
+
+
+def extract_notebook_imports(
+    text: str, optional: set[str] | None = None
+) -> tuple[list[str], bool, list[str]]:
+    """Imports of a notebook, cell by cell (a cell that is no valid Python is read by tokens, not the others)."""
+    cells, installs = extract_notebook_cells(text)
+    found: set[str] = set()
+    by_regex = False
+    for cell in cells:
+        imports, cell_by_regex = extract_imports(cell, optional)
+        found.update(imports)
+        by_regex = by_regex or cell_by_regex
+    return sorted(found), by_regex, installs
 
 
 def decode_source(data: bytes, path: str) -> str | None:
@@ -175,6 +281,19 @@ INSTALL_SOURCE_RE = re.compile(
 )
 
 
+README_RE = re.compile(
+    r"(?:.*/)?(?:readme|install|installation|getting[_ -]?started|quick[_ -]?start)(?:\.(?:md|markdown|rst|txt))?",
+    re.IGNORECASE,
+)
+README_MAX_CHARS = 100_000  # as the recorded records: each README up to 100 kB
+README_MAX_FILES = 20  # the shallowest 20 are kept
+
+
+def is_readme(path: str) -> bool:
+    """Whether a path names a README, INSTALL or getting-started document (Markdown, reST or text)."""
+    return bool(README_RE.fullmatch(path))
+
+
 def is_manifest(path: str) -> bool:
     """Whether a path names a dependency manifest the scan reads."""
     return bool(MANIFEST_RE.fullmatch(path))
@@ -189,13 +308,13 @@ def extract_file_facts(path: str, data: bytes) -> dict:
             facts["unreadable"] = True
         return facts
     try:
+        optional: set[str] = set()
         if path.endswith(".ipynb"):
-            code, installs = extract_notebook_code(text)
-            facts["imports"], by_regex = extract_imports(code)
+            facts["imports"], by_regex, installs = extract_notebook_imports(text, optional)
             if installs:
                 facts["install_lines"] = installs
         elif path.endswith((".py", ".pyx")):
-            facts["imports"], by_regex = extract_imports(text)
+            facts["imports"], by_regex = extract_imports(text, optional)
             if path.rsplit("/", 1)[-1] == "setup.py" and not by_regex:
                 setup = extract_setup_py(text)
                 if setup:
@@ -206,9 +325,21 @@ def extract_file_facts(path: str, data: bytes) -> dict:
                 facts["manifest"] = text
             if INSTALL_SOURCE_RE.fullmatch(path) and (lines := extract_install_lines(text)):
                 facts["install_lines"] = lines
+            if is_readme(path):
+                facts["readme"] = text[:README_MAX_CHARS]
         if by_regex:
             facts["parsed_by_regex"] = True
-    except (ValueError, SyntaxError, TypeError, AttributeError, MemoryError, RecursionError):  # bad notebook
+        if optional:
+            facts["optional_imports"] = sorted(optional)
+    except (
+        ValueError,
+        SyntaxError,
+        TypeError,
+        AttributeError,
+        KeyError,
+        MemoryError,
+        RecursionError,
+    ):  # bad notebook
         facts["unreadable"] = True  # as before: what was read before the error stays
     return facts
 
@@ -249,6 +380,8 @@ def extract_repo_facts(
         "imports": {},
         "parsed_by_regex": [],
         "unreadable": [],
+        "optional_imports": {},
+        "readmes": {},
         **extra,
     }
     paths = sorted(contents)
@@ -267,6 +400,12 @@ def extract_repo_facts(
             record["parsed_by_regex"].append(full)
         if facts.get("unreadable"):
             record["unreadable"].append(full)
+        if "optional_imports" in facts:
+            record["optional_imports"][full] = facts["optional_imports"]
+        if "readme" in facts:
+            record["readmes"][full] = facts["readme"]
+    shallowest = sorted(record["readmes"], key=lambda path: (path.count("/"), path))[:README_MAX_FILES]
+    record["readmes"] = {path: record["readmes"][path] for path in shallowest}
     return record
 
 
@@ -283,7 +422,7 @@ def is_scan_file(path: str) -> bool:
     return (
         name.endswith(SCAN_SUFFIXES)
         or name in SCAN_NAMES
-        or bool(MANIFEST_RE.fullmatch(path) or INSTALL_SOURCE_RE.fullmatch(path))
+        or bool(MANIFEST_RE.fullmatch(path) or INSTALL_SOURCE_RE.fullmatch(path) or README_RE.fullmatch(path))
     )
 
 

@@ -2,158 +2,24 @@
 
 from __future__ import annotations
 
-import functools
-import sys
-from pathlib import PurePosixPath
+from .checklist import score_checklist
+from .declared import extract_declarations, parse_install_line
+from .modules import find_local_names, find_own_imports
+from .packages import (
+    BUILD_TOOLS,
+    FRAMEWORK_BY_MODULE,
+    FRAMEWORKS,
+    find_family,
+    load_stdlib_names,
+    resolve_distribution,
+)
+from .readme import extract_readmes_requirements
+from .scan import PYTHON_SUFFIXES, is_manifest, is_readme
 
-from .declared import canonical, extract_declared_tools
-from .scan import PYTHON_SUFFIXES
-
-FRAMEWORK_BY_MODULE = {  # top-level import -> framework name used in the `frameworks` column
-    "torch": "pytorch",
-    "tensorflow": "tensorflow",
-    "keras": "keras",
-    "jax": "jax",
-    "mxnet": "mxnet",
-    "chainer": "chainer",
-    "theano": "theano",
-    "paddle": "paddlepaddle",
-    "cntk": "cntk",
-    "caffe": "caffe",
-    "caffe2": "caffe2",
-    "dynet": "dynet",
-    "oneflow": "oneflow",
-    "mindspore": "mindspore",
-}
-FRAMEWORKS = list(dict.fromkeys(FRAMEWORK_BY_MODULE.values()))
-# Reviewed additions to pipreqs' import-to-package mapping (module -> PyPI distribution).
-MODULE_TO_PACKAGE = {
-    "cv2": "opencv-python",
-    "skimage": "scikit-image",
-    "absl": "absl-py",
-    "sklearn": "scikit-learn",
-    "PIL": "pillow",
-    "yaml": "pyyaml",
-    "tf_slim": "tf-slim",
-    "gin": "gin-config",
-    "google.protobuf": "protobuf",
-    "google.colab": "google-colab",
-    "google.cloud": "google-cloud-storage",
-    "tensorflow_probability": "tensorflow-probability",
-    "tensorflow_datasets": "tensorflow-datasets",
-    "tensorflow_hub": "tensorflow-hub",
-    "tensorflow_addons": "tensorflow-addons",
-    "tensorflow_federated": "tensorflow-federated",
-    "tensorflow_gan": "tensorflow-gan",
-    "tensorflow_text": "tensorflow-text",
-    "torch_geometric": "torch-geometric",
-    "torch_scatter": "torch-scatter",
-    "torch_sparse": "torch-sparse",
-    "pytorch_lightning": "pytorch-lightning",
-    "tensorboardX": "tensorboardx",
-    "mpl_toolkits": "matplotlib",
-    "pkg_resources": "setuptools",
-    "jaxlib": "jaxlib",
-    "haiku": "dm-haiku",
-    "sonnet": "dm-sonnet",
-    "tree": "dm-tree",
-    "fairseq": "fairseq",
-    "dgl": "dgl",
-    "gym": "gym",
-    "mujoco_py": "mujoco-py",
-    "atari_py": "atari-py",
-    "Bio": "biopython",
-    "rdkit": "rdkit",
-    "bs4": "beautifulsoup4",
-    "dateutil": "python-dateutil",
-    "attr": "attrs",
-    "wx": "wxpython",
-    "Crypto": "pycryptodome",
-    "magic": "python-magic",
-    "dotenv": "python-dotenv",
-    "OpenGL": "pyopengl",
-    "serial": "pyserial",
-    "zmq": "pyzmq",
-    "docx": "python-docx",
-    "igraph": "python-igraph",
-    "Levenshtein": "python-levenshtein",
-    "sentencepiece": "sentencepiece",
-    "pycocotools": "pycocotools",
-    "lmdb": "lmdb",
-    "faiss": "faiss-cpu",
-    "visdom": "visdom",
-    "ray": "ray",
-    "nltk": "nltk",
-    "spacy": "spacy",
-}
-BUILD_TOOLS = {"setuptools", "pip", "wheel"}  # every environment has them: never "undeclared"
-
-
-@functools.cache
-def load_pipreqs_mapping() -> dict[str, str]:
-    """pipreqs' import-name -> PyPI-name mapping, read from its data file (pipreqs' code is not imported)."""
-    from importlib.resources import files
-
-    try:
-        text = (files("pipreqs") / "mapping").read_text(encoding="utf-8")
-    except ModuleNotFoundError as error:
-        raise ImportError(
-            "pipreqs is not installed; its import-to-package mapping is needed: "
-            "pip install --no-deps --ignore-requires-python -r requirements-nodeps.txt"
-        ) from error
-    mapping = {}
-    for line in text.splitlines():
-        module, _, package = line.strip().partition(":")
-        if module and package:
-            mapping[module] = package
-    return mapping
-
-
-@functools.cache
-def load_stdlib_names() -> frozenset[str]:
-    """Top-level names of the Python 2.7 and 3.x standard libraries."""
-    from stdlib_list import stdlib_list
-
-    names = set(sys.stdlib_module_names) | {"__future__", "__main__", "__builtin__", "builtins"}
-    for version in ("2.7", "3.6", "3.8"):
-        names.update(name.split(".")[0] for name in stdlib_list(version))
-    return frozenset(names)
-
-
-def map_module_to_package(module: str) -> str:
-    """The canonical PyPI distribution that provides a dotted import (`cv2.dnn` -> `opencv-python`)."""
-    parts = module.split(".")
-    for n in range(len(parts), 0, -1):
-        prefix = ".".join(parts[:n])
-        if prefix in MODULE_TO_PACKAGE:
-            return canonical(MODULE_TO_PACKAGE[prefix])
-    top = parts[0]
-    return canonical(load_pipreqs_mapping().get(top, top))
-
-
-def extract_own_modules(record: dict) -> set[str]:
-    """Top-level names a repository's own files and folders provide (`models/`, `utils.py`)."""
-    own = set()
-    paths = [path for path, _ in record.get("files") or []] + list(record.get("imports") or {})
-    for path in paths:
-        parts = PurePosixPath(path).parts
-        own.update(parts[:-1])
-        stem, _, suffix = parts[-1].partition(".") if parts else ("", "", "")
-        if suffix in ("py", "pyx", "so", "pyd") or parts[-1].endswith((".py", ".pyx")):
-            own.add(stem)
-    return own
-
-
-def extract_imported_modules(record: dict) -> list[str]:
-    """Sorted third-party top-level modules a repository imports (no stdlib, no relative, not its own)."""
-    own = extract_own_modules(record)
-    found = set()
-    for modules in (record.get("imports") or {}).values():
-        for module in modules:
-            top = module.split(".")[0]
-            if top and top not in load_stdlib_names() and top not in own and top.isidentifier():
-                found.add(module)
-    return sorted(found)
+CHECKLIST_COLUMNS = ["has_dependencies", "has_training_code", "has_evaluation_code", "has_pretrained_models",
+                     "has_results", "completeness"]  # fmt: skip
+OTHER_MANIFESTS = {"Cargo.toml", "package.json", "Project.toml", "DESCRIPTION", "renv.lock", "Gemfile", "go.mod",
+                   "environment.yml", "environment.yaml", "conda.yml", "conda.yaml"}  # fmt: skip
 
 
 def extract_frameworks(modules: list[str]) -> list[str]:
@@ -176,22 +42,111 @@ def explain_record(record: dict, status: str) -> str:
     return ""
 
 
+def resolve_imports(record: dict, declared: frozenset[str]) -> dict:
+    """Imports of a record sorted out: own modules dropped, the rest as distributions or unresolved names."""
+    stdlib = load_stdlib_names()
+
+    def is_installed(top: str) -> bool:
+        return resolve_distribution(top, declared) is not None
+
+    own = find_own_imports(record, is_installed)
+    local = find_local_names(record)
+    modules, distributions, unresolved = set(), set(), set()
+    for path, imports in (record.get("imports") or {}).items():
+        for module in imports or []:
+            module = str(module)
+            top = module.split(".")[0]
+            if not top.isidentifier() or top in stdlib or (path, top) in own:
+                continue
+            distribution = resolve_distribution(module, declared)
+            if (
+                distribution is None and top not in local
+            ):  # no distribution, and no repository file explains it
+                unresolved.add(top)
+            elif distribution is None:
+                continue
+            else:
+                modules.add(module)
+                distributions.add(distribution)
+    optional = {
+        resolve_distribution(str(module), declared)
+        for path, names in (record.get("optional_imports") or {}).items()
+        for module in names or []
+        if (path, str(module).split(".")[0]) not in own
+    }
+    return {"modules": modules, "distributions": distributions, "unresolved": unresolved,
+            "optional": (optional - {None}) & distributions}  # fmt: skip
+
+
+def format_declared_by(declarations: list[dict], readme_names: list[str]) -> list[str]:
+    """`name:source,source` for every declared name (requirements, environment, pipfile, pyproject, setup,
+    install-line, readme)."""
+    sources: dict[str, list[str]] = {}
+    for item in [*declarations, *({"name": name, "by": "readme"} for name in readme_names)]:
+        sources.setdefault(item["name"], [])
+        if item["by"] not in sources[item["name"]]:
+            sources[item["name"]].append(item["by"])
+    return [f"{name}:{','.join(sorted(by))}" for name, by in sorted(sources.items())]
+
+
+def has_manifest_file(record: dict) -> bool:
+    """Whether a dependency manifest is among the files, read or not (any ecosystem's)."""
+    for path, *_ in record.get("files") or []:
+        name = str(path).rsplit("/", 1)[-1]
+        if is_manifest(str(path)) or name in OTHER_MANIFESTS:
+            return True
+    return False
+
+
 def extract_tools(record: dict) -> dict:
-    """Status, frameworks, declared and imported tools of one repository record."""
+    """Status, frameworks, declared and imported tools, and the completeness checklist of one repository record."""
     status = record.get("status", "ok")
     if status == "ok" and count_python_files(record) == 0:
         status = "no_python"
-    modules = extract_imported_modules(record) if status == "ok" else []
-    imported = sorted({map_module_to_package(module) for module in modules})
-    declared = extract_declared_tools(record) if status in ("ok", "no_python") else []
+    fetched = status in ("ok", "no_python")
+    declarations = extract_declarations(record) if fetched else []
+    runtime = sorted({item["name"] for item in declarations if item["scope"] == "runtime"})
+    dev = sorted({item["name"] for item in declarations if item["scope"] == "dev"} - set(runtime))
+    readmes_known = isinstance(record.get("readmes"), dict)
+    readme = extract_readmes_requirements(record.get("readmes") or {}) if fetched else {"names": []}
+    readme_installs = [
+        name
+        for path, lines in (record.get("install_lines") or {}).items()
+        if is_readme(path)
+        for line in lines or []
+        for name in parse_install_line(str(line))
+    ]
+    families = frozenset(find_family(name) for name in [*runtime, *dev, *readme["names"]])
+    resolved = resolve_imports(record, families) if status == "ok" else {
+        "modules": set(), "distributions": set(), "unresolved": set(), "optional": set()}  # fmt: skip
+    imported = sorted(resolved["distributions"])
+    declared_families = {find_family(name) for name in [*runtime, *readme["names"]]} | BUILD_TOOLS
+    undeclared = [name for name in imported if find_family(name) not in declared_families]
+    declares = bool(runtime)
+    readme_declares = bool(readme["names"] or readme_installs) if readmes_known else None
+    if declares or readme_declares or (fetched and has_manifest_file(record)):
+        has_dependencies: bool | None = True
+    else:
+        has_dependencies = False if readmes_known or not fetched else None
+    checklist = score_checklist(record, has_dependencies) if fetched else {}
     return {
         "status": status,
         "reason": record.get("reason") or explain_record(record, status),
         "commit": record.get("commit") or "",
         "n_python_files": count_python_files(record),
-        "frameworks": extract_frameworks(modules),
-        "declared_tools": declared,
+        "frameworks": extract_frameworks(sorted(resolved["modules"])),
+        "declared_tools": runtime,
+        "dev_tools": dev,
+        "readme_tools": readme["names"],
+        "declared_by": format_declared_by(declarations, readme["names"]),
+        "python_version": readme.get("python_version", ""),
+        "cuda_version": readme.get("cuda_version", ""),
         "imported_tools": imported,
-        "undeclared_imports": sorted(set(imported) - set(declared) - BUILD_TOOLS) if declared else [],
-        "declares_dependencies": bool(declared),
+        "optional_imports": sorted(resolved["optional"]),
+        "unresolved_imports": sorted(resolved["unresolved"]),
+        "undeclared_imports": undeclared if (runtime or readme["names"]) else [],
+        "declares_dependencies": declares,
+        "readmes_known": readmes_known,
+        "readme_declares_dependencies": readme_declares,
+        **{key: checklist.get(key) for key in CHECKLIST_COLUMNS},
     }

@@ -1517,11 +1517,12 @@ def check_requirements_text(texts: tuple[str, str]) -> None:
 
 
 def check_manifest(item: tuple[str, str]) -> None:
-    """extract_manifest_names: a list of canonical names for any manifest text, never an exception."""
+    """extract_manifest_names: canonical names, each runtime or dev, for any manifest text, never an exception."""
     path, text = item
     with time_limit(5.0):
         names = declared.extract_manifest_names(path, text, {path: text})
-    assert isinstance(names, list) and all(isinstance(name, str) and name for name in names)
+    assert isinstance(names, dict) and all(isinstance(name, str) and name for name in names)
+    assert set(names.values()) <= {"runtime", "dev"}
 
 
 def check_repository(files: dict[str, bytes]) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iclr_tools import analysis, cli, dataset, records, tools
+from iclr_tools import cli, dataset
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "data" / "all_tools.csv"
@@ -51,23 +51,6 @@ def test_every_paper_and_target_is_accounted_for(rebuilt: Path, shared_dir: Path
     ok = frame[frame["status"] == "ok"]
     assert ((ok["commit"].str.len() == 40) | ok["reason"].str.startswith("partial record, no commit")).all()
     assert (ok["commit"] == "").sum() == 5  # the five records built from stored single files
-
-
-def test_frameworks_equal_what_the_code_imports(rebuilt: Path, shared_dir: Path) -> None:
-    """For every ok row, `frameworks` is exactly the frameworks among the record's non-relative imports."""
-    frame = dataset.read_dataset(rebuilt)
-    ok = frame[frame["status"] == "ok"].drop_duplicates(["repo", "subdir"])
-    assert len(ok) == 244
-    for row in ok.itertuples():
-        name = records.target_key(row.repo, row.subdir)
-        record = json.loads((shared_dir / "iclr2020" / "repos" / f"{name}.json").read_text())
-        tops = {m.split(".")[0] for mods in record["imports"].values() for m in mods if not m.startswith(".")}
-        own = tools.extract_own_modules(record)
-        expected = [
-            fw for fw in tools.FRAMEWORKS if any(tools.FRAMEWORK_BY_MODULE.get(t) == fw for t in tops - own)
-        ]
-        assert analysis.split_list(row.frameworks) == expected, row.repo
-        assert set(analysis.split_list(row.frameworks)) <= set(tools.FRAMEWORKS)
 
 
 def test_study_columns_still_work_with_the_study_method(rebuilt: Path) -> None:

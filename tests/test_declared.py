@@ -56,15 +56,40 @@ dependencies:
     assert declared.parse_environment_yml(text) == ["torch", "scikit-image", "tensorboardx", "yy"]
 
 
-def test_pipfile_pyproject_and_setup_cfg() -> None:
+def test_pipfile_pyproject_and_setup_cfg_with_runtime_and_dev_scopes() -> None:
     pipfile = '[packages]\nrequests = "*"\nTorch = {version = ">=1"}\n[dev-packages]\npytest = "*"\n'
-    assert declared.parse_pipfile(pipfile) == ["requests", "torch", "pytest"]
-    pep621 = '[project]\nname = "x"\ndependencies = ["jax>=0.2", "flax"]\n[project.optional-dependencies]\ntf = ["tensorflow"]\n'
-    assert declared.parse_pyproject(pep621) == ["jax", "flax", "tensorflow"]
+    assert declared.parse_pipfile(pipfile) == {"requests": "runtime", "torch": "runtime", "pytest": "dev"}
+    pep621 = (
+        '[project]\nname = "x"\ndependencies = ["jax>=0.2", "flax"]\n[project.optional-dependencies]\n'
+        'tf = ["tensorflow"]\ntest = ["pytest", "jax"]\ndocs = ["sphinx"]\n'
+    )
+    assert declared.parse_pyproject(pep621) == {
+        "jax": "runtime", "flax": "runtime", "tensorflow": "runtime", "pytest": "dev", "sphinx": "dev",
+    }  # fmt: skip
     poetry = '[tool.poetry.dependencies]\npython = "^3.8"\nnumpy = "^1.20"\n[tool.poetry.group.dev.dependencies]\nblack = "*"\n'
-    assert declared.parse_pyproject(poetry) == ["numpy", "black"]
-    cfg = "[options]\ninstall_requires =\n    numpy>=1.0\n    torch\n[options.extras_require]\nviz = matplotlib\n"
-    assert declared.parse_setup_cfg(cfg) == ["numpy", "torch", "matplotlib"]
+    assert declared.parse_pyproject(poetry) == {"numpy": "runtime", "black": "dev"}
+    cfg = (
+        "[options]\ninstall_requires =\n    numpy>=1.0\n    torch\n[options.extras_require]\nviz = matplotlib\n"
+        "testing = pytest\n"
+    )
+    assert declared.parse_setup_cfg(cfg) == {"numpy": "runtime", "torch": "runtime", "matplotlib": "runtime",
+                                             "pytest": "dev"}  # fmt: skip
+
+
+def test_declarations_say_where_and_for_what() -> None:
+    record = {
+        "manifests": {"requirements.txt": "torch\nnumpy\n", "requirements-dev.txt": "pytest\nnumpy\n",
+                      "env/environment.yml": "dependencies:\n  - pytorch\n  - pip:\n    - wandb\n"},
+        "setup_py": {"setup.py": {"install_requires": ["scipy"], "tests_require": ["nose"]}, "other/setup.py": None},
+        "install_lines": {"README.md": ["pip install einops"]},
+    }  # fmt: skip
+    found = {(d["name"], d["by"], d["scope"]) for d in declared.extract_declarations(record)}
+    assert found == {
+        ("torch", "requirements", "runtime"), ("numpy", "requirements", "runtime"), ("pytest", "requirements", "dev"),
+        ("numpy", "requirements", "dev"), ("torch", "environment", "runtime"), ("wandb", "environment", "runtime"),
+        ("scipy", "setup", "runtime"), ("nose", "setup", "dev"), ("einops", "install-line", "runtime"),
+    }  # fmt: skip
+    assert declared.extract_declared_tools(record) == ["einops", "numpy", "scipy", "torch", "wandb"]
 
 
 def test_install_lines() -> None:

@@ -21,8 +21,12 @@ ORDER = [
     ["fetch"],  # 3: fetch
     ["scan"],  # 4: files -> facts
     ["records"],  # fetch + scan + cache, above both
-    ["declared"],
-    ["tools"],  # 5: facts -> tools
+    ["packages"],  # 5: facts -> tools: what is a package,
+    ["declared"],  # what manifests declare,
+    ["readme"],  # what READMEs list,
+    ["modules"],  # which imports are the repository's own,
+    ["checklist"],  # the completeness checklist,
+    ["tools"],  # all of it for one record
     ["dataset"],
     ["analysis"],
     ["study"],
@@ -85,7 +89,7 @@ def test_analysis_use_does_not_load_the_pipreqs_mapping() -> None:
     import sys
 
     code = (
-        "import iclr_helpers as ih, iclr_tools.tools as t\n"
+        "import iclr_helpers as ih, iclr_tools.packages as t\n"
         "frame = ih.read_dataset('data/all_tools.csv')\n"
         "ih.count_frameworks(frame); ih.count_tools(frame)\n"
         "print(t.load_pipreqs_mapping.cache_info().currsize)"

@@ -17,7 +17,7 @@ NOTEBOOKS = ROOT / "notebooks"
 COMMITTED = ROOT / "data" / "all_tools.csv"
 FIGURES = (
     "funnel.png", "frameworks.png", "study_comparison.png", "top_tools.png", "wordcloud.png",
-    "frameworks_by_track.png", "frameworks_by_topic.png", "frameworks_by_domain.png",
+    "frameworks_by_track.png", "frameworks_by_topic.png", "frameworks_by_domain.png", "checklist.png",
 )  # fmt: skip
 PARAMETERS = {
     "01_create_data.ipynb": {

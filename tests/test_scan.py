@@ -23,7 +23,11 @@ setuptools.setup(name="x", install_requires=REQUIRED, extras_require={{"gym": ["
     facts = scan.extract_setup_py(source)
     assert facts["install_requires"] == ["numpy>=1.16", "torch"]
     assert facts["tests_require"] == "<not a literal>"
-    assert declared.extract_setup_requires(facts) == ["numpy", "torch", "gym"]
+    assert declared.extract_setup_requires(facts) == {
+        "numpy": "runtime",
+        "torch": "runtime",
+        "gym": "runtime",
+    }
     record = scan.extract_repo_facts("o/r", "", [("setup.py", len(source))], {"setup.py": source.encode()})
     assert record["setup_py"]["setup.py"]["install_requires"] == ["numpy>=1.16", "torch"]
     assert not marker.exists()
@@ -139,3 +143,50 @@ def test_scanner_version_follows_the_scan_code_itself(tmp_path: Path) -> None:
     with (copy / "scan.py").open("a") as handle:
         handle.write("\n# a one-line change to the scanner\n")
     assert version() not in ("", scan.SCANNER_VERSION)
+
+
+def notebook(*cells: str) -> bytes:
+    """An nbformat 4 notebook with these code cells."""
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": c} for c in cells
+    ]}).encode()  # fmt: skip
+
+
+def test_ipython_syntax_does_not_push_a_notebook_to_the_regex() -> None:
+    data = notebook(
+        "%%bash\nls -la\n", "x = !ls\nimport torch\nobj?\n%matplotlib inline\n", 's = "import fake"\n'
+    )
+    facts = scan.extract_file_facts("demo.ipynb", data)
+    assert facts["imports"] == ["torch"] and "parsed_by_regex" not in facts
+
+
+def test_one_python2_cell_is_read_by_tokens_and_strings_are_skipped() -> None:
+    data = notebook('print "old"\nimport numpy\ns = """\nimport not_an_import\n"""\n', "import torch\n")
+    facts = scan.extract_file_facts("old.ipynb", data)
+    assert facts["imports"] == ["numpy", "torch"] and facts["parsed_by_regex"] is True
+
+
+def test_python2_fallback_skips_docstrings_and_comments() -> None:
+    source = '"""Docs.\nimport in_docstring\n"""\nprint "x"\n# import in_comment\nimport real, other as o\nfrom pkg.sub import y\n'
+    assert scan.extract_imports(source) == (["other", "pkg.sub", "real"], True)
+
+
+def test_optional_imports_are_recorded() -> None:
+    source = (
+        "import numpy\ntry:\n    import apex\nexcept ImportError:\n    pass\n"
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pandas\n"
+        "try:\n    import scipy\nfinally:\n    pass\n"
+    )
+    facts = scan.extract_file_facts("m.py", source.encode())
+    assert facts["optional_imports"] == ["apex", "pandas"]
+    assert facts["imports"] == ["apex", "numpy", "pandas", "scipy", "typing"]
+
+
+def test_readmes_are_kept_for_the_readme_readers() -> None:
+    files = {f"d{i}/README.md": b"# r\n" for i in range(25)} | {
+        "README.md": b"# top\n",
+        "docs/INSTALL.rst": b"i\n",
+    }
+    record = scan.extract_repo_facts("o/r", "", [(p, len(b)) for p, b in files.items()], files)
+    assert len(record["readmes"]) == 20 and "README.md" in record["readmes"]
+    assert scan.is_scan_file("docs/GETTING_STARTED.md") and scan.is_readme("docs/INSTALL.rst")

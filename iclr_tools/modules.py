@@ -1,0 +1,117 @@
+"""Stage 5, tools (imports): which imports are the repository's own modules, as Python 3 resolves them.
+
+A top-level import belongs to the repository only where Python would find it there: a module (`x.py`, `x.pyx`,
+a compiled `x.so`) or a regular package (`x/__init__.py`) in a folder on the import path. The import path of a
+file holds the repository (or linked folder) root, the source roots (`src/`, a folder holding `setup.py`,
+`setup.cfg` or `pyproject.toml`) and, for a script or notebook that is not itself inside a package, the script's
+own folder (Python puts it first). Code inside a package imports absolutely: a sibling `keras.py` does not hide the
+installed Keras; the folder that holds the package's top level is on the path instead. A folder without
+`__init__.py` (a namespace package) is found only when no installed distribution provides the name, and a
+folder holding no Python never counts.
+
+>>> files = [["train.py", 9], ["keras/__init__.py", 0]]
+>>> find_own_imports({"files": files, "imports": {"train.py": ["keras"]}})
+{('train.py', 'keras')}
+>>> files = [["efficientnet/__init__.py", 0], ["efficientnet/keras.py", 5]]
+>>> find_own_imports({"files": files, "imports": {"efficientnet/__init__.py": ["keras"]}})
+set()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import PurePosixPath
+
+MODULE_SUFFIXES = (".py", ".pyx", ".so", ".pyd")
+SOURCE_ROOT_FILES = {"setup.py", "setup.cfg", "pyproject.toml"}
+
+
+def parent_of(path: str) -> str:
+    """The folder of a repository path ('' for the root)."""
+    parent = str(PurePosixPath(path).parent)
+    return "" if parent == "." else parent
+
+
+def join(folder: str, name: str) -> str:
+    """A path inside `folder` ('' is the root)."""
+    return f"{folder}/{name}" if folder else name
+
+
+def index_files(paths: list[str]) -> tuple[set[str], set[str], set[str]]:
+    """(module paths without suffix, folders with `__init__.py`, folders holding Python somewhere below)."""
+    modules, packages, python_dirs = set(), set(), set()
+    for path in paths:
+        if path.endswith(MODULE_SUFFIXES) or ".cpython-" in path:
+            folder = parent_of(path)
+            stem = PurePosixPath(path).name.split(".")[0]
+            modules.add(join(folder, stem))
+            if stem == "__init__":
+                packages.add(folder)
+            while folder:
+                python_dirs.add(folder)
+                folder = parent_of(folder)
+    return modules, packages, python_dirs
+
+
+def find_package_top(folder: str, packages: set[str]) -> str:
+    """The outermost package folder holding `folder` (a chain of folders with `__init__.py`)."""
+    top = folder
+    while parent_of(top) in packages and parent_of(top) != top and parent_of(top):
+        top = parent_of(top)
+    return top
+
+
+def find_roots(paths: list[str], subdir: str) -> set[str]:
+    """Folders on every file's import path: the repository or linked-folder root and the source roots."""
+    roots = {subdir}
+    for path in paths:
+        name = PurePosixPath(path).name
+        if name in SOURCE_ROOT_FILES:
+            roots.add(parent_of(path))
+        parts = PurePosixPath(path).parts
+        for index, part in enumerate(parts[:-1]):
+            if part == "src":
+                roots.add("/".join(parts[: index + 1]))
+    return roots
+
+
+def find_import_path(path: str, roots: set[str], packages: set[str]) -> set[str]:
+    """The folders Python would search for a top-level import made by the file at `path`."""
+    folder = parent_of(path)
+    if folder in packages and not path.endswith(".ipynb"):
+        return roots | {parent_of(find_package_top(folder, packages))}
+    return roots | {folder}
+
+
+def find_own_imports(
+    record: dict, is_installed: Callable[[str], bool] = lambda name: True
+) -> set[tuple[str, str]]:
+    """(file, top-level name) pairs where the import is the repository's own module.
+
+    `is_installed(name)` says whether some distribution provides `name`: only then does a folder without
+    `__init__.py` (a namespace package) lose to the installed one.
+    """
+    paths = [str(path) for path, *_ in record.get("files") or []] + list(record.get("imports") or {})
+    modules, packages, python_dirs = index_files(paths)
+    roots = find_roots(paths, record.get("subdir") or "")
+    own = set()
+    for path, imports in (record.get("imports") or {}).items():
+        search = find_import_path(path, roots, packages)
+        for module in imports or []:
+            top = str(module).split(".")[0]
+            if not top or str(module).startswith("."):
+                continue
+            for folder in search:
+                candidate = join(folder, top)
+                if candidate in modules or candidate in packages:
+                    own.add((path, top))
+                elif candidate in python_dirs and not is_installed(top):
+                    own.add((path, top))
+    return own
+
+
+def find_local_names(record: dict) -> set[str]:
+    """Every module or Python-holding folder name anywhere in the repository, reachable by Python or not."""
+    paths = [str(path) for path, *_ in record.get("files") or []] + list(record.get("imports") or {})
+    modules, _, python_dirs = index_files(paths)
+    return {PurePosixPath(path).name for path in modules | python_dirs}
