@@ -16,13 +16,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.tx
 
 venv: $(VENV)/.installed
 
-## Render the ICLR 2020 notebooks into notebooks/rendered/ from the committed data (no network).
+## Render the notebooks into notebooks/rendered/ (01 and 02 for ICLR 2020, 03 the trends) from the committed data (no network).
 run: venv
-	$(BIN)/python iclr_helpers.py render --year $(YEAR) --snapshot $(SHARED)/iclr$(YEAR)
+	$(BIN)/python iclr_helpers.py render --year $(YEAR) --shared $(SHARED)
 
-## Rebuild data/all_tools.csv for ICLR 2020 from the recorded data in ../shared (no network).
+## Rebuild every recorded year (data/all_tools.csv is ICLR 2020, data/years/), years.csv and trends.csv from ../shared (no network).
 data: venv
-	$(BIN)/python iclr_helpers.py data --year $(YEAR) --snapshot $(SHARED)/iclr$(YEAR) --out data/all_tools.csv
+	$(BIN)/python iclr_helpers.py data --shared $(SHARED)
 
 ## Lint, then the whole test suite.
 test: venv lint

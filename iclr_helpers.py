@@ -25,6 +25,8 @@ from iclr_tools.analysis import (
     count_undeclared_tools,
     count_unresolved_imports,
     describe_checklist,
+    describe_coverage,
+    describe_findings,
     describe_frameworks,
     describe_frameworks_by,
     describe_funnel,
@@ -35,10 +37,14 @@ from iclr_tools.analysis import (
 )
 from iclr_tools.charts import (
     plot_checklist,
+    plot_framework_trends,
     plot_frameworks,
     plot_frameworks_by,
     plot_funnel,
+    plot_pytorch_share,
+    plot_rate_trends,
     plot_study_comparison,
+    plot_tool_heatmap,
     plot_top_tools,
     plot_wordcloud,
     setup_style,
@@ -50,7 +56,7 @@ from iclr_tools.dataset import (
     is_dataset_csv,
     make_dataset,
     read_dataset,
-    resolve_source,
+    read_papers_and_links,
     write_dataset,
 )
 from iclr_tools.fetch import fetch_many, fetch_repo
@@ -67,6 +73,15 @@ from iclr_tools.study import (
     reproduce_study,
 )
 from iclr_tools.tools import extract_tools
+from iclr_tools.trends import PDF_MENTION_PYTORCH_SHARE, describe_trends, pivot_measure, rank_tools
+from iclr_tools.years import (
+    STUDY_YEAR,
+    find_year_dataset,
+    read_trends,
+    read_year_dataset,
+    read_years,
+    resolve_source,
+)
 
 __all__ = [
     # settings and errors
@@ -89,8 +104,15 @@ __all__ = [
     "write_dataset",
     "read_dataset",
     "create_dataset",
-    "resolve_source",
+    "read_papers_and_links",
     "is_dataset_csv",
+    # 6. every year
+    "STUDY_YEAR",
+    "resolve_source",
+    "find_year_dataset",
+    "read_year_dataset",
+    "read_years",
+    "read_trends",
     # 7. analysis
     "extract_targets",
     "count_papers_by",
@@ -117,6 +139,12 @@ __all__ = [
     "count_study_comparison",
     "count_method_comparison",
     "count_niche_tools",
+    "describe_findings",
+    "describe_coverage",
+    "describe_trends",
+    "pivot_measure",
+    "rank_tools",
+    "PDF_MENTION_PYTORCH_SHARE",
     # 8. charts
     "setup_style",
     "plot_funnel",
@@ -126,6 +154,10 @@ __all__ = [
     "plot_frameworks_by",
     "plot_study_comparison",
     "plot_checklist",
+    "plot_framework_trends",
+    "plot_pytorch_share",
+    "plot_rate_trends",
+    "plot_tool_heatmap",
     # command line
     "run_data",
     "run_render",

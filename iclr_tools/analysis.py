@@ -13,6 +13,24 @@ WEBMAIL_DOMAINS = {"gmail.com", "googlemail.com", "163.com", "126.com", "qq.com"
                    "yahoo.com", "foxmail.com", "protonmail.com", "icloud.com", "live.com", "mail.com"}  # fmt: skip
 
 
+def estimate_share(count: int, n: int, method: str) -> tuple[float, float, float]:
+    """(share, ci_low, ci_high), rounded to 3 places: exact, or a 95% Wilson interval for a sample."""
+    if n == 0:
+        return (float("nan"),) * 3
+    share = count / n
+    if method != "sample":
+        return round(share, 3), round(share, 3), round(share, 3)
+    from scipy.stats import binomtest
+
+    interval = binomtest(count, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return round(share, 3), round(float(interval.low), 3), round(float(interval.high), 3)
+
+
+def find_method(frame: pd.DataFrame) -> str:
+    """`sample` when a dataset's rows are a random sample (its `sample_of` says of what), else `exact`."""
+    return "sample" if "sample_of" in frame and (frame["sample_of"].astype(str) != "").any() else "exact"
+
+
 def split_list(value: str) -> list[str]:
     """The items of a ';'-joined dataset cell."""
     return [item for item in str(value).split(";") if item]
@@ -65,6 +83,12 @@ def count_frameworks(frame: pd.DataFrame, unit: str = "repository") -> pd.DataFr
     counts["none of these"] = int(sets.map(lambda s: not s).sum())
     table = pd.DataFrame({"framework": list(counts), "count": list(counts.values())})
     table["share"] = (table["count"] / max(total, 1)).round(3)
+    method = find_method(frame)
+    bounds = [estimate_share(count, total, method) for count in table["count"]]
+    table["ci_low"] = [low for _, low, _ in bounds]
+    table["ci_high"] = [high for _, _, high in bounds]
+    table["n"] = total
+    table["method"] = method
     return table
 
 
@@ -91,8 +115,10 @@ TOPIC_PATTERNS = {  # research topic -> regular expression over a paper's keywor
 
 
 def extract_topics(keywords: str) -> list[str]:
-    """Coarse research topics of a paper from its keywords (a paper can have several, or 'Other')."""
+    """Coarse research topics of a paper from its keywords (several, or 'Other'; none without keywords)."""
     text = str(keywords).lower()
+    if not text.strip():
+        return []
     found = [topic for topic, pattern in TOPIC_PATTERNS.items() if re.search(pattern, text)]
     return found or ["Other"]
 
@@ -274,3 +300,58 @@ def describe_checklist(table: pd.DataFrame) -> str:
         " (a range: README texts are not recorded for this year)" if (table["unknown"] > 0).any() else ""
     )
     return f"Of {n} repositories: " + ", ".join(parts) + unknown + "."
+
+
+IMPORT_RULE = (
+    "A repository counts for a framework when its code imports the framework's top-level module (`import torch`); "
+    "the repository's own modules are excluded as Python 3 resolves them, and `tf.keras` is TensorFlow."
+)
+
+
+def describe_findings(frame: pd.DataFrame, year: int) -> str:
+    """The findings of one year in a few lines: n, the main frameworks with intervals, what counts as an import."""
+    counts = count_frameworks(frame).set_index("framework")
+    n = int(counts["n"].iloc[0]) if len(counts) else 0
+    method = find_method(frame)
+    sample = frame["sample_of"].iloc[0] if method == "sample" and "sample_of" in frame else ""
+
+    def show(framework: str, label: str) -> str:
+        row = counts.loc[framework]
+        interval = f", 95% CI {row['ci_low']:.0%}-{row['ci_high']:.0%}" if method == "sample" else ""
+        return f"{label} {int(row['count'])} ({row['share']:.0%}{interval})"
+
+    names = [("pytorch", "PyTorch"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("jax", "JAX")]
+    lines = [
+        f"ICLR {year}: n = {n} repositories with Python code"
+        + (
+            f", from a random sample ({sample}); intervals are 95% Wilson intervals"
+            if sample
+            else " (every one)"
+        ),
+        "Import " + "; ".join(show(fw, label) for fw, label in names if fw in counts.index) + ".",
+        IMPORT_RULE,
+    ]
+    return "\n".join(lines)
+
+
+def describe_coverage(frame: pd.DataFrame, year: int) -> str:
+    """What a year's dataset holds and what it does not (said, rather than shown as zeros)."""
+    papers = frame.drop_duplicates("forum_id")
+    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    sample = str(frame["sample_of"].iloc[0]) if "sample_of" in frame and len(frame) else ""
+    lines = [
+        f"ICLR {year}: {len(papers)} papers, {len(targets)} GitHub repository targets"
+        + (f"; a random sample: {sample}." if sample else "; every accepted paper and code link.")
+    ]
+    if sample:
+        lines.append("The funnel below covers the sampled papers only; shares carry 95% Wilson intervals.")
+    missing = {
+        "author e-mail domains (affiliation charts)": (papers["author_domains"] == "").all(),
+        "keywords (topic charts)": (papers["keywords"] == "").all(),
+        "README texts (README-declared dependencies, results tables)": "readmes_known" in targets
+        and not targets["readmes_known"].fillna(False).astype(bool).any(),
+    }
+    absent = [what for what, is_missing in missing.items() if is_missing]
+    if absent:
+        lines.append("Not recorded for this year, so not shown: " + "; ".join(absent) + ".")
+    return "\n".join(lines)

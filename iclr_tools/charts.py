@@ -50,9 +50,16 @@ def plot_frameworks(counts: pd.DataFrame, title: str, path: str | Path | None = 
     labels = [
         f"{n} ({share:.0%})" for n, share in zip(counts["count"][::-1], counts["share"][::-1], strict=True)
     ]
+    if "method" in counts and (counts["method"] == "sample").any():  # 95% Wilson intervals of a sample
+        low = (counts["share"] - counts["ci_low"])[::-1] * 100
+        high = (counts["ci_high"] - counts["share"])[::-1] * 100
+        axes.errorbar(counts["share"][::-1] * 100, range(len(counts)), xerr=[low, high], fmt="none", ecolor="#333333",
+                      capsize=3, label="95% interval (a sample)")  # fmt: skip
+        axes.legend(loc="lower right")
     axes.bar_label(bars, labels=labels, padding=3)
     axes.margins(x=0.15)
-    axes.set(title=title, xlabel="% of repositories importing it", ylabel="framework")
+    n = f" (n={int(counts['n'].iloc[0])} repositories)" if "n" in counts and len(counts) else ""
+    axes.set(title=title + n, xlabel="% of repositories importing it", ylabel="framework")
     return save_figure(figure, path)
 
 
@@ -75,7 +82,7 @@ def plot_wordcloud(counts: pd.Series, title: str, path: str | Path | None = None
     import matplotlib.pyplot as plt
     from wordcloud import WordCloud
 
-    cloud = WordCloud(width=1200, height=600, background_color="white", colormap="viridis", random_state=0)
+    cloud = WordCloud(width=1200, height=600, background_color="white", colormap="Dark2", random_state=0)
     cloud.generate_from_frequencies({str(k): int(v) for k, v in counts.items() if v > 0} or {"none": 1})
     figure, axes = plt.subplots(figsize=(10, 5))
     axes.imshow(cloud, interpolation="bilinear")
@@ -140,4 +147,104 @@ def plot_checklist(table: pd.DataFrame, title: str, path: str | Path | None = No
     n = int((table["yes"] + table["no"] + table["unknown"]).max())
     axes.set(title=f"{title} (n={n} repositories)", xlabel="repositories", ylabel="")
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=True)
+    return save_figure(figure, path)
+
+
+TREND_COLORS = {**FRAMEWORK_COLORS, "pytorch_and_tensorflow": "#6A3D9A", "none": "#8C8C8C"}
+
+
+def plot_trend_lines(
+    trends: pd.DataFrame, measures: dict[str, str], title: str, ylabel: str, axes: Any, plain: tuple = ()
+) -> None:
+    """Lines of shares by year with 95% interval bands; points from small samples hollow, n under each year."""
+    from .trends import SMALL_N
+
+    for measure, label in measures.items():
+        rows = trends[trends["measure"] == measure].sort_values("year")
+        if rows.empty:
+            continue
+        color = TREND_COLORS.get(measure, None)
+        style = {"linestyle": "--", "linewidth": 1.2} if measure in plain else {}
+        line = axes.plot(rows["year"], rows["share"] * 100, marker="o", label=label, color=color, **style)[0]
+        if measure not in plain:  # `plain` lines carry no band, to keep the chart readable
+            axes.fill_between(rows["year"], rows["ci_low"] * 100, rows["ci_high"] * 100, alpha=0.15,
+                              color=line.get_color())  # fmt: skip
+        small = rows[rows["n"] < SMALL_N]
+        axes.scatter(small["year"], small["share"] * 100, s=90, facecolors="white", edgecolors=line.get_color(),
+                     zorder=3)  # fmt: skip
+    years = sorted(trends["year"].unique())
+    first = trends[trends["measure"] == next(iter(measures))].set_index("year")
+    axes.set_xticks(years, [f"{y}\nn={first.loc[y, 'n']}" if y in first.index else str(y) for y in years])
+    axes.set(title=title, ylabel=ylabel, xlabel="")
+    axes.set_ylim(bottom=0)
+
+
+def plot_framework_trends(trends: pd.DataFrame, title: str, path: str | Path | None = None) -> Any:
+    """Share of repositories importing each framework per year, with 95% interval bands for sampled years."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 5))
+    measures = {"pytorch": "PyTorch", "tensorflow": "TensorFlow", "keras": "Keras (standalone)", "jax": "JAX",
+                "pytorch_and_tensorflow": "both PyTorch and TensorFlow", "none": "none of these"}  # fmt: skip
+    plot_trend_lines(trends, measures, title, "% of repositories with Python code", axes,
+                     plain=("pytorch_and_tensorflow", "none"))  # fmt: skip
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="imports")
+    add_sampling_note(axes, trends)
+    return save_figure(figure, path)
+
+
+def add_sampling_note(axes: Any, trends: pd.DataFrame) -> None:
+    """A footnote on which years are samples (bands: 95% Wilson intervals; hollow points: n < 30)."""
+    frameworks = trends[trends["measure"] == "pytorch"]
+    sampled = sorted(frameworks.loc[frameworks["method"] == "sample", "year"].unique())
+    exact = sorted(frameworks.loc[frameworks["method"] == "exact", "year"].unique())
+    note = (f"exact: {', '.join(map(str, exact))}; random samples of code links: {', '.join(map(str, sampled))} "
+            "(bands: 95% Wilson intervals, ignoring the finite population; hollow points: n < 30)")  # fmt: skip
+    axes.annotate(note, (0, -0.2), xycoords="axes fraction", fontsize=8, color="#555555", va="top")
+
+
+def plot_pytorch_share(trends: pd.DataFrame, pdf_mentions: dict[int, float], title: str,
+                       path: str | Path | None = None) -> Any:  # fmt: skip
+    """PyTorch's share of repositories importing PyTorch or TensorFlow, beside PDF-mention counts."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 5))
+    plot_trend_lines(trends, {"pytorch_share_of_pytorch_or_tensorflow": "code imports (ours)"}, title,
+                     "PyTorch's % of PyTorch-or-TensorFlow", axes)  # fmt: skip
+    years = sorted(pdf_mentions)
+    axes.plot(years, [pdf_mentions[y] * 100 for y in years], marker="s", linestyle="--", color="#555555",
+              label="paper PDFs mentioning one framework (The Gradient)")  # fmt: skip
+    axes.axhline(50, color="#BBBBBB", linewidth=1)
+    axes.set_ylim(0, 100)
+    axes.legend(loc="lower right")
+    add_sampling_note(axes, trends)
+    return save_figure(figure, path)
+
+
+def plot_rate_trends(trends: pd.DataFrame, measures: dict[str, str], title: str, ylabel: str,
+                     path: str | Path | None = None) -> Any:  # fmt: skip
+    """Any shares by year (code sharing, declaring dependencies, checklist items), with interval bands."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(9, 5))
+    plot_trend_lines(trends, measures, title, ylabel, axes)
+    axes.set_ylim(0, 100)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    add_sampling_note(axes, trends)
+    return save_figure(figure, path)
+
+
+def plot_tool_heatmap(
+    table: pd.DataFrame, n_by_year: dict, title: str, path: str | Path | None = None
+) -> Any:
+    """Heat map: share of repositories importing each top tool per year, fastest risers first, n per year."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    figure, axes = plt.subplots(figsize=(9, 0.38 * len(table) + 1.5))
+    sns.heatmap(
+        table * 100, annot=True, fmt=".0f", cmap="Blues", cbar_kws={"label": "% of repositories"}, ax=axes
+    )
+    axes.set_xticklabels([f"{year}\nn={n_by_year.get(year, '?')}" for year in table.columns], rotation=0)
+    axes.set(title=title, xlabel="", ylabel="tool (fastest rising first)")
     return save_figure(figure, path)

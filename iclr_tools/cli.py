@@ -8,9 +8,12 @@ from pathlib import Path
 import pandas as pd
 
 from .dataset import create_dataset
+from .files import write_text_atomic
+from .trends import count_trends
+from .years import build_years, read_all_years
 
 ROOT = Path(__file__).resolve().parents[1]  # the project root (notebooks/, data/, cache/)
-NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb")
+NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb", "03_trends.ipynb")
 
 
 def run_data(year: int, snapshot: str | Path, out: str | Path) -> pd.DataFrame:
@@ -26,13 +29,29 @@ def run_data(year: int, snapshot: str | Path, out: str | Path) -> pd.DataFrame:
     return frame
 
 
+def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd.DataFrame:
+    """Rebuild every recorded year's dataset, `years.csv` and `trends.csv` from `shared` (offline)."""
+    if not Path(shared).is_dir():
+        raise SystemExit(
+            f"{shared} is not here: `make data` rebuilds every year from the recorded data that sits beside the "
+            "project on the developers' machines and in CI. Without it, the committed data/ is what there is."
+        )
+    years = build_years(shared, data_dir, cache_dir=ROOT / "cache")
+    trends = count_trends(read_all_years(data_dir), years)
+    write_text_atomic(Path(data_dir) / "trends.csv", trends.to_csv(index=False, lineterminator="\n"))
+    for row in years.itertuples():
+        print(
+            f"ICLR {row.year}: {row.dataset} ({row.method}, {row.repositories_with_python} repositories with Python)"
+        )
+    print(f"wrote {Path(data_dir) / 'years.csv'} and {Path(data_dir) / 'trends.csv'} ({len(trends)} rows)")
+    return trends
+
+
 def run_render(
     year: int, snapshot: str | Path, out_dir: str | Path = ROOT / "notebooks" / "rendered"
 ) -> None:
-    """Render both notebooks with papermill: from the snapshot when it is here, else the committed CSV.
-
-    Notebook 01 itself falls back to the committed CSV (`resolve_source`) when the snapshot is absent.
-    """
+    """Render the notebooks with papermill: 01 and 02 for `year` (01 from the snapshot when it is here, else
+    the year's embedded data), and 03, the trends across years."""
     import papermill
 
     source = os.path.relpath(Path(snapshot).resolve(), ROOT)  # notebooks run from the project root
@@ -40,6 +59,7 @@ def run_render(
     params = {
         "01_create_data.ipynb": {"year": year, "source": source},
         "02_analyse_tools.ipynb": {"year": year},
+        "03_trends.ipynb": {},
     }
     for name in NOTEBOOKS:
         papermill.execute_notebook(
@@ -53,16 +73,21 @@ def run_render(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python iclr_helpers.py data|render --year Y --snapshot DIR [--out CSV]`."""
+    """`python iclr_helpers.py data|render [--shared DIR]` (every year), or `data --year Y --snapshot DIR --out CSV`."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["data", "render"])
     parser.add_argument("--year", type=int, default=2020)
-    parser.add_argument("--snapshot", default=str(ROOT.parent / "shared" / "iclr2020"))
-    parser.add_argument("--out", default=str(ROOT / "data" / "all_tools.csv"))
+    parser.add_argument(
+        "--snapshot", default=str(ROOT.parent / "shared" / "iclr2020")
+    )  # with --out: one year
+    parser.add_argument("--out", default="")
+    parser.add_argument("--shared", default=str(ROOT.parent / "shared"))
     args = parser.parse_args(argv)
-    if args.command == "data":
+    if args.command == "data" and args.out:
         run_data(args.year, args.snapshot, args.out)
+    elif args.command == "data":
+        run_data_all(args.shared)
     else:
-        run_render(args.year, args.snapshot)
+        run_render(args.year, Path(args.shared) / f"iclr{args.year}")

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import random
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from .files import write_text_atomic
-from .links import extract_code_links, extract_code_targets
-from .papers import fetch_papers
+from .links import extract_code_links, extract_code_targets, find_full_link_list, read_snapshot_links
+from .papers import fetch_papers, has_paper_list
 from .records import fetch_repo_records
 from .settings import Settings, resolve_settings
 from .tools import extract_tools
 
 DATASET_COLUMNS = [
-    "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
+    "year", "sample_of", "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
     "code_url", "link_kind", "repo", "ref", "subdir", "commit", "status", "reason", "n_python_files",
     "frameworks", "declared_tools", "imported_tools", "undeclared_imports", "declares_dependencies",
     "dev_tools", "readme_tools", "declared_by", "python_version", "cuda_version", "optional_imports",
@@ -31,14 +33,29 @@ MAYBE_COLUMNS = ["readmes_known", "readme_declares_dependencies", "has_dependenc
 LINK_STATUS = {"github_user": "user_link", "github_other": "not_github"}
 
 
-def build_rows(papers: list[dict], links: list[dict], records: dict) -> list[dict]:
-    """Join papers, their code links and repository records into dataset rows (all papers appear)."""
+PAPER_COLUMNS = [
+    "forum_id",
+    "title",
+    "decision",
+    "track",
+    "keywords",
+    "primary_area",
+    "author_domains",
+    "pdf_url",
+]
+
+
+def build_rows(
+    papers: list[dict], links: list[dict], records: dict, year: int | None = None, sample_of: str = ""
+) -> list[dict]:
+    """Join papers, their code links and repository records into dataset rows (all papers appear), each row
+    carrying its year and, for a sample, what it was drawn from."""
     by_paper: dict[str, list[dict]] = {}
     for link in links:
         by_paper.setdefault(link["forum_id"], []).append(link)
     rows = []
     for paper in papers:
-        base = {key: paper[key] for key in DATASET_COLUMNS[:8]}
+        base = {"year": year, "sample_of": sample_of, **{key: paper[key] for key in PAPER_COLUMNS}}
         paper_links = by_paper.get(paper["forum_id"], [])
         if not paper_links:
             rows.append({**base, "status": "no_code", "reason": "the paper gives no code link"})
@@ -88,6 +105,8 @@ def read_dataset(path: str | Path) -> pd.DataFrame:
     """Read a dataset CSV written by `write_dataset`, empty cells as ''."""
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame["n_python_files"] = frame["n_python_files"].astype(int)
+    if "year" in frame:
+        frame["year"] = pd.to_numeric(frame["year"].replace("", pd.NA)).astype("Int64")
     frame["declares_dependencies"] = frame["declares_dependencies"] == "True"
     for column in MAYBE_COLUMNS:
         if column in frame:
@@ -97,44 +116,95 @@ def read_dataset(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def draw_sample(papers: list[dict], size: int, seed: int) -> list[dict]:
+    """A seeded random sample of `size` papers (all of them when `size` is 0 or not smaller), in forum order.
+
+    >>> [p["forum_id"] for p in draw_sample([{"forum_id": c} for c in "abcdef"], 3, seed=2024)]
+    ['b', 'c', 'd']
+    """
+    if not size or size >= len(papers):
+        return papers
+    if size < 0:
+        raise ValueError(f"sample={size}: give a number of papers to draw, or 0 for all")
+    drawn = random.Random(seed).sample(sorted(papers, key=lambda paper: paper["forum_id"]), size)
+    return sorted(drawn, key=lambda paper: paper["forum_id"])
+
+
+def read_snapshot_sample(folder: Path, year: int, links: list[dict]) -> str:
+    """What a recorded folder's code links were drawn from ('' when they are all of the year's links)."""
+    full = find_full_link_list(folder, year)
+    if full is None:
+        return ""
+    total = len(json.loads(full.read_text(encoding="utf-8")))
+    drawn = len(links)
+    return (
+        f"{drawn} of {total} GitHub links, random.Random({year}).sample ({full.name})"
+        if drawn < total
+        else ""
+    )
+
+
+def read_papers_and_links(
+    year: int, source: str | Path, settings: Settings, sample: int = 0, seed: int | None = None
+) -> tuple[list[dict], list[dict], str]:
+    """The accepted papers of `year`, their code links, and what they were drawn from ('' for all of them).
+
+    Live (or from recorded notes), `sample` papers are drawn at random first (`seed` defaults to the year); a
+    recorded folder holding a sample of code links gives that sample's papers.
+    """
+    papers = fetch_papers(year, source, settings)
+    snapshot = None if str(source) == "live" else Path(source)
+    if snapshot is None or has_code_field_papers(papers):
+        sample_of = ""
+        if sample:
+            seed = year if seed is None else seed
+            drawn = draw_sample(papers, sample, seed)
+            sample_of = f"{len(drawn)} of {len(papers)} accepted papers, random.Random({seed})"
+            papers = drawn
+        return papers, extract_code_links(papers), sample_of
+    links = read_snapshot_links(snapshot)
+    sample_of = read_snapshot_sample(snapshot, year, links)
+    if sample_of or not has_paper_list(snapshot):  # a sample of links: its papers, not the whole year
+        forums = {link["forum_id"] for link in links}
+        papers = [paper for paper in papers if paper["forum_id"] in forums]
+    return papers, links, sample_of
+
+
 def create_dataset(
     year: int,
     source: str | Path = "live",
     *,
     out: str | Path | None = None,
-    max_papers: int = 0,
+    sample: int = 0,
+    seed: int | None = None,
     settings: Settings | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """The whole pipeline: papers -> code links -> repository records -> tools -> the dataset (and its CSV).
 
     `source` is "live" (OpenReview and GitHub), a recorded snapshot folder such as ../shared/iclr2020, or a
-    dataset CSV to read instead of rebuilding it. `settings` (or keyword `options` such as `cache_dir`,
-    `workers`, `method`, `refresh`, `openreview_url`) say how to fetch and cache; see `Settings`.
+    dataset CSV to read instead of rebuilding it. `sample` (0 = all) draws that many accepted papers at random
+    before anything is downloaded (`seed` defaults to the year); a recorded year whose folder holds a sample of
+    code links says so in `sample_of`. `settings` (or keyword `options` such as `cache_dir`, `workers`,
+    `method`, `refresh`, `openreview_url`) say how to fetch and cache; see `Settings`.
     """
     if is_dataset_csv(source):  # an existing dataset, e.g. the committed data/all_tools.csv
         return read_dataset(source)
     settings = resolve_settings(settings, options)
-    papers = fetch_papers(year, source, settings)
-    if max_papers:
-        papers = papers[:max_papers]
-    links = extract_code_links(papers)
-    targets = extract_code_targets(links)
+    papers, links, sample_of = read_papers_and_links(year, source, settings, sample, seed)
     snapshot = None if str(source) == "live" else source
-    records = fetch_repo_records(targets, settings, snapshot_dir=snapshot, offline=snapshot is not None)
-    frame = make_dataset(build_rows(papers, links, records))
+    records = fetch_repo_records(
+        extract_code_targets(links), settings, snapshot_dir=snapshot, offline=snapshot is not None
+    )
+    frame = make_dataset(build_rows(papers, links, records, year, sample_of))
     if out:
         write_dataset(frame, out)
     return frame
 
 
-def resolve_source(source: str, fallback: str = "data/all_tools.csv") -> str:
-    """`source` if it can be read here, else the committed dataset CSV (saying so)."""
-    if source == "live" or Path(source).exists():
-        return source
-    print(f"{source} is not here (recorded data sits beside the project only on the developers' machines and in "
-          f"CI): showing the committed {fallback} instead of rebuilding it.")  # fmt: skip
-    return fallback
+def has_code_field_papers(papers: list[dict]) -> bool:
+    """Whether papers come from OpenReview notes (their links are read from the notes, not a links table)."""
+    return any(paper.get("code_field") or paper.get("texts") for paper in papers)
 
 
 def is_dataset_csv(source: str | Path) -> bool:

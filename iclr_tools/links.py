@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 URL_PATTERN = re.compile(r"""(?:https?://|www\.|github\.com/)[^\s<>"'\]\[(){},;|]+""", re.IGNORECASE)
@@ -92,3 +94,24 @@ def extract_code_targets(links: list[dict]) -> list[dict]:
             key = (link["repo"], link["ref"], link["subdir"])
             seen.setdefault(key, {"repo": link["repo"], "ref": link["ref"], "subdir": link["subdir"]})
     return list(seen.values())
+
+
+def read_snapshot_links(folder: str | Path) -> list[dict]:
+    """The code links a recorded snapshot folder lists (`code_links.json`), classified like any other link.
+
+    The recorded `repo` and `subdir` are kept: they name the recorded repository facts.
+    """
+    rows = json.loads((Path(folder) / "code_links.json").read_text(encoding="utf-8"))
+    links = []
+    for row in rows:
+        link = {"forum_id": row["forum"], **parse_code_link(row["url"])}
+        if link["kind"] == "github" and row.get("repo"):
+            link.update(repo=row["repo"], subdir=row.get("subdir") or "")
+        links.append(link)
+    return links
+
+
+def find_full_link_list(folder: str | Path, year: int) -> Path | None:
+    """The list of every GitHub link of `year` beside a recorded folder (`../links/iclr{year}_links.json`)."""
+    path = Path(folder).resolve().parent / "links" / f"iclr{year}_links.json"
+    return path if path.is_file() else None

@@ -289,16 +289,75 @@ def read_snapshot_notes(folder: str | Path) -> tuple[list[dict], dict[str, dict]
     return read_json(notes_path), read_json(decisions_path)
 
 
-def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
-    """Accepted papers of `year` from a recorded snapshot folder (API v1 notes and a decisions table)."""
-    notes, facts = read_snapshot_notes(folder)
-    invitation = submission_invitation(check_year(year))
-    if notes and notes[0].get("invitation") != invitation:
+def check_snapshot_year(folder: str | Path, year: int) -> None:
+    """Refuse a snapshot folder named for another year (`iclr2019` asked for 2021)."""
+    match = re.search(r"iclr(\d{4})", Path(folder).resolve().name, re.IGNORECASE)
+    if match and int(match.group(1)) != year:
         raise ValueError(
-            f"{folder} holds {notes[0].get('invitation')}, not ICLR {year}: pick the year it records"
+            f"{folder} records ICLR {match.group(1)}, not ICLR {year}: pick the folder of {year}"
         )
-    decisions = {forum: row.get("decision") or "" for forum, row in facts.items()}
-    return parse_papers(notes, year, decisions)
+
+
+ACCEPTED_VENUE = re.compile(r"ICLR \d{4} (?:oral|spotlight|poster|notable)", re.IGNORECASE)  # API v2 `venue`
+
+
+def parse_listed_paper(row: dict) -> dict | None:
+    """One accepted paper from a recorded paper list (`papers.json`, the public paperlists data set's fields)."""
+    decision = str(row.get("decision") or "")
+    if not (is_accepted(decision) or ACCEPTED_VENUE.match(decision)):
+        return None
+    keywords = [k.strip() for k in re.split(r"[;,]", str(row.get("keywords") or "")) if k.strip()]
+    domains = [d.strip().lower() for d in str(row.get("author_email_domains") or "").split(";") if d.strip()]
+    forum = str(row.get("forum") or "")
+    return {
+        "forum_id": forum,
+        "title": str(row.get("title") or "").strip(),
+        "decision": decision,
+        "track": parse_track(decision),
+        "keywords": "; ".join(keywords),
+        "primary_area": str(row.get("primary_area") or ""),
+        "author_domains": "; ".join(dict.fromkeys(domains)),
+        "pdf_url": str(row.get("pdf") or f"https://openreview.net/pdf?id={forum}"),
+        "code_field": False,
+        "texts": {},  # the recorded years' code links come from the folder's code_links.json
+    }
+
+
+def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
+    """Accepted papers of `year` from a recorded snapshot folder, whatever its shape.
+
+    2020: API v1 notes and a decisions table; 2018, 2019, 2021-2023: a paper list (`papers.json`); 2024: no
+    paper list, so the papers are those of the sampled code links (`code_links.json`) only.
+    """
+    folder = Path(folder)
+    check_year(year)
+    check_snapshot_year(folder, year)
+    if (folder / "openreview_notes_api_v1.json").is_file():
+        notes, facts = read_snapshot_notes(folder)
+        invitation = submission_invitation(year)
+        if notes and notes[0].get("invitation") != invitation:
+            raise ValueError(
+                f"{folder} holds {notes[0].get('invitation')}, not ICLR {year}: pick the year it records"
+            )
+        decisions = {forum: row.get("decision") or "" for forum, row in facts.items()}
+        return parse_papers(notes, year, decisions)
+    if (folder / "papers.json").is_file():
+        rows = read_json(folder / "papers.json")
+    elif (folder / "code_links.json").is_file():
+        rows = list({row["forum"]: row for row in read_json(folder / "code_links.json")}.values())
+    else:
+        raise FileNotFoundError(
+            f"{folder} holds no papers: a snapshot folder needs openreview_notes_api_v1.json, papers.json or "
+            "code_links.json (see ../shared/README.md), or run with source='live'."
+        )
+    papers = [paper for paper in (parse_listed_paper(row) for row in rows) if paper]
+    return sorted(papers, key=lambda paper: paper["forum_id"])
+
+
+def has_paper_list(folder: str | Path) -> bool:
+    """Whether a snapshot folder lists all accepted papers (not only those of sampled code links)."""
+    folder = Path(folder)
+    return (folder / "openreview_notes_api_v1.json").is_file() or (folder / "papers.json").is_file()
 
 
 def fetch_papers(year: int, source: str | Path = "live", settings: Settings | None = None) -> list[dict]:

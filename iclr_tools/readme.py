@@ -57,8 +57,8 @@ ALIASES = {  # lower-case names people write -> PyPI distribution (reviewed by h
     "accelerate": "accelerate", "diffusers": "diffusers", "peft": "peft", "deepspeed": "deepspeed",
 }  # fmt: skip
 # Frameworks that count anywhere in a README when a version follows ("tested with PyTorch 1.7").
-VERSIONED_ANYWHERE = {"pytorch", "torch", "tensorflow", "tensorflow-gpu", "keras", "jax", "mxnet", "chainer",
-                      "theano", "paddlepaddle", "torchvision", "dgl", "pytorch geometric"}  # fmt: skip
+VERSIONED_ANYWHERE = ("pytorch", "torch", "tensorflow", "tensorflow-gpu", "keras", "jax", "mxnet", "chainer",
+                      "theano", "paddlepaddle", "torchvision", "dgl", "pytorch geometric")  # fmt: skip
 NOT_PACKAGES = {
     "python", "python2", "python3", "cuda", "cudnn", "cudatoolkit", "cuda-toolkit", "nccl", "ubuntu", "linux",
     "debian", "centos", "windows", "macos", "osx", "mac", "os", "gcc", "g++", "clang", "cmake", "make", "nvidia",

@@ -38,7 +38,7 @@ def target_key(repo: str, subdir: str = "", ref: str = "") -> str:
     """File stem of a target's record: `owner__name[__sub_dir][@ref]` (the naming of ../shared)."""
     key = repo.replace("/", "__")
     if subdir:
-        key += "__" + subdir.replace("/", "_")
+        key += "__" + re.sub(r"[/\s]", "_", subdir)  # `a/b c` -> `a_b_c`, as the recorded folders name it
     if ref:
         key += "@" + re.sub(r"[^\w.-]", "_", ref)
     return key
@@ -46,7 +46,7 @@ def target_key(repo: str, subdir: str = "", ref: str = "") -> str:
 
 def make_commit_stem(repo: str, commit: str, subdir: str) -> str:
     """`OWNER__NAME/COMMIT[__FOLDER]`: where one (repository, commit, folder) is kept in the raw and facts layers."""
-    return f"{repo.replace('/', '__')}/{commit}" + ("__" + subdir.replace("/", "_") if subdir else "")
+    return f"{repo.replace('/', '__')}/{commit}" + ("__" + re.sub(r"[/\s]", "_", subdir) if subdir else "")
 
 
 def make_refs_path(cache: Path, target: dict) -> Path:

@@ -183,8 +183,9 @@ def test_quick_scan_and_e2e_figures(shared_dir: Path) -> None:
     figures = run_bench("--quick", "--only", "scan,e2e")
     for name in ("nproc", "cpu_model", "python", "date", "scan_repos_per_s", "pipreqs_repos_per_s",
                  "scan_speedup_vs_pipreqs", "pipreqs_failed_repos", "framework_agreement_vs_pipreqs",
-                 "rebuild_dataset_s"):  # fmt: skip
+                 "rebuild_dataset_s", "rebuild_all_years_s"):  # fmt: skip
         assert name in figures, name
+    assert figures["rebuild_all_years_identical"] == "True"
     assert figures["scan_results_identical"] == "True"
     assert figures["scan_results_identical_iclr2020"] == "True"
     assert figures["scan_failed_repos"] == figures["scan_failed_repos_iclr2020"] == "0"

@@ -28,7 +28,9 @@ ORDER = [
     ["checklist"],  # the completeness checklist,
     ["tools"],  # all of it for one record
     ["dataset"],
+    ["years"],  # 6: rows, CSV, every year
     ["analysis"],
+    ["trends"],  # 7: counts, the 2020 study, estimates, trends
     ["study"],
     ["charts"],
     ["cli"],  # 6-8, then the command line

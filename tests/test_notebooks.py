@@ -22,11 +22,12 @@ FIGURES = (
 PARAMETERS = {
     "01_create_data.ipynb": {
         "year": "int", "source": "str", "out_csv": "str", "cache_dir": "str", "workers": "int",
-        "max_papers": "int", "refresh": "bool", "fetch_method": "str",
+        "sample": "int", "refresh": "bool", "fetch_method": "str",
     },
     "02_analyse_tools.ipynb": {
         "year": "int", "csv_path": "str", "top_n": "int", "figures_dir": "str", "study_csv": "str",
     },
+    "03_trends.ipynb": {"data_dir": "str", "figures_dir": "str"},
 }  # fmt: skip
 PARAMETER_LINE = re.compile(r"^(?P<name>\w+): (?P<type>int|str|bool|float) = (?P<value>.+?)  # \S.*$")
 
@@ -86,11 +87,11 @@ def assert_figures(notebook: nbformat.NotebookNode, figures_dir: Path) -> None:
 
 @pytest.fixture(scope="module")
 def built(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[nbformat.NotebookNode, Path]:
-    """01 run on the first 60 papers of the recorded ICLR 2020 snapshot: (executed notebook, its CSV)."""
+    """01 run on a random sample of 60 papers of the recorded ICLR 2020 snapshot: (executed notebook, its CSV)."""
     tmp = tmp_path_factory.mktemp("nb01")
     out_csv = tmp / "all_tools.csv"
     notebook = execute(
-        "01_create_data.ipynb", tmp / "01.ipynb", source=str(shared_dir / "iclr2020"), max_papers=60,
+        "01_create_data.ipynb", tmp / "01.ipynb", source=str(shared_dir / "iclr2020"), sample=60,
         out_csv=str(out_csv), cache_dir=str(tmp / "cache"),
     )  # fmt: skip
     return notebook, out_csv
@@ -101,8 +102,9 @@ def test_01_builds_the_dataset_from_the_snapshot(built: tuple[nbformat.NotebookN
     notebook, out_csv = built
     assert_no_errors(notebook)
     frame = dataset.read_dataset(out_csv)
-    assert frame["forum_id"].nunique() == 60
-    assert "60 accepted papers" in printed(notebook)
+    assert frame["forum_id"].nunique() == 60 and (frame["year"] == 2020).all()
+    assert (frame["sample_of"] == "60 of 687 accepted papers, random.Random(2020)").all()
+    assert "60 papers" in printed(notebook)
     assert_funnel_shown(notebook, frame)
 
 
@@ -137,6 +139,7 @@ def test_01_without_the_snapshot_inspects_the_committed_csv(tmp_path: Path) -> N
                        out_csv=str(out_csv), cache_dir=str(tmp_path / "cache"))  # fmt: skip
     assert_no_errors(notebook)
     assert "is not here" in printed(notebook) and "data/all_tools.csv" in printed(notebook)
+    assert "ICLR 2020" in printed(notebook)
     assert not out_csv.exists()
     assert_funnel_shown(notebook, dataset.read_dataset(COMMITTED))
 
@@ -174,3 +177,15 @@ def test_committed_notebook_is_clean_and_thin(name: str) -> None:
             cell.source
         )
     assert "credential" not in tagged[0].source.lower() and "token" not in tagged[0].source.lower()
+
+
+TREND_FIGURES = ("trend_frameworks.png", "trend_pytorch_share.png", "trend_sharing.png", "trend_checklist.png",
+                 "trend_tools.png")  # fmt: skip
+
+
+@pytest.mark.slow
+def test_03_renders_the_trends_from_the_embedded_data(tmp_path: Path) -> None:
+    notebook = execute("03_trends.ipynb", tmp_path / "03.ipynb", figures_dir=str(tmp_path / "figures"))
+    assert_no_errors(notebook)
+    assert sorted(path.name for path in (tmp_path / "figures").iterdir()) == sorted(TREND_FIGURES)
+    assert "PyTorch: 36% (n=131) of repositories in 2018" in printed(notebook)

@@ -1,0 +1,116 @@
+"""Stage 7, analysis across years: one tidy table of shares per year, exact or estimated with a Wilson interval.
+
+A year recorded whole gives exact counts (`ci_low = ci_high = share`); a year recorded as a random sample of its
+code links gives an estimate with a 95% Wilson interval (scipy's `binomtest(...).proportion_ci`). The interval
+ignores the finite population (the sample is drawn without replacement from a few hundred links), so it errs
+wide.
+
+>>> estimate_share(37, 51, "sample")
+(0.725, 0.591, 0.829)
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .analysis import count_tools, estimate_share, extract_targets, split_list
+
+TREND_COLUMNS = ["year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
+FRAMEWORK_MEASURES = {"pytorch": "pytorch", "tensorflow": "tensorflow", "keras": "keras", "jax": "jax"}
+CHECKLIST_MEASURES = ["has_dependencies", "has_training_code", "has_evaluation_code", "has_pretrained_models",
+                      "has_results"]  # fmt: skip
+# "The State of Machine Learning Frameworks" (The Gradient): PyTorch's share of papers whose PDF mentions
+# PyTorch or TensorFlow only (../shared/reference/README.md).
+PDF_MENTION_PYTORCH_SHARE = {2018: 0.228, 2019: 0.50, 2020: 0.64, 2021: 0.777, 2022: 0.84}
+SMALL_N = 30  # points from fewer repositories than this are marked on the charts
+
+
+def make_trend_row(year: int, measure: str, count: int, n: int, method: str) -> dict:
+    """One row of the trends table."""
+    share, low, high = estimate_share(count, n, method)
+    return {"year": year, "measure": measure, "count": count, "n": n, "share": share, "ci_low": low,
+            "ci_high": high, "method": method}  # fmt: skip
+
+
+def count_year_measures(year: int, frame: pd.DataFrame, facts: dict, top_tools: list[str]) -> list[dict]:
+    """The trend rows of one year: frameworks, declaring, the checklist, code sharing, the top tools."""
+    method = facts["method"]
+    targets = extract_targets(frame)  # repository targets whose code was read and holds Python
+    sets = targets["frameworks"].map(lambda cell: set(split_list(cell)))
+    n = len(targets)
+    rows = [make_trend_row(year, measure, int(sets.map(lambda s, fw=fw: fw in s).sum()), n, method)
+            for measure, fw in FRAMEWORK_MEASURES.items()]  # fmt: skip
+    both = int(sets.map(lambda s: {"pytorch", "tensorflow"} <= s).sum())
+    rows.append(make_trend_row(year, "pytorch_and_tensorflow", both, n, method))
+    rows.append(make_trend_row(year, "none", int(sets.map(lambda s: not s).sum()), n, method))
+    either = sets.map(lambda s: bool({"pytorch", "tensorflow"} & s))
+    pytorch = int((either & sets.map(lambda s: "pytorch" in s)).sum())
+    rows.append(
+        make_trend_row(year, "pytorch_share_of_pytorch_or_tensorflow", pytorch, int(either.sum()), method)
+    )
+    rows.append(
+        make_trend_row(year, "declares_dependencies", int(targets["declares_dependencies"].sum()), n, method)
+    )
+    known = targets[targets["readmes_known"].fillna(False).astype(bool)]
+    if len(known):
+        count = int(known["readme_declares_dependencies"].fillna(False).astype(bool).sum())
+        rows.append(make_trend_row(year, "readme_declares_dependencies", count, len(known), method))
+        for column in CHECKLIST_MEASURES:
+            values = known[column].astype("boolean")
+            rows.append(
+                make_trend_row(year, column, int(values.eq(True).sum()), int(values.notna().sum()), method)
+            )
+    sharing = int(facts["papers_with_github_link"])
+    rows.append(make_trend_row(year, "code_sharing", sharing, int(facts["accepted_papers"]), "exact"))
+    tools = count_tools(frame)
+    rows += [make_trend_row(year, f"tool:{tool}", int(tools.get(tool, 0)), n, method) for tool in top_tools]
+    return rows
+
+
+def find_top_tools(frames: dict[int, pd.DataFrame], top: int = 12) -> list[str]:
+    """The tools among the `top` most imported of any year (their shares are compared across years)."""
+    found: list[str] = []
+    for frame in frames.values():
+        shares = count_tools(frame) / max(len(extract_targets(frame)), 1)
+        found += [tool for tool in shares.head(top).index if tool not in found]
+    return sorted(found)
+
+
+def count_trends(frames: dict[int, pd.DataFrame], years: pd.DataFrame, top: int = 12) -> pd.DataFrame:
+    """The tidy trends table: one row per year and measure with count, n, share and its interval."""
+    facts = {int(row["year"]): row for row in years.to_dict("records")}
+    top_tools = find_top_tools(frames, top)
+    rows = [
+        row
+        for year in sorted(frames)
+        for row in count_year_measures(year, frames[year], facts[year], top_tools)
+    ]
+    return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def pivot_measure(trends: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """One measure's rows, by year."""
+    return trends[trends["measure"] == measure].set_index("year")
+
+
+def rank_tools(trends: pd.DataFrame) -> pd.DataFrame:
+    """Year x tool table of shares, tools ordered by how much their share rose from first to last year."""
+    tools = trends[trends["measure"].str.startswith("tool:")].copy()
+    tools["tool"] = tools["measure"].str.removeprefix("tool:")
+    table = tools.pivot(index="tool", columns="year", values="share")
+    rise = table[table.columns[-1]] - table[table.columns[0]]
+    return table.loc[rise.sort_values(ascending=False).index]
+
+
+def describe_trends(trends: pd.DataFrame) -> str:
+    """A one-line takeaway: PyTorch and TensorFlow from the first to the last year, with intervals."""
+    pytorch, tensorflow = pivot_measure(trends, "pytorch"), pivot_measure(trends, "tensorflow")
+    first, last = pytorch.index.min(), pytorch.index.max()
+
+    def show(table: pd.DataFrame, year: int) -> str:
+        row = table.loc[year]
+        interval = "" if row["method"] == "exact" else f" [{row['ci_low']:.0%}-{row['ci_high']:.0%}]"
+        return f"{row['share']:.0%}{interval} (n={row['n']})"
+
+    return (f"PyTorch: {show(pytorch, first)} of repositories in {first}, {show(pytorch, last)} in {last}; "
+            f"TensorFlow: {show(tensorflow, first)} -> {show(tensorflow, last)}.")  # fmt: skip

@@ -1,0 +1,156 @@
+"""Stage 6, dataset (years): every recorded ICLR year embedded in the project, with what each year's data holds.
+
+`make data` rebuilds, offline, one dataset per recorded year (`data/all_tools.csv` for 2020, the study's file;
+`data/years/iclr{YEAR}.csv` for the others), `data/years.csv` (what each year holds: exact or a sample, from how
+many, with what seed) and `data/trends.csv`. A notebook asks for a year and gets that year's rows or a clear
+error, never another year's data.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from .dataset import create_dataset, read_dataset, write_dataset
+from .files import write_text_atomic
+from .links import find_full_link_list
+from .papers import has_paper_list
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = ROOT / "data"
+RECORDED_YEARS = (2018, 2019, 2020, 2021, 2022, 2023, 2024)
+STUDY_YEAR = 2020  # the 2020 case study's year: its file name and its comparison
+LINK_SOURCES = {  # where each recorded year's code links come from (see ../shared/links/README.md)
+    2018: "the paperlists data set's github field (links from the papers and Papers with Code)",
+    2019: "the paperlists github field and code URLs quoted from the paper PDFs",
+    2020: "the code field of OpenReview's submission form",
+    2021: "the paperlists github field and code URLs quoted from the paper PDFs",
+    2022: "the paperlists github field and code URLs quoted from the paper PDFs",
+    2023: "code URLs quoted from the paper PDFs",
+    2024: "code URLs quoted from the paper PDFs",
+}
+ACCEPTED_WITHOUT_LIST = {
+    2024: 2260
+}  # no paper list is recorded for 2024: ../shared/links/README.md gives the count
+YEAR_COLUMNS = ["year", "method", "accepted_papers", "papers_with_github_link", "github_links", "links_drawn",
+                "seed", "targets", "repositories_read", "repositories_with_python", "readmes_known", "paper_list",
+                "author_domains", "link_source", "dataset"]  # fmt: skip
+
+
+def find_year_dataset(year: int, data_dir: str | Path = DATA_DIR) -> Path:
+    """The embedded dataset of `year` (`all_tools.csv` for 2020, `years/iclr{YEAR}.csv` otherwise)."""
+    return Path(data_dir) / ("all_tools.csv" if year == STUDY_YEAR else f"years/iclr{year}.csv")
+
+
+def read_year_dataset(year: int, csv_path: str | Path = "", data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
+    """The dataset of `year`: the given CSV or the embedded one; any other year's rows are a clear error."""
+    path = Path(csv_path) if str(csv_path) else find_year_dataset(year, data_dir)
+    if not path.is_file():
+        embedded = ", ".join(str(y) for y in RECORDED_YEARS)
+        raise FileNotFoundError(
+            f"No data for ICLR {year}: {path} does not exist. Embedded years: {embedded}. To build {year} from "
+            f"the live services: papermill notebooks/01_create_data.ipynb out/01_{year}.ipynb -p year {year} "
+            f"-p source live -p out_csv data/years/iclr{year}.csv (needs an OpenReview login)."
+        )
+    frame = read_dataset(path)
+    if "year" not in frame.columns:
+        raise ValueError(
+            f"{path} has no `year` column, so its rows cannot be shown as ICLR {year}: rebuild it"
+        )
+    years = sorted({int(value) for value in frame["year"].dropna()})
+    if years != [year] or frame["year"].isna().any():
+        found = ", ".join(str(y) for y in years) or "no"
+        raise ValueError(f"{path} holds ICLR {found} rows, not ICLR {year}: pick that year's file")
+    return frame
+
+
+def count_github_papers(frame: pd.DataFrame) -> int:
+    """Papers of a dataset that link a GitHub repository or user page."""
+    return int(frame.loc[frame["link_kind"].isin(["github", "github_user"]), "forum_id"].nunique())
+
+
+def describe_year(year: int, folder: Path, frame: pd.DataFrame) -> dict:
+    """What a recorded year's data holds: exact or a sample, from how many links, papers and repositories."""
+    full = find_full_link_list(folder, year)
+    links = json.loads(full.read_text(encoding="utf-8")) if full else []
+    drawn = len(json.loads((folder / "code_links.json").read_text(encoding="utf-8")))
+    sampled = bool(frame["sample_of"].iloc[0]) if len(frame) else False
+    if (folder / "papers.json").is_file():
+        accepted = len(json.loads((folder / "papers.json").read_text(encoding="utf-8")))
+    elif has_paper_list(folder):
+        accepted = int(frame["forum_id"].nunique())
+    else:
+        accepted = ACCEPTED_WITHOUT_LIST[year]
+    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    return {
+        "year": year,
+        "method": "sample" if sampled else "exact",
+        "accepted_papers": accepted,
+        "papers_with_github_link": len({row["forum"] for row in links})
+        if links
+        else count_github_papers(frame),
+        "github_links": len(links) if links else drawn,
+        "links_drawn": drawn if sampled else "",
+        "seed": year if sampled else "",
+        "targets": len(targets),
+        "repositories_read": int(targets["status"].isin(["ok", "no_python"]).sum()),
+        "repositories_with_python": int((targets["status"] == "ok").sum()),
+        "readmes_known": bool(targets["readmes_known"].fillna(False).astype(bool).any()),
+        "paper_list": has_paper_list(folder),
+        "author_domains": bool((frame["author_domains"] != "").any()),
+        "link_source": LINK_SOURCES.get(year, ""),
+        "dataset": str(find_year_dataset(year, Path("data"))),
+    }
+
+
+def build_years(
+    shared_dir: str | Path, data_dir: str | Path = DATA_DIR, cache_dir: str | Path = "cache"
+) -> pd.DataFrame:
+    """Rebuild every recorded year's dataset and `years.csv` from the folders in `shared_dir` (offline)."""
+    rows = []
+    for year in RECORDED_YEARS:
+        folder = Path(shared_dir) / f"iclr{year}"
+        if not folder.is_dir():
+            raise FileNotFoundError(
+                f"{folder} is missing: `make data` needs every recorded year in {shared_dir}"
+            )
+        frame = create_dataset(year, folder, cache_dir=cache_dir)
+        write_dataset(frame, find_year_dataset(year, data_dir))
+        rows.append(describe_year(year, folder, read_dataset(find_year_dataset(year, data_dir))))
+    years = pd.DataFrame(rows, columns=YEAR_COLUMNS)
+    write_text_atomic(Path(data_dir) / "years.csv", years.to_csv(index=False, lineterminator="\n"))
+    return years
+
+
+def read_years(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
+    """What each embedded year holds (`data/years.csv`)."""
+    return pd.read_csv(Path(data_dir) / "years.csv", keep_default_na=False)
+
+
+def read_all_years(data_dir: str | Path = DATA_DIR) -> dict[int, pd.DataFrame]:
+    """Every embedded year's dataset, by year."""
+    return {
+        int(year): read_year_dataset(int(year), data_dir=data_dir) for year in read_years(data_dir)["year"]
+    }
+
+
+def read_trends(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
+    """The tidy trends table (`data/trends.csv`): year, measure, count, n, share, ci_low, ci_high, method."""
+    return pd.read_csv(Path(data_dir) / "trends.csv")
+
+
+def resolve_source(source: str, year: int, data_dir: str | Path = DATA_DIR) -> str:
+    """`source` if it can be read here; else the embedded dataset of `year` (saying so); else a clear error."""
+    if source == "live" or Path(source).exists():
+        return source
+    embedded = find_year_dataset(year, data_dir)
+    if embedded.is_file():
+        print(f"{source} is not here (recorded data sits beside the project only on the developers' machines and in "
+              f"CI): showing the embedded ICLR {year} data, {embedded}, instead of rebuilding it.")  # fmt: skip
+        return str(embedded)
+    raise FileNotFoundError(
+        f"{source} is not here and ICLR {year} has no embedded data ({embedded}): run with -p source live "
+        "(an OpenReview login is needed) or give a recorded folder of that year."
+    )

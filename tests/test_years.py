@@ -1,0 +1,133 @@
+"""Every recorded year: embedded in the project, each row under its own year, never another year's data."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iclr_tools import dataset, years
+
+ROOT = Path(__file__).resolve().parents[1]
+# What each recorded folder holds, read from its README (../shared/iclr{YEAR}/README.md), not from the code
+RECORDED = {  # year -> (papers in the dataset, method, links drawn or all links, of how many)
+    2018: (337, "exact", 148, 148), 2019: (60, "sample", 60, 192), 2020: (687, "exact", 261, 261),
+    2021: (60, "sample", 60, 430), 2022: (60, "sample", 60, 593), 2023: (60, "sample", 60, 875),
+    2024: (80, "sample", 80, 1215),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def rebuilt(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every year rebuilt by `make data`'s function into a temporary data folder."""
+    data = tmp_path_factory.mktemp("data")
+    years.build_years(shared_dir, data, cache_dir=tmp_path_factory.mktemp("cache"))
+    return data
+
+
+@pytest.mark.parametrize("year", sorted(RECORDED))
+def test_every_year_is_rebuilt_identically_to_the_embedded_data(rebuilt: Path, year: int) -> None:
+    ours = years.find_year_dataset(year, rebuilt).read_bytes()
+    assert ours == years.find_year_dataset(year).read_bytes(), (
+        f"the embedded {year} data is stale: run `make data`"
+    )
+    assert (rebuilt / "years.csv").read_bytes() == (ROOT / "data" / "years.csv").read_bytes()
+
+
+@pytest.mark.parametrize("year", sorted(RECORDED))
+def test_each_row_carries_its_year_and_how_it_was_drawn(rebuilt: Path, year: int) -> None:
+    frame = years.read_year_dataset(year, data_dir=rebuilt)
+    papers, method, drawn, total = RECORDED[year]
+    assert (frame["year"] == year).all() and frame["forum_id"].nunique() == papers
+    facts = years.read_years(rebuilt).set_index("year").loc[year]
+    assert facts["method"] == method and facts["github_links"] == total
+    if method == "sample":
+        assert (
+            frame["sample_of"].str.startswith(f"{drawn} of {total} GitHub links, random.Random({year})").all()
+        )
+        assert facts["links_drawn"] == str(drawn) and facts["seed"] == str(year)
+    else:
+        assert (frame["sample_of"] == "").all()
+
+
+def test_a_csv_of_another_year_or_without_years_is_a_clear_error(tmp_path: Path) -> None:
+    frame = years.read_year_dataset(2019)
+    frame.assign(year=2021).to_csv(tmp_path / "other.csv", index=False)
+    with pytest.raises(ValueError, match="ICLR 2021 rows, not ICLR 2019"):
+        years.read_year_dataset(2019, tmp_path / "other.csv")
+    frame.drop(columns="year").to_csv(tmp_path / "old.csv", index=False)
+    with pytest.raises(ValueError, match="no `year` column"):
+        years.read_year_dataset(2019, tmp_path / "old.csv")
+    with pytest.raises(FileNotFoundError, match="No data for ICLR 2025.*-p source live"):
+        years.read_year_dataset(2025)
+
+
+def test_a_missing_source_falls_back_to_that_years_data_only(tmp_path: Path, capsys) -> None:
+    assert years.resolve_source(str(tmp_path / "gone"), 2022) == str(years.find_year_dataset(2022))
+    assert "ICLR 2022" in capsys.readouterr().out
+    with pytest.raises(FileNotFoundError, match="ICLR 2025 has no embedded data"):
+        years.resolve_source(str(tmp_path / "gone"), 2025)
+
+
+def test_a_folder_of_another_year_is_refused(shared_dir: Path) -> None:
+    with pytest.raises(ValueError, match="records ICLR 2019, not ICLR 2021"):
+        dataset.create_dataset(2021, shared_dir / "iclr2019")
+
+
+def test_quick_mode_draws_a_seeded_sample_before_any_download(shared_dir: Path, tmp_path: Path) -> None:
+    frame = dataset.create_dataset(2020, shared_dir / "iclr2020", sample=50, cache_dir=tmp_path)
+    notes = json.loads((shared_dir / "iclr2020" / "openreview_notes_api_v1.json").read_text())
+    import random
+
+    expected = sorted(random.Random(2020).sample(sorted(note["id"] for note in notes), 50))
+    assert sorted(frame["forum_id"].unique()) == expected
+    assert (frame["sample_of"] == "50 of 687 accepted papers, random.Random(2020)").all()
+
+
+@pytest.mark.slow
+def test_notebook_02_renders_every_year_on_a_fresh_clone_without_shared(tmp_path: Path) -> None:
+    """A copy of the committed project with no ../shared beside it renders each year with that year's numbers."""
+    clone = tmp_path / "clone"
+    listing = [
+        "git",
+        "ls-files",
+        "--cached",
+        "--others",
+        "--exclude-standard",
+    ]  # what a commit of this tree holds
+    files = subprocess.run(listing, cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+    for name in files:
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, clone / name)
+    counts = pd.read_csv(ROOT / "data" / "trends.csv").query("measure == 'pytorch'").set_index("year")
+    for year in sorted(RECORDED):
+        out = clone / "out" / f"02_{year}.ipynb"
+        done = run_papermill(clone, out, year)
+        assert done.returncode == 0, done.stderr[-2000:]
+        findings = findings_text(out)
+        assert f"ICLR {year}: n = {counts.loc[year, 'n']} repositories" in findings
+        assert f"PyTorch {counts.loc[year, 'count']} (" in findings
+    done = run_papermill(clone, clone / "out" / "02_2025.ipynb", 2025)
+    assert done.returncode != 0 and "No data for ICLR 2025" in done.stderr + done.stdout
+
+
+def run_papermill(clone: Path, out: Path, year: int) -> subprocess.CompletedProcess:
+    """papermill on notebook 02 of the copy, as the README says to run it."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "papermill", "notebooks/02_analyse_tools.ipynb", str(out), "-p", "year",
+               str(year), "-p", "figures_dir", str(out.parent / f"figures_{year}"), "-k", "python3"]  # fmt: skip
+    return subprocess.run(command, cwd=clone, capture_output=True, text=True, timeout=600)
+
+
+def findings_text(path: Path) -> str:
+    """The printed output of the findings cell of a rendered notebook 02."""
+    notebook = json.loads(path.read_text())
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code" and "describe_findings" in "".join(cell["source"]):
+            return "".join("".join(o.get("text", "")) for o in cell["outputs"])
+    return ""
