@@ -700,7 +700,7 @@ def read_children_cpu_s() -> float:
 
 
 def fetch_all(
-    targets: list[dict], method: str, workers: int, base_url: str, workdir: str
+    targets: list[dict], method: str, workers: int, base_url: str, workdir: str, as_of: str = "latest"
 ) -> tuple[float, list]:
     """Fetch every target with `fetch_many` (`workers` threads); wall seconds and the FetchResults."""
     pool = net.make_http_pool(maxsize=max(16, workers))
@@ -708,7 +708,7 @@ def fetch_all(
     def fetch_one(target: dict) -> github.FetchResult:
         owner, name = target["name"].split("/", 1)
         return ih.fetch_repo(owner, name, None, target["subdir"], workdir, keep=ih.is_scan_file, method=method,
-                             archive_url=base_url, git_url=base_url, pool=pool)  # fmt: skip
+                             archive_url=base_url, git_url=base_url, pool=pool, as_of=as_of)  # fmt: skip
 
     start = time.perf_counter()
     results = list(ih.fetch_many(targets, fetch_one, workers, f"{method} x{workers}"))
@@ -716,13 +716,19 @@ def fetch_all(
 
 
 def measure_fetch_run(
-    server: ServerProcess, targets: list[dict], method: str, workers: int, base_url: str, suffix: str
+    server: ServerProcess,
+    targets: list[dict],
+    method: str,
+    workers: int,
+    base_url: str,
+    suffix: str,
+    as_of: str = "latest",
 ) -> tuple[float, list, dict]:
     """One timed fetch of all targets, with client and server CPU and per-git-step time; emits its figures."""
     before = server.ask("reset")
     cpu_before = read_cpu_s()
     with tempfile.TemporaryDirectory(prefix="bench-fetch-") as work, GitTimer() as timer:
-        wall, results = fetch_all(targets, method, workers, base_url, work)
+        wall, results = fetch_all(targets, method, workers, base_url, work, as_of)
     after = server.ask("stats")
     client_cpu = read_cpu_s() - cpu_before
     server_cpu = after["cpu_s"] - before["cpu_s"]
@@ -811,6 +817,12 @@ def run_fetch(args: argparse.Namespace) -> None:
         )
         emit(f"bytes_fetched_{other}", stats_a["bytes_archive" if other == "archive" else "bytes_git"])
         emit(f"bytes_over_floor_{other}", FIGURES[f"bytes_fetched_{other}"] / max(1, floor))
+        log("fetch: partial clone read as of a date (commits first, then one commit's tree), 16 workers")
+        _, _, stats_d = measure_fetch_run(
+            server, ordered, "clone", 16, info["base_url"], "_workers_16_as_of", as_of="2100-01-01"
+        )
+        emit("bytes_fetched_as_of", stats_d["bytes_git"])
+        emit("bytes_over_floor_as_of", stats_d["bytes_git"] / max(1, floor))
 
 
 # --------------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 
 from .github import (
+    SHA_RE,
     FetchAbort,
     FetchResult,
     clean_subdir,
@@ -181,11 +182,12 @@ def fetch_clone(
     max_file_bytes: int = DEFAULTS.max_file_bytes,
     retries: int = DEFAULTS.clone_retries,
     backoff_factor: float = DEFAULTS.backoff_factor,
+    as_of: str = "",
 ) -> FetchResult:
     """Fetch the scan files of `subdir` by a blob-less partial clone, retrying rate limits and server errors."""
     for attempt in range(retries + 1):
         result = fetch_clone_once(
-            owner, repo, ref, subdir, workdir, git_base, token, timeout, max_file_bytes, keep
+            owner, repo, ref, subdir, workdir, git_base, token, timeout, max_file_bytes, keep, as_of
         )
         if result.status not in ("rate_limited", "http_error") or attempt == retries:
             return result
@@ -204,8 +206,13 @@ def fetch_clone_once(
     timeout: float,
     max_file_bytes: int,
     keep: Callable[[str], bool],
+    as_of: str = "",
 ) -> FetchResult:
-    """One partial-clone attempt in a temporary folder under `workdir`, deleted afterwards."""
+    """One partial-clone attempt in a temporary folder under `workdir`, deleted afterwards.
+
+    With `as_of` (a date), the commit read is the last one before that date on the linked ref (or the default
+    branch), or the first one if the repository was created later; a link naming a full commit SHA is read as is.
+    """
     url = make_git_url(git_base, owner, repo)
     result = FetchResult(status="ok", reason="", method="clone")
     env = make_git_env(git_base, token, timeout)
@@ -217,6 +224,13 @@ def fetch_clone_once(
         subdir = clean_subdir(subdir)
         run_git(["init", "-q", "--bare", "--template=", temp], temp, env, deadline)
         run_git(["remote", "add", "origin", url], temp, env, deadline)
+        if as_of and not (ref and SHA_RE.match(ref.lower())):
+            step = "history"
+            ref, result.read_at = find_commit_as_of(url, ref, as_of, temp, env, deadline)
+        elif ref and SHA_RE.match(ref.lower()):
+            result.read_at = "the commit the link names"
+        else:
+            result.read_at = f"the head of {ref or 'the default branch'} today"
         step = "fetch"
         run_git(
             ["fetch", "-q", "--depth", "1", "--filter=blob:none", "--no-tags", "origin", ref or "HEAD"],
@@ -243,10 +257,38 @@ def fetch_clone_once(
     except ValueError as error:
         return fail(result, FetchAbort("error", f"{error}; fix the target."), token)
     finally:
-        result.bytes_received = measure_pack_bytes(temp)
+        result.bytes_received = measure_pack_bytes(temp) + measure_pack_bytes(os.path.join(temp, "history"))
         shutil.rmtree(temp, ignore_errors=True)
     result.reason = describe_ok(result)
     return result
+
+
+def find_commit_as_of(
+    url: str, ref: str | None, as_of: str, temp: str, env: dict[str, str], deadline: float
+) -> tuple[str, str]:
+    """(commit, how it was chosen): the last commit of `ref` before `as_of`, else the first one after it.
+
+    Only the commits are fetched (`--filter=tree:0`), into a repository of their own, so the tree of the chosen
+    commit is then fetched whole rather than object by object.
+    """
+    history = os.path.join(temp, "history")
+    run_git(["init", "-q", "--bare", "--template=", history], temp, env, deadline)
+    run_git(
+        ["-C", history, "fetch", "-q", "--filter=tree:0", "--no-tags", url, ref or "HEAD"],
+        temp,
+        env,
+        deadline,
+    )
+    cutoff = f"{as_of}T00:00:00Z" if len(as_of) == 10 else as_of
+    before = run_git(
+        ["-C", history, "rev-list", "-1", f"--before={cutoff}", "FETCH_HEAD"], temp, env, deadline
+    )
+    if before.strip():
+        return before.decode().strip(), f"the last commit before {as_of[:10]}"
+    first = run_git(["-C", history, "rev-list", "--reverse", "FETCH_HEAD"], temp, env, deadline).split(b"\n")[
+        0
+    ]
+    return first.decode().strip(), f"the first commit (the repository was created after {as_of[:10]})"
 
 
 def sort_tree_entries(

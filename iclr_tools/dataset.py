@@ -18,7 +18,7 @@ from .tools import extract_tools
 
 DATASET_COLUMNS = [
     "year", "sample_of", "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
-    "code_url", "link_kind", "repo", "ref", "subdir", "commit", "status", "reason", "n_python_files",
+    "code_url", "link_kind", "repo", "ref", "subdir", "commit", "read_at", "status", "reason", "n_python_files",
     "frameworks", "declared_tools", "imported_tools", "undeclared_imports", "declares_dependencies",
     "dev_tools", "readme_tools", "declared_by", "python_version", "cuda_version", "optional_imports",
     "unresolved_imports", "readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",
@@ -194,7 +194,7 @@ def create_dataset(
     papers, links, sample_of = read_papers_and_links(year, source, settings, sample, seed)
     snapshot = None if str(source) == "live" else source
     records = fetch_repo_records(
-        extract_code_targets(links), settings, snapshot_dir=snapshot, offline=snapshot is not None
+        extract_code_targets(links), settings, snapshot_dir=snapshot, offline=snapshot is not None, year=year
     )
     frame = make_dataset(build_rows(papers, links, records, year, sample_of))
     if out:

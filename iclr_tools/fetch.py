@@ -49,13 +49,22 @@ def fetch_repo(
         return fetch_clone(
             owner, repo, ref, subdir, workdir, keep=keep, git_base=settings.git_url, token=token,
             timeout=settings.total_timeout, max_file_bytes=settings.max_file_bytes,
-            retries=settings.clone_retries, backoff_factor=settings.backoff_factor,
+            retries=settings.clone_retries, backoff_factor=settings.backoff_factor, as_of=find_as_of_date(settings),
         )  # fmt: skip
-    return fetch_archive(
+    result = fetch_archive(
         owner, repo, ref, subdir, keep=keep, base_url=settings.archive_url, token=token, pool=pool,
         timeout=settings.timeout, total_timeout=settings.total_timeout, max_file_bytes=settings.max_file_bytes,
         max_repo_bytes=settings.max_repo_bytes, retries=make_retry(settings.retries, settings.backoff_factor),
     )  # fmt: skip
+    as_of = find_as_of_date(settings)
+    history = f"; the last commit before {as_of} needs git" if as_of else ""
+    result.read_at = f"the head of {ref or 'the default branch'} today (an archive has no history{history})"
+    return result
+
+
+def find_as_of_date(settings: Settings) -> str:
+    """The date a repository is read as of ('' for today's head): `settings.as_of` once resolved to a date."""
+    return settings.as_of if settings.as_of not in ("", "latest", "conference") else ""
 
 
 def describe_exception(target: object, error: BaseException) -> FetchResult:

@@ -29,6 +29,7 @@ class FetchResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     bytes_received: int = 0
     method: str = "archive"
+    read_at: str = ""  # which commit was read, in words: the linked one, the last before a date, today's head
 
 
 class FetchAbort(Exception):

@@ -22,6 +22,27 @@ API_V1_URL = "https://api.openreview.net"
 API_V2_URL = "https://api2.openreview.net"
 
 
+# The cut-off of each year: its first day (2020: the end of the virtual conference week), as the recorded data uses.
+CONFERENCE_DATES = {2018: "2018-05-01", 2019: "2019-05-06", 2020: "2020-05-01", 2021: "2021-05-03",
+                    2022: "2022-04-25", 2023: "2023-05-01", 2024: "2024-05-07", 2025: "2025-04-24",
+                    2026: "2026-04-23"}  # fmt: skip
+
+
+def find_cutoff(year: int, as_of: str) -> str:
+    """The date code is read as of: the conference's (`"conference"`), none (`"latest"`: ''), or a given date.
+
+    >>> find_cutoff(2021, "conference"), find_cutoff(2021, "latest"), find_cutoff(2021, "2021-01-31")
+    ('2021-05-03', '', '2021-01-31')
+    """
+    if as_of == "conference":
+        return CONFERENCE_DATES[check_year(year)]
+    if as_of in ("latest", ""):
+        return ""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+        raise ValueError(f"as_of={as_of!r}: give 'conference', 'latest' or a date such as 2024-05-07")
+    return as_of
+
+
 class ServiceRefusedError(RuntimeError):
     """A remote service (OpenReview, GitHub) refused or failed a request; the message says what to do."""
 

@@ -14,6 +14,7 @@ The cache under `settings.cache_dir`, in layers like a data pipeline's raw / int
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -24,9 +25,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .fetch import fetch_many, fetch_repo
+from .fetch import fetch_many, fetch_repo, find_as_of_date
 from .files import read_json, write_bytes_atomic, write_json_atomic
 from .github import FetchResult
+from .papers import FIRST_YEAR, find_cutoff
 from .scan import SCANNER_VERSION, extract_repo_facts, is_scan_file
 from .settings import Settings, resolve_settings
 
@@ -49,9 +51,10 @@ def make_commit_stem(repo: str, commit: str, subdir: str) -> str:
     return f"{repo.replace('/', '__')}/{commit}" + ("__" + re.sub(r"[/\s]", "_", subdir) if subdir else "")
 
 
-def make_refs_path(cache: Path, target: dict) -> Path:
-    """Where the ref -> commit resolution (or final failure) of a target is cached."""
-    return cache / "raw" / "refs" / f"{target_key(target['repo'], target['subdir'], target['ref'])}.json"
+def make_refs_path(cache: Path, target: dict, as_of: str = "") -> Path:
+    """Where the ref -> commit resolution (or final failure) of a target, read as of a date, is cached."""
+    key = target_key(target["repo"], target["subdir"], target["ref"])
+    return cache / "raw" / "refs" / f"{key}~{as_of or 'latest'}.json"
 
 
 def read_snapshot_missing(snapshot_dir: str | Path) -> dict[tuple[str, str], str]:
@@ -140,10 +143,10 @@ def scan_result(target: dict, result: FetchResult, fetch: dict) -> dict:
     return extract_repo_facts(target["repo"], target["subdir"], result.files, result.contents, **extra)
 
 
-def read_cached_record(cache_dir: str | Path, target: dict) -> dict | None:
+def read_cached_record(cache_dir: str | Path, target: dict, as_of: str = "") -> dict | None:
     """A target's record from the cache layers, re-scanning cached raw files where the scanner changed; else None."""
     cache = Path(cache_dir)
-    fetch = read_cached_json(make_refs_path(cache, target))
+    fetch = read_cached_json(make_refs_path(cache, target, as_of))
     if fetch is None or fetch.get("status") not in FINAL_STATUSES:
         return None
     if fetch["status"] == "ok" and not (isinstance(fetch.get("commit"), str) and fetch["commit"].isalnum()):
@@ -162,12 +165,12 @@ def read_cached_record(cache_dir: str | Path, target: dict) -> dict | None:
     return {**record, "origin": "rescanned"}
 
 
-def store_fetch(cache_dir: str | Path, target: dict, result: FetchResult) -> dict:
+def store_fetch(cache_dir: str | Path, target: dict, result: FetchResult, as_of: str = "") -> dict:
     """Scan a fetch and cache it in layers (ref -> commit, raw files, facts); a transient failure is not cached."""
     cache = Path(cache_dir)
     fetch = {"repo": target["repo"], "subdir": target["subdir"], "ref": target["ref"], "status": result.status,
              "reason": result.reason, "commit": result.commit, "method": result.method,
-             "bytes_received": result.bytes_received}  # fmt: skip
+             "bytes_received": result.bytes_received, "read_at": result.read_at, "as_of": as_of}  # fmt: skip
     if result.status == "ok" and not result.commit:  # nothing to key the raw files by: scanned, not cached
         return scan_result(target, result, fetch)
     record = dict(fetch)
@@ -177,7 +180,7 @@ def store_fetch(cache_dir: str | Path, target: dict, result: FetchResult) -> dic
         record = scan_result(target, result, fetch)
         write_json_atomic(cache / "facts" / f"{stem}.json", record)
     if result.status in FINAL_STATUSES:
-        write_json_atomic(make_refs_path(cache, target), fetch)
+        write_json_atomic(make_refs_path(cache, target, as_of), fetch)
     return record
 
 
@@ -188,7 +191,7 @@ def fetch_repo_record(target: dict, *, settings: Settings, token: str | None) ->
     result = fetch_repo(
         owner, name, target["ref"], target["subdir"], work, keep=is_scan_file, settings=settings, token=token
     )
-    return {**store_fetch(settings.cache_dir, target, result), "origin": "fetched"}
+    return {**store_fetch(settings.cache_dir, target, result, find_as_of_date(settings)), "origin": "fetched"}
 
 
 def sweep_leftovers(cache_dir: str | Path) -> None:
@@ -216,13 +219,19 @@ def fetch_repo_records(
     *,
     snapshot_dir: str | Path | None = None,
     offline: bool = False,
+    year: int | None = None,
     **options: Any,
 ) -> dict[tuple[str, str, str], dict]:
     """Records of all targets: from a snapshot, the cache, or fetched (`workers` at once, with a progress bar).
 
     Keyword `options` override single settings (`cache_dir=...`, `workers=...`, `method=...`, `refresh=...`).
+    `settings.as_of` "conference" reads each repository as of `year`'s conference (today's head without a year).
     """
     settings = resolve_settings(settings, options)
+    if settings.as_of == "conference":
+        settings = dataclasses.replace(settings, as_of=find_cutoff(year, "conference") if year else "latest")
+    else:
+        find_cutoff(year or FIRST_YEAR, settings.as_of)  # a malformed date is refused before any download
     records: dict[tuple[str, str, str], dict] = {}
     missing = read_snapshot_missing(snapshot_dir) if snapshot_dir else {}
     to_fetch = []
@@ -230,7 +239,7 @@ def fetch_repo_records(
         key = (target["repo"], target["ref"], target["subdir"])
         record = read_snapshot_record(snapshot_dir, target, missing) if snapshot_dir else None
         if record is None and not settings.refresh:
-            record = read_cached_record(settings.cache_dir, target)
+            record = read_cached_record(settings.cache_dir, target, find_as_of_date(settings))
         if record is None and offline:
             record = {**target, "status": "not_recorded", "reason": "not in the snapshot and offline: not fetched",
                       "origin": "not_recorded"}  # fmt: skip

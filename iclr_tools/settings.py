@@ -35,6 +35,7 @@ class Settings:
     # 32.6 s against 0.41 s. On a 0.4 MB repository the archive is quicker (0.16 s against 0.42 s) but still 2.3x.
     method: str = "clone"  # "clone" (blob-less partial clone; archive when git is missing) or "archive"
     refresh: bool = False  # True: ignore the cache and fetch everything again
+    as_of: str = "conference"  # read code as of: "conference" (its first day), "latest", or a date YYYY-MM-DD
     openreview_url: str = ""  # "" means OpenReview's own API for the year (v1 or v2)
     archive_url: str = CODELOAD_URL  # where tar.gz archives come from
     git_url: str = GITHUB_GIT_URL  # where git clones come from

@@ -9,6 +9,7 @@ from .packages import (
     BUILD_TOOLS,
     FRAMEWORK_BY_MODULE,
     FRAMEWORKS,
+    canonical,
     find_family,
     load_stdlib_names,
     resolve_distribution,
@@ -98,13 +99,31 @@ def has_manifest_file(record: dict) -> bool:
     return False
 
 
+def describe_read_at(record: dict) -> str:
+    """Which commit of the repository was read, in words (a recorded record says it by its cut-off date)."""
+    if record.get("read_at"):
+        return str(record["read_at"])
+    if record.get("source") == "folder":
+        return "stored copies of single files (no commit)"
+    as_of, date = str(record.get("as_of") or "")[:10], str(record.get("commit_date") or "")[:10]
+    if as_of and date:
+        if date < as_of:
+            return f"the last commit before {as_of}"
+        return f"the first commit (the repository was created after {as_of})"
+    return ""
+
+
 def extract_tools(record: dict) -> dict:
     """Status, frameworks, declared and imported tools, and the completeness checklist of one repository record."""
     status = record.get("status", "ok")
     if status == "ok" and count_python_files(record) == 0:
         status = "no_python"
     fetched = status in ("ok", "no_python")
-    declarations = extract_declarations(record) if fetched else []
+    own_name = canonical(str(record.get("repo") or "").rsplit("/", 1)[-1])
+    declarations = [  # `pip install <the project itself>` declares none of its dependencies
+        item for item in (extract_declarations(record) if fetched else [])
+        if not (item["by"] == "install-line" and canonical(item["name"]) == own_name)
+    ]  # fmt: skip
     runtime = sorted({item["name"] for item in declarations if item["scope"] == "runtime"})
     dev = sorted({item["name"] for item in declarations if item["scope"] == "dev"} - set(runtime))
     readmes_known = isinstance(record.get("readmes"), dict)
@@ -133,6 +152,7 @@ def extract_tools(record: dict) -> dict:
         "status": status,
         "reason": record.get("reason") or explain_record(record, status),
         "commit": record.get("commit") or "",
+        "read_at": describe_read_at(record) if fetched else "",
         "n_python_files": count_python_files(record),
         "frameworks": extract_frameworks(sorted(resolved["modules"])),
         "declared_tools": runtime,

@@ -431,3 +431,44 @@ def test_fetch_repo_dispatches(github: FakeGitHub, tmp_path: Path) -> None:
     ]
     with pytest.raises(ValueError):
         fetch.fetch_repo("carol", "faulty", None, None, tmp_path, keep=scan.is_scan_file, method="ftp")
+
+
+HISTORY = [  # (commit date, files): the code as it was before the conference, then after it
+    ("2021-03-01T12:00:00+00:00", {"train.py": b"import tensorflow\n"}),
+    ("2021-04-30T12:00:00+00:00", {"train.py": b"import torch\n", "old.py": b"import numpy\n"}),
+]
+
+
+@pytest.mark.parametrize("method", ["clone", "archive"])
+def test_code_is_read_as_it_was_on_a_date(github: FakeGitHub, tmp_path: Path, method: str) -> None:
+    if "erin/history" not in github.repos:
+        github.add_repo(
+            "erin/history", {"train.py": b"import jax\n"}, history=HISTORY
+        )  # the last commit: 2024
+    urls = {"archive_url": github.base_url, "git_url": github.base_url, "method": method}
+    conference = fetch.fetch_repo(
+        "erin", "history", None, None, tmp_path, keep=scan.is_scan_file, as_of="2021-05-03", **urls
+    )
+    if method == "archive":  # no history in an archive: today's head, and the row says so
+        assert conference.contents == {"train.py": b"import jax\n"}
+        assert "an archive has no history; the last commit before 2021-05-03 needs git" in conference.read_at
+        return
+    assert conference.contents == {"train.py": b"import torch\n", "old.py": b"import numpy\n"}
+    assert conference.read_at == "the last commit before 2021-05-03"
+    earlier = fetch.fetch_repo(
+        "erin", "history", None, None, tmp_path, keep=scan.is_scan_file, as_of="2021-04-01", **urls
+    )
+    assert earlier.contents == {"train.py": b"import tensorflow\n"}
+    created_later = fetch.fetch_repo(
+        "erin", "history", None, None, tmp_path, keep=scan.is_scan_file, as_of="2020-01-01", **urls
+    )
+    assert created_later.contents == {"train.py": b"import tensorflow\n"}  # its first commit
+    assert created_later.read_at == "the first commit (the repository was created after 2020-01-01)"
+    latest = fetch.fetch_repo(
+        "erin", "history", None, None, tmp_path, keep=scan.is_scan_file, as_of="latest", **urls
+    )
+    assert (
+        latest.contents == {"train.py": b"import jax\n"}
+        and latest.commit == github.repos["erin/history"].commit
+    )
+    assert len({conference.commit, earlier.commit, latest.commit}) == 3

@@ -63,7 +63,7 @@ def test_raw_layer_keeps_the_scan_files_per_commit_compressed(world, tmp_path: P
         wanted = {path[len(prefix) :]: data for path, data in served.items() if path.startswith(prefix)}
         wanted = {path: data for path, data in wanted.items() if path.endswith((".py", ".txt", ".md"))}
         assert kept == wanted  # weights.bin and files outside the linked folder are never kept
-        refs = json.loads((records.make_refs_path(cache, target)).read_text())
+        refs = json.loads(records.make_refs_path(cache, target, "2024-05-07").read_text())  # as of ICLR 2024
         assert refs["commit"] == commit and refs["status"] == "ok"
         facts = json.loads((cache / "facts" / f"{stem}.json").read_text())
         assert facts["scanner_version"] == scan.SCANNER_VERSION
@@ -83,7 +83,7 @@ def test_a_scanner_change_rescans_every_cached_target_without_a_request(world, m
     monkeypatch.setattr(scan, "extract_file_facts", new_scan)
     monkeypatch.setattr(records, "SCANNER_VERSION", "changed-for-test")
     settings = resolve_settings(None, options)
-    rescanned = records.fetch_repo_records(TARGETS, settings)
+    rescanned = records.fetch_repo_records(TARGETS, settings, year=2024)
     assert collections.Counter(r["origin"] for r in rescanned.values()) == {"rescanned": len(TARGETS)}
     assert all(r["scanner_version"] == "changed-for-test" for r in rescanned.values())
     frame = dataset.create_dataset(
@@ -118,7 +118,7 @@ def test_a_scan_that_now_wants_more_files_fetches_again(world, monkeypatch) -> N
     )
     monkeypatch.setattr(records, "SCANNER_VERSION", "wants-bin-files")
     settings = resolve_settings(None, options)
-    again = records.fetch_repo_records(TARGETS, settings)
+    again = records.fetch_repo_records(TARGETS, settings, year=2024)
     origins = {key[0]: record["origin"] for key, record in again.items()}
     # only the repository holding a .bin file lacks it in the raw layer
     assert origins == {
@@ -172,3 +172,17 @@ def test_snapshot_records_are_facts_of_their_own_version(shared_dir: Path, monke
     )
     assert record["scanner_version"] == "recorded" and record["origin"] == "snapshot"
     assert record["imports"] == recorded["imports"]  # read as recorded, never re-scanned
+
+
+def test_reading_as_of_another_date_is_cached_apart(world, tmp_path: Path) -> None:
+    openreview, github, options = world
+    before = github.count()
+    latest = records.fetch_repo_records(TARGETS, resolve_settings(None, {**options, "as_of": "latest"}))
+    assert {record["origin"] for record in latest.values()} == {"fetched"} and github.count() > before
+    assert all("today" in record["read_at"] for record in latest.values())
+    again = records.fetch_repo_records(TARGETS, resolve_settings(None, options), year=2024)
+    assert {record["origin"] for record in again.values()} == {
+        "cache"
+    }  # the conference reading, cached before
+    with pytest.raises(ValueError, match="as_of='May 2024'"):
+        records.fetch_repo_records(TARGETS, resolve_settings(None, {**options, "as_of": "May 2024"}))

@@ -182,8 +182,14 @@ def git_env(home: str) -> dict[str, str]:
     return env
 
 
-def build_git_repo(root: str, name: str, files: dict, env: dict[str, str]) -> str:
-    """Commit `files` into a bare repository `root/name.git` that serves partial clones; return the SHA."""
+def build_git_repo(
+    root: str, name: str, files: dict, env: dict[str, str], history: list[tuple[str, dict]] | None = None
+) -> str:
+    """Commit `files` into a bare repository `root/name.git` that serves partial clones; return the SHA.
+
+    `history`: (ISO date, files) commits made first, oldest first, each replacing the whole tree; the last commit
+    (`files`) gets the fixed date.
+    """
     bare = os.path.join(root, f"{name}.git")
     work = tempfile.mkdtemp(prefix="work-", dir=root)
     git = ["git", f"--git-dir={bare}", f"--work-tree={work}"]
@@ -195,6 +201,13 @@ def build_git_repo(root: str, name: str, files: dict, env: dict[str, str]) -> st
             ("http.receivepack", "false"),
         ):
             subprocess.run(["git", f"--git-dir={bare}", "config", key, value], check=True, env=env)
+        for date, old_files in history or []:
+            write_plain_files(work, old_files)
+            dated = {**env, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+            subprocess.run([*git, "add", "-A"], check=True, env=dated)
+            subprocess.run([*git, "commit", "-q", "-m", f"as of {date}"], check=True, env=dated)
+            for path in old_files:  # the next commit starts from an empty tree
+                os.remove(os.path.join(work, path))
         gitmodules = []
         for path, data in files.items():
             full = os.path.join(work, path)
@@ -221,6 +234,15 @@ def build_git_repo(root: str, name: str, files: dict, env: dict[str, str]) -> st
         return out.stdout.decode().strip()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def write_plain_files(work: str, files: dict[str, bytes]) -> None:
+    """Write plain files (bytes only) into a work tree."""
+    for path, data in files.items():
+        full = os.path.join(work, path)
+        os.makedirs(os.path.dirname(full), exist_ok=True)
+        with open(full, "wb") as handle:
+            handle.write(data)
 
 
 def make_git_archive(bare: str, repo: str, commit: str, env: dict[str, str]) -> bytes:
@@ -289,11 +311,15 @@ class FakeGitHub:
         archive: bytes | None = None,
         archive_chunks: Callable[[], Iterator[bytes]] | None = None,
         git: bool = True,
+        history: list[tuple[str, dict]] | None = None,
     ) -> FakeRepo:
-        """Add a repository; committed to git unless `git=False` (then `commit` or a made-up SHA is used)."""
+        """Add a repository; committed to git unless `git=False` (then `commit` or a made-up SHA is used).
+
+        `history`: earlier (ISO date, files) commits, oldest first, before the last commit (`files`).
+        """
         files = dict(files or {})
         if git:
-            commit = build_git_repo(self.root, name, files, self.env)
+            commit = build_git_repo(self.root, name, files, self.env, history)
         repo = FakeRepo(name, files, commit or "c0ffee" * 6 + "abcd", archive, archive_chunks, git)
         if archive is None and archive_chunks is None and git:
             repo.archive = make_git_archive(
