@@ -858,6 +858,7 @@ def measure_child(method: str, name: str, base_url: str) -> None:
             method=method,
             archive_url=base_url,
             git_url=base_url,
+            as_of="latest",
         )
     record = scanner.extract_repo_facts(name, "", result.files, result.contents)
     tools = ih.extract_tools(record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tarfile
 import time
 import zlib
@@ -21,7 +22,6 @@ from .github import (
     extract_target_path,
     fail,
     format_size,
-    is_unsafe_path,
     make_archive_url,
     parse_commit_sha,
     parse_gitmodules,
@@ -101,8 +101,9 @@ def read_tar_members(
             break
         tar.members.clear()  # stream mode keeps every TarInfo otherwise: memory would grow with the file count
         result.commit = result.commit or parse_commit_sha(tar.pax_headers, None)
-        if is_unsafe_path(member.name):
-            result.skipped.append((member.name, "unsafe path (absolute or '..')"))
+        refusal = check_member(member)
+        if refusal:
+            result.skipped.append((member.name, refusal))
             continue
         repo_path = extract_repo_path(member.name)
         if repo_path is None:
@@ -122,6 +123,21 @@ def read_tar_members(
     )
     result.submodules = [path for path in submodule_paths if path]
     return found
+
+
+ARCHIVE_ROOT = "/archive-root-never-written"  # members are checked as if extracted here; nothing is written
+
+
+def check_member(member: tarfile.TarInfo) -> str:
+    """Why tarfile's own `data` extraction filter refuses a member ('' when it is safe): absolute or `..` paths,
+    links pointing outside, devices and other special files."""
+    if member.name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", member.name):
+        return "absolute path (the data filter would strip its leading '/', but it is outside the archive's folder)"
+    try:
+        tarfile.data_filter(member, ARCHIVE_ROOT)
+    except tarfile.FilterError as error:
+        return f"refused by tarfile's data filter: {type(error).__name__} ({str(error)[:120]})"
+    return ""
 
 
 def keep_member(

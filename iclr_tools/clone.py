@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -63,8 +64,20 @@ class GitError(Exception):
         self.stderr = stderr
 
 
-def make_git_env(git_base: str, token: str | None, timeout: float) -> dict[str, str]:
-    """Environment for git: no user/system config, no prompts, no hooks, no LFS, token only as a header."""
+SHORT_SHA_RE = re.compile(r"^[0-9a-f]{4,39}$")
+OBJECT_REFUSALS = (
+    "not our ref",
+    "unable to read",
+    "missing blob",
+    "did not send all necessary objects",
+    "pack-objects died",
+    "bad object",
+)  # fmt: skip  (the server refused one object)
+
+
+def make_git_env(git_base: str, token: str | None, stall_timeout: float) -> dict[str, str]:
+    """Environment for git: no user/system config, no prompts, no hooks, no LFS, token only as a header; a
+    transfer slower than 1 byte/s for `stall_timeout` seconds is ended (the repository's budget is separate)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
     env.update(
         GIT_TERMINAL_PROMPT="0",
@@ -85,7 +98,7 @@ def make_git_env(git_base: str, token: str | None, timeout: float) -> dict[str, 
         ("fetch.unpackLimit", "1"),  # keep what arrives as packs, so their sizes tell the bytes received
         ("fetch.negotiationAlgorithm", "noop"),
         ("http.lowSpeedLimit", "1"),
-        ("http.lowSpeedTime", str(max(1, int(timeout)))),
+        ("http.lowSpeedTime", str(max(1, int(stall_timeout)))),
         ("advice.detachedHead", "false"),
     ]
     if token:
@@ -148,6 +161,7 @@ def classify_git_error(error: Exception, url: str, step: str, timeout: float) ->
         "not our ref",
         "not a valid object name",
         "not a tree object",
+        "needed a single revision",  # a short SHA no branch holds
     )
     if any(sign in lower for sign in missing_signs):
         return FetchAbort(
@@ -183,11 +197,23 @@ def fetch_clone(
     retries: int = DEFAULTS.clone_retries,
     backoff_factor: float = DEFAULTS.backoff_factor,
     as_of: str = "",
+    stall_timeout: float = DEFAULTS.stall_timeout,
 ) -> FetchResult:
     """Fetch the scan files of `subdir` by a blob-less partial clone, retrying rate limits and server errors."""
     for attempt in range(retries + 1):
         result = fetch_clone_once(
-            owner, repo, ref, subdir, workdir, git_base, token, timeout, max_file_bytes, keep, as_of
+            owner,
+            repo,
+            ref,
+            subdir,
+            workdir,
+            git_base,
+            token,
+            timeout,
+            max_file_bytes,
+            keep,
+            as_of,
+            stall_timeout,
         )
         if result.status not in ("rate_limited", "http_error") or attempt == retries:
             return result
@@ -207,6 +233,7 @@ def fetch_clone_once(
     max_file_bytes: int,
     keep: Callable[[str], bool],
     as_of: str = "",
+    stall_timeout: float = DEFAULTS.stall_timeout,
 ) -> FetchResult:
     """One partial-clone attempt in a temporary folder under `workdir`, deleted afterwards.
 
@@ -215,7 +242,7 @@ def fetch_clone_once(
     """
     url = make_git_url(git_base, owner, repo)
     result = FetchResult(status="ok", reason="", method="clone")
-    env = make_git_env(git_base, token, timeout)
+    env = make_git_env(git_base, token, stall_timeout)
     deadline = time.monotonic() + timeout
     os.makedirs(workdir, exist_ok=True)
     temp = tempfile.mkdtemp(prefix="clone-", dir=workdir)
@@ -224,6 +251,8 @@ def fetch_clone_once(
         subdir = clean_subdir(subdir)
         run_git(["init", "-q", "--bare", "--template=", temp], temp, env, deadline)
         run_git(["remote", "add", "origin", url], temp, env, deadline)
+        step = "refs"
+        ref, note = resolve_ref(url, ref, temp, env, deadline)
         if as_of and not (ref and SHA_RE.match(ref.lower())):
             step = "history"
             ref, result.read_at = find_commit_as_of(url, ref, as_of, temp, env, deadline)
@@ -231,6 +260,7 @@ def fetch_clone_once(
             result.read_at = "the commit the link names"
         else:
             result.read_at = f"the head of {ref or 'the default branch'} today"
+        result.read_at = f"{note}; {result.read_at}" if note else result.read_at
         step = "fetch"
         run_git(
             ["fetch", "-q", "--depth", "1", "--filter=blob:none", "--no-tags", "origin", ref or "HEAD"],
@@ -257,10 +287,37 @@ def fetch_clone_once(
     except ValueError as error:
         return fail(result, FetchAbort("error", f"{error}; fix the target."), token)
     finally:
-        result.bytes_received = measure_pack_bytes(temp) + measure_pack_bytes(os.path.join(temp, "history"))
+        result.bytes_received = sum(
+            measure_pack_bytes(os.path.join(temp, *part)) for part in ((), ("history",), ("refs-history",))
+        )
         shutil.rmtree(temp, ignore_errors=True)
     result.reason = describe_ok(result)
     return result
+
+
+def resolve_ref(
+    url: str, ref: str | None, temp: str, env: dict[str, str], deadline: float
+) -> tuple[str | None, str]:
+    """The ref to fetch for a ref as people write it, and a note when it is not the one written.
+
+    A branch or tag is fetched by name, a full SHA as is; a short SHA becomes the full one (found among the
+    commits of every branch, fetched without trees); a branch that no longer exists falls back to the default
+    branch, saying so.
+    """
+    if not ref or SHA_RE.match(ref.lower()):
+        return ref, ""
+    listing = run_git(["ls-remote", url], temp, env, deadline).decode("utf-8", "replace")
+    names = {line.split("\t", 1)[1] for line in listing.splitlines() if "\t" in line}
+    if f"refs/heads/{ref}" in names or f"refs/tags/{ref}" in names:
+        return ref, ""
+    if SHORT_SHA_RE.match(ref.lower()):
+        history = os.path.join(temp, "refs-history")
+        run_git(["init", "-q", "--bare", "--template=", history], temp, env, deadline)
+        heads = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
+        run_git(["-C", history, "fetch", "-q", "--filter=tree:0", url, *heads], temp, env, deadline)
+        full = run_git(["-C", history, "rev-parse", "--verify", f"{ref}^{{commit}}"], temp, env, deadline)
+        return full.decode().strip(), f"the link's short SHA {ref} is commit {full.decode().strip()[:12]}"
+    return None, f"the branch {ref!r} the link names no longer exists: the default branch was read"
 
 
 def find_commit_as_of(
@@ -280,14 +337,11 @@ def find_commit_as_of(
         deadline,
     )
     cutoff = f"{as_of}T00:00:00Z" if len(as_of) == 10 else as_of
-    before = run_git(
-        ["-C", history, "rev-list", "-1", f"--before={cutoff}", "FETCH_HEAD"], temp, env, deadline
-    )
+    follow = ["-C", history, "rev-list", "--first-parent"]  # the branch's own commits, not merged branches'
+    before = run_git([*follow, "-1", f"--before={cutoff}", "FETCH_HEAD"], temp, env, deadline)
     if before.strip():
         return before.decode().strip(), f"the last commit before {as_of[:10]}"
-    first = run_git(["-C", history, "rev-list", "--reverse", "FETCH_HEAD"], temp, env, deadline).split(b"\n")[
-        0
-    ]
+    first = run_git([*follow, "--reverse", "FETCH_HEAD"], temp, env, deadline).split(b"\n")[0]
     return first.decode().strip(), f"the first commit (the repository was created after {as_of[:10]})"
 
 
@@ -319,15 +373,23 @@ def read_blobs(
     max_file_bytes: int,
     result: FetchResult,
 ) -> None:
-    """Download the wanted blobs in one request, then read them from the object store into `result`."""
+    """Download the wanted blobs, then read them from the object store into `result`.
+
+    A blob the server cannot send (missing, "not our ref") costs only its file: it is listed in `skipped` as
+    unreadable, with why, and every other file is read.
+    """
     if not wanted:
         return
-    oids = "".join(f"{oid}\n" for oid in dict.fromkeys(wanted.values())).encode()
-    fetch_args = ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"]
-    run_git([*fetch_args, "--filter=blob:none", "--stdin", "origin"], git_dir, env, deadline, stdin=oids)
-    blobs = parse_cat_file_batch(run_git(["cat-file", "--batch"], git_dir, env, deadline, stdin=oids))
+    oids = list(dict.fromkeys(wanted.values()))
+    failed = fetch_blobs(oids, git_dir, env, deadline)
+    present = "".join(f"{oid}\n" for oid in oids if oid not in failed).encode()
+    blobs = parse_cat_file_batch(run_git(["cat-file", "--batch"], git_dir, env, deadline, stdin=present))
     for index, (path, _) in enumerate(result.files):
-        blob = blobs.get(wanted.get(path, ""))
+        oid = wanted.get(path, "")
+        if oid in failed:
+            result.skipped.append((path, f"unreadable: its content could not be fetched ({failed[oid]})"))
+            continue
+        blob = blobs.get(oid)
         if blob is None:
             continue
         result.files[index] = (path, len(blob))
@@ -335,3 +397,23 @@ def read_blobs(
             result.skipped.append((path, f"larger than {format_size(max_file_bytes)}"))
         else:
             result.contents[path] = blob
+
+
+def fetch_blobs(oids: list[str], git_dir: str, env: dict[str, str], deadline: float) -> dict[str, str]:
+    """Fetch blobs by id; return oid -> why for those the server would not send, found by halving a refused
+    request (an absent object costs about log2(n) extra requests); transfer errors are raised, to be retried."""
+    fetch_args = ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"]
+    stdin = "".join(f"{oid}\n" for oid in oids).encode()
+    try:
+        run_git([*fetch_args, "--filter=blob:none", "--stdin", "origin"], git_dir, env, deadline, stdin=stdin)
+        return {}
+    except GitError as error:
+        if not any(sign in error.stderr.lower() for sign in OBJECT_REFUSALS):
+            raise
+        if len(oids) == 1:
+            return {oids[0]: (error.stderr.strip().splitlines() or ["refused"])[-1][:160]}
+    half = len(oids) // 2
+    return {
+        **fetch_blobs(oids[:half], git_dir, env, deadline),
+        **fetch_blobs(oids[half:], git_dir, env, deadline),
+    }

@@ -164,10 +164,31 @@ def read_papers_and_links(
         return papers, extract_code_links(papers), sample_of
     links = read_snapshot_links(snapshot)
     sample_of = read_snapshot_sample(snapshot, year, links)
-    if sample_of or not has_paper_list(snapshot):  # a sample of links: its papers, not the whole year
-        forums = {link["forum_id"] for link in links}
+    if sample and (sample_of or not has_paper_list(snapshot)):
+        raise ValueError(f"{snapshot} already holds a random sample of code links: run it without `sample`")
+    if sample:  # a recorded year with every paper and link: draw papers, keep their links
+        seed = year if seed is None else seed
+        drawn = draw_sample(papers, sample, seed)
+        sample_of = f"{len(drawn)} of {len(papers)} accepted papers, random.Random({seed})"
+        papers = drawn
+    if sample_of or not has_paper_list(snapshot):  # a sample: its papers, not the whole year
+        forums = {paper["forum_id"] for paper in papers} if sample else {link["forum_id"] for link in links}
         papers = [paper for paper in papers if paper["forum_id"] in forums]
+        links = [link for link in links if link["forum_id"] in forums]
     return papers, links, sample_of
+
+
+def check_rows_year(frame: pd.DataFrame, year: int, path: str | Path) -> pd.DataFrame:
+    """`frame` if every row is of ICLR `year`; else a clear error naming the file, its years and `year`."""
+    if "year" not in frame.columns:
+        raise ValueError(
+            f"{path} has no `year` column, so its rows cannot be shown as ICLR {year}: rebuild it"
+        )
+    years = sorted({int(value) for value in frame["year"].dropna()})
+    if years != [year] or frame["year"].isna().any():
+        found = ", ".join(str(y) for y in years) or "no"
+        raise ValueError(f"{path} holds ICLR {found} rows, not ICLR {year}: pick that year's file")
+    return frame
 
 
 def create_dataset(
@@ -188,8 +209,10 @@ def create_dataset(
     code links says so in `sample_of`. `settings` (or keyword `options` such as `cache_dir`, `workers`,
     `method`, `refresh`, `openreview_url`) say how to fetch and cache; see `Settings`.
     """
-    if is_dataset_csv(source):  # an existing dataset, e.g. the committed data/all_tools.csv
-        return read_dataset(source)
+    if is_dataset_csv(
+        source
+    ):  # an existing dataset, e.g. the committed data/all_tools.csv: this year's rows only
+        return check_rows_year(read_dataset(source), year, source)
     settings = resolve_settings(settings, options)
     papers, links, sample_of = read_papers_and_links(year, source, settings, sample, seed)
     snapshot = None if str(source) == "live" else source

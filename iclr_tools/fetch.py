@@ -13,7 +13,7 @@ from tqdm import tqdm  # the text bar: it works in terminals, notebooks and rend
 
 from .archive import fetch_archive
 from .clone import fetch_clone
-from .github import FetchResult
+from .github import SHA_RE, FetchResult
 from .net import make_retry
 from .settings import Settings, resolve_settings
 
@@ -43,6 +43,10 @@ def fetch_repo(
     Keyword `options` override single settings (`method="archive"`); clone falls back to archive without git.
     """
     settings = resolve_settings(settings, options)
+    if settings.as_of == "conference":
+        raise ValueError(
+            "as_of='conference' needs the ICLR year: resolve it to a date first, or pass as_of='latest'"
+        )
     if settings.method not in ("clone", "archive"):
         raise ValueError(f"unknown fetch method {settings.method!r}: use 'clone' or 'archive'")
     if settings.method == "clone" and is_git_available():
@@ -50,6 +54,7 @@ def fetch_repo(
             owner, repo, ref, subdir, workdir, keep=keep, git_base=settings.git_url, token=token,
             timeout=settings.total_timeout, max_file_bytes=settings.max_file_bytes,
             retries=settings.clone_retries, backoff_factor=settings.backoff_factor, as_of=find_as_of_date(settings),
+            stall_timeout=settings.stall_timeout,
         )  # fmt: skip
     result = fetch_archive(
         owner, repo, ref, subdir, keep=keep, base_url=settings.archive_url, token=token, pool=pool,
@@ -59,6 +64,15 @@ def fetch_repo(
     as_of = find_as_of_date(settings)
     history = f"; the last commit before {as_of} needs git" if as_of else ""
     result.read_at = f"the head of {ref or 'the default branch'} today (an archive has no history{history})"
+    if (
+        result.status == "missing" and ref and not SHA_RE.match(ref.lower())
+    ):  # a branch that no longer exists?
+        fallback = fetch_repo(
+            owner, repo, None, subdir, workdir, keep=keep, settings=settings, token=token, pool=pool
+        )
+        if fallback.status == "ok":
+            fallback.read_at = f"the ref {ref!r} the link names no longer exists: {fallback.read_at}"
+            return fallback
     return result
 
 

@@ -132,9 +132,15 @@ def format_size(n: int) -> str:
 
 def describe_ok(result: FetchResult) -> str:
     """The reason sentence of a successful fetch."""
+    unreadable = [(path, why) for path, why in result.skipped if why.startswith("unreadable")]
+    note = (
+        f" {len(unreadable)} file(s) unreadable: {unreadable[0][0]} ({unreadable[0][1]})."
+        if unreadable
+        else ""
+    )
     return (
         f"Fetched {len(result.contents)} scan files of {len(result.files)} files "
-        f"({format_size(result.bytes_received)} received by {result.method})."
+        f"({format_size(result.bytes_received)} received by {result.method}).{note}"
     )
 
 

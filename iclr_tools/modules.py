@@ -43,7 +43,11 @@ def index_files(paths: list[str]) -> tuple[set[str], set[str], set[str]]:
     for path in paths:
         if path.endswith(MODULE_SUFFIXES) or ".cpython-" in path:
             folder = parent_of(path)
-            stem = PurePosixPath(path).name.split(".")[0]
+            name = PurePosixPath(path).name
+            compiled = name.endswith((".so", ".pyd"))  # `mod.cpython-311-x86_64-linux-gnu.so` is module `mod`
+            stem = name.split(".")[0] if compiled else name.rsplit(".", 1)[0]
+            if not stem.isidentifier():  # `config.example.py` cannot be imported as `config`
+                continue
             modules.add(join(folder, stem))
             if stem == "__init__":
                 packages.add(folder)

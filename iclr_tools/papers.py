@@ -311,21 +311,35 @@ def read_snapshot_notes(folder: str | Path) -> tuple[list[dict], dict[str, dict]
 
 
 def check_snapshot_year(folder: str | Path, year: int) -> None:
-    """Refuse a snapshot folder named for another year (`iclr2019` asked for 2021)."""
-    match = re.search(r"iclr(\d{4})", Path(folder).resolve().name, re.IGNORECASE)
+    """Refuse a snapshot folder named for another year (`iclr2019` asked for 2021), or whose name says no year
+    when nothing inside it can (a paper list or a links table carries no year; recorded notes do)."""
+    folder = Path(folder)
+    match = re.search(r"iclr(\d{4})", folder.resolve().name, re.IGNORECASE)
     if match and int(match.group(1)) != year:
         raise ValueError(
             f"{folder} records ICLR {match.group(1)}, not ICLR {year}: pick the folder of {year}"
         )
+    if not match and not (folder / "openreview_notes_api_v1.json").is_file():
+        raise ValueError(
+            f"{folder} does not say which ICLR year it records: name it iclr{year} (as ../shared does) so its "
+            "rows cannot be shown under another year"
+        )
 
 
-ACCEPTED_VENUE = re.compile(r"ICLR \d{4} (?:oral|spotlight|poster|notable)", re.IGNORECASE)  # API v2 `venue`
+ACCEPTED_VENUE = re.compile(
+    r"ICLR (\d{4}) (?:oral|spotlight|poster|notable)", re.IGNORECASE
+)  # API v2 `venue`
 
 
-def parse_listed_paper(row: dict) -> dict | None:
+def parse_listed_paper(row: dict, year: int | None = None) -> dict | None:
     """One accepted paper from a recorded paper list (`papers.json`, the public paperlists data set's fields)."""
     decision = str(row.get("decision") or "")
-    if not (is_accepted(decision) or ACCEPTED_VENUE.match(decision)):
+    venue = ACCEPTED_VENUE.match(decision)
+    if venue and year is not None and int(venue.group(1)) != year:
+        raise ValueError(
+            f"a recorded paper's venue is {decision!r}, not ICLR {year}: the folder holds another year"
+        )
+    if not (is_accepted(decision) or venue):
         return None
     keywords = [k.strip() for k in re.split(r"[;,]", str(row.get("keywords") or "")) if k.strip()]
     domains = [d.strip().lower() for d in str(row.get("author_email_domains") or "").split(";") if d.strip()]
@@ -371,7 +385,7 @@ def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
             f"{folder} holds no papers: a snapshot folder needs openreview_notes_api_v1.json, papers.json or "
             "code_links.json (see ../shared/README.md), or run with source='live'."
         )
-    papers = [paper for paper in (parse_listed_paper(row) for row in rows) if paper]
+    papers = [paper for paper in (parse_listed_paper(row, year) for row in rows) if paper]
     return sorted(papers, key=lambda paper: paper["forum_id"])
 
 

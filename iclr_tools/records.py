@@ -25,7 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .fetch import fetch_many, fetch_repo, find_as_of_date
+from .fetch import fetch_many, fetch_repo, find_as_of_date, is_git_available
 from .files import read_json, write_bytes_atomic, write_json_atomic
 from .github import FetchResult
 from .papers import FIRST_YEAR, find_cutoff
@@ -108,9 +108,10 @@ def write_raw_files(path: Path, result: FetchResult) -> None:
 
 def read_raw_files(path: Path) -> FetchResult | None:
     """A fetch rebuilt from its raw archive (status ok, nothing received), or None if it cannot be read."""
+    result = FetchResult(status="ok", reason="")
+    listing = None
     try:
         with tarfile.open(path, mode="r:gz") as tar:
-            result = FetchResult(status="ok", reason="")
             for member in tar:
                 handle = tar.extractfile(member) if member.isreg() else None
                 if handle is None:
@@ -119,11 +120,11 @@ def read_raw_files(path: Path) -> FetchResult | None:
                     listing = json.loads(handle.read())
                 elif member.name.startswith("files/"):
                     result.contents[member.name.removeprefix("files/")] = handle.read()
-    except (OSError, tarfile.TarError, EOFError, ValueError):
-        return None
-    result.files = [(name, size) for name, size in listing["files"]]
-    result.symlinks, result.submodules = listing["symlinks"], listing["submodules"]
-    result.skipped = [(name, why) for name, why in listing["skipped"]]
+        result.files = [(str(name), int(size)) for name, size in listing["files"]]
+        result.symlinks, result.submodules = list(listing["symlinks"]), list(listing["submodules"])
+        result.skipped = [(str(name), str(why)) for name, why in listing["skipped"]]
+    except (OSError, tarfile.TarError, EOFError, ValueError, TypeError, KeyError):
+        return None  # not a raw archive this code wrote (or a half-written one): fetched again
     return result
 
 
@@ -140,7 +141,10 @@ def scan_result(target: dict, result: FetchResult, fetch: dict) -> dict:
     extra = {key: value for key, value in fetch.items() if key not in ("repo", "subdir")}
     extra.update(symlinks=result.symlinks, submodules=result.submodules, skipped=result.skipped,
                  scanner_version=SCANNER_VERSION)  # fmt: skip
-    return extract_repo_facts(target["repo"], target["subdir"], result.files, result.contents, **extra)
+    record = extract_repo_facts(target["repo"], target["subdir"], result.files, result.contents, **extra)
+    prefix = f"{target['subdir']}/" if target["subdir"] else ""
+    record["unreadable"] += [prefix + path for path, why in result.skipped if why.startswith("unreadable")]
+    return record
 
 
 def read_cached_record(cache_dir: str | Path, target: dict, as_of: str = "") -> dict | None:
@@ -191,7 +195,8 @@ def fetch_repo_record(target: dict, *, settings: Settings, token: str | None) ->
     result = fetch_repo(
         owner, name, target["ref"], target["subdir"], work, keep=is_scan_file, settings=settings, token=token
     )
-    return {**store_fetch(settings.cache_dir, target, result, find_as_of_date(settings)), "origin": "fetched"}
+    as_of = find_as_of_date(settings) if result.method == "clone" else ""  # an archive read today's head
+    return {**store_fetch(settings.cache_dir, target, result, as_of), "origin": "fetched"}
 
 
 def sweep_leftovers(cache_dir: str | Path) -> None:
@@ -225,13 +230,13 @@ def fetch_repo_records(
     """Records of all targets: from a snapshot, the cache, or fetched (`workers` at once, with a progress bar).
 
     Keyword `options` override single settings (`cache_dir=...`, `workers=...`, `method=...`, `refresh=...`).
-    `settings.as_of` "conference" reads each repository as of `year`'s conference (today's head without a year).
+    `settings.as_of` "conference" reads each repository as of `year`'s conference (it needs the year).
     """
     settings = resolve_settings(settings, options)
-    if settings.as_of == "conference":
-        settings = dataclasses.replace(settings, as_of=find_cutoff(year, "conference") if year else "latest")
-    else:
-        find_cutoff(year or FIRST_YEAR, settings.as_of)  # a malformed date is refused before any download
+    if settings.as_of == "conference" and year is None:
+        raise ValueError("as_of='conference' needs the ICLR year: pass year=..., or as_of='latest' or a date")
+    settings = dataclasses.replace(settings, as_of=find_cutoff(year or FIRST_YEAR, settings.as_of))
+    cache_as_of = find_as_of_date(settings) if settings.method == "clone" and is_git_available() else ""
     records: dict[tuple[str, str, str], dict] = {}
     missing = read_snapshot_missing(snapshot_dir) if snapshot_dir else {}
     to_fetch = []
@@ -239,7 +244,9 @@ def fetch_repo_records(
         key = (target["repo"], target["ref"], target["subdir"])
         record = read_snapshot_record(snapshot_dir, target, missing) if snapshot_dir else None
         if record is None and not settings.refresh:
-            record = read_cached_record(settings.cache_dir, target, find_as_of_date(settings))
+            record = read_cached_record(
+                settings.cache_dir, target, cache_as_of
+            )  # an archive reads today's head
         if record is None and offline:
             record = {**target, "status": "not_recorded", "reason": "not in the snapshot and offline: not fetched",
                       "origin": "not_recorded"}  # fmt: skip

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .dataset import create_dataset, read_dataset, write_dataset
+from .dataset import check_rows_year, create_dataset, read_dataset, write_dataset
 from .files import write_text_atomic
 from .links import find_full_link_list
-from .papers import has_paper_list
+from .papers import has_paper_list, read_snapshot_papers
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = ROOT / "data"
@@ -54,21 +54,12 @@ def read_year_dataset(year: int, csv_path: str | Path = "", data_dir: str | Path
             f"the live services: papermill notebooks/01_create_data.ipynb out/01_{year}.ipynb -p year {year} "
             f"-p source live -p out_csv data/years/iclr{year}.csv (needs an OpenReview login)."
         )
-    frame = read_dataset(path)
-    if "year" not in frame.columns:
-        raise ValueError(
-            f"{path} has no `year` column, so its rows cannot be shown as ICLR {year}: rebuild it"
-        )
-    years = sorted({int(value) for value in frame["year"].dropna()})
-    if years != [year] or frame["year"].isna().any():
-        found = ", ".join(str(y) for y in years) or "no"
-        raise ValueError(f"{path} holds ICLR {found} rows, not ICLR {year}: pick that year's file")
-    return frame
+    return check_rows_year(read_dataset(path), year, path)
 
 
 def count_github_papers(frame: pd.DataFrame) -> int:
-    """Papers of a dataset that link a GitHub repository or user page."""
-    return int(frame.loc[frame["link_kind"].isin(["github", "github_user"]), "forum_id"].nunique())
+    """Papers of a dataset that link a GitHub repository (user pages aside, as in the other years' link lists)."""
+    return int(frame.loc[frame["link_kind"] == "github", "forum_id"].nunique())
 
 
 def describe_year(year: int, folder: Path, frame: pd.DataFrame) -> dict:
@@ -77,10 +68,8 @@ def describe_year(year: int, folder: Path, frame: pd.DataFrame) -> dict:
     links = json.loads(full.read_text(encoding="utf-8")) if full else []
     drawn = len(json.loads((folder / "code_links.json").read_text(encoding="utf-8")))
     sampled = bool(frame["sample_of"].iloc[0]) if len(frame) else False
-    if (folder / "papers.json").is_file():
-        accepted = len(json.loads((folder / "papers.json").read_text(encoding="utf-8")))
-    elif has_paper_list(folder):
-        accepted = int(frame["forum_id"].nunique())
+    if has_paper_list(folder):
+        accepted = len(read_snapshot_papers(folder, year))
     else:
         accepted = ACCEPTED_WITHOUT_LIST[year]
     targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])

@@ -119,7 +119,7 @@ def fast_settings_env(
 ) -> dict[str, str]:
     """`ICLR_TOOLS_*` variables for short timeouts and backoff (read by `Settings.from_env`, here or in a kernel)."""
     values = {"timeout": archive_timeout, "total_timeout": clone_timeout, "retries": FAST_RETRIES,
-              "clone_retries": 2, "backoff_factor": FAST_BACKOFF}  # fmt: skip
+              "clone_retries": 2, "backoff_factor": FAST_BACKOFF, "as_of": "latest"}  # fmt: skip
     return {f"ICLR_TOOLS_{name.upper()}": str(value) for name, value in values.items()}
 
 

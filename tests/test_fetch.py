@@ -21,7 +21,7 @@ from fakes.github_server import (
     make_tar_gz,
 )
 from iclr_tools import clone as clone_module
-from iclr_tools import fetch, net, scan
+from iclr_tools import fetch, net, records, scan
 from iclr_tools.archive import fetch_archive
 from iclr_tools.clone import fetch_clone
 from iclr_tools.github import FetchResult, clean_subdir, extract_target_path, is_unsafe_path, parse_gitmodules
@@ -173,11 +173,19 @@ def test_missing_folder_and_repo_and_ref(github: FakeGitHub, tmp_path: Path) -> 
         assert result.status == "missing" and "projects/nope" in result.reason
     for result in (archive(github, "nobody/none"), clone(github, "nobody/none", tmp_path)):
         assert result.status == "missing", result.reason
-    for result in (
-        archive(github, "bob/mono", ref="no-such-branch"),
-        clone(github, "bob/mono", tmp_path, ref="nope"),
-    ):
-        assert result.status == "missing", result.reason
+    assert archive(github, "bob/mono", ref="no-such-branch").status == "missing"  # the archive alone: 404
+    gone = clone(
+        github, "bob/mono", tmp_path, ref="nope"
+    )  # a branch that no longer exists: the default branch
+    assert gone.status == "ok" and "'nope' the link names no longer exists" in gone.read_at
+    options = {
+        "archive_url": github.base_url,
+        "git_url": github.base_url,
+        "as_of": "latest",
+        "method": "archive",
+    }
+    by_archive = fetch.fetch_repo("bob", "mono", "nope", None, tmp_path, keep=scan.is_scan_file, **options)
+    assert by_archive.status == "ok" and "'nope' the link names no longer exists" in by_archive.read_at
 
 
 def test_ref_as_sha_and_branch(github: FakeGitHub, tmp_path: Path) -> None:
@@ -219,14 +227,15 @@ def test_hostile_archive_writes_nothing(github: FakeGitHub, tmp_path: Path, monk
     assert result.status == "ok", result.reason
     assert result.contents == {"ok.py": b"import fine\n"}
     assert result.commit == SHA
-    reasons = dict(result.skipped)
-    assert reasons[f"{top}/../../escaped.py"].startswith("unsafe") and reasons[str(outside)].startswith(
-        "unsafe"
-    )
-    assert reasons[f"{top}/ok/../../../escaped2.py"].startswith("unsafe")
-    assert reasons["hard.py"] == "hard link" and reasons["link_out.py"] == "symlink"
-    assert {reasons["dev_null"], reasons["block"], reasons["pipe"]} == {"device, fifo or other special file"}
-    assert sorted(result.symlinks) == ["link_out.py", "link_up"]
+    reasons = dict(result.skipped)  # tarfile's own data filter says why, in its words
+    assert "OutsideDestinationError" in reasons[f"{top}/../../escaped.py"]
+    assert "OutsideDestinationError" in reasons[f"{top}/ok/../../../escaped2.py"]
+    assert reasons[str(outside)].startswith("absolute path")
+    assert "AbsoluteLinkError" in reasons[f"{top}/link_out.py"]
+    assert "LinkOutsideDestinationError" in reasons[f"{top}/link_up"]
+    assert "AbsoluteLinkError" in reasons[f"{top}/hard.py"]  # a hard link to /etc/passwd
+    assert all("SpecialFileError" in reasons[f"{top}/{name}"] for name in ("dev_null", "block", "pipe"))
+    assert result.symlinks == []  # both links point outside: refused, never listed as the repository's
     assert [path for path, _ in result.files] == ["ok.py"]
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written anywhere
     assert not outside.exists() and not (tmp_path / "escaped.py").exists()
@@ -416,7 +425,7 @@ def test_fetch_many_keeps_order_and_turns_exceptions_into_errors(github: FakeGit
 
 
 def test_fetch_repo_dispatches(github: FakeGitHub, tmp_path: Path) -> None:
-    urls = {"archive_url": github.base_url, "git_url": github.base_url}
+    urls = {"archive_url": github.base_url, "git_url": github.base_url, "as_of": "latest"}
     by_default = fetch.fetch_repo("carol", "faulty", None, None, tmp_path, keep=scan.is_scan_file, **urls)
     assert by_default.status == "ok" and by_default.method == "clone"  # the measured default
     by_archive = fetch.fetch_repo(
@@ -431,6 +440,8 @@ def test_fetch_repo_dispatches(github: FakeGitHub, tmp_path: Path) -> None:
     ]
     with pytest.raises(ValueError):
         fetch.fetch_repo("carol", "faulty", None, None, tmp_path, keep=scan.is_scan_file, method="ftp")
+    with pytest.raises(ValueError, match="needs the ICLR year"):  # never silently today's head
+        fetch.fetch_repo("carol", "faulty", None, None, tmp_path, keep=scan.is_scan_file, as_of="conference")
 
 
 HISTORY = [  # (commit date, files): the code as it was before the conference, then after it
@@ -472,3 +483,83 @@ def test_code_is_read_as_it_was_on_a_date(github: FakeGitHub, tmp_path: Path, me
         and latest.commit == github.repos["erin/history"].commit
     )
     assert len({conference.commit, earlier.commit, latest.commit}) == 3
+
+
+def commits_of(github: FakeGitHub, name: str) -> list[str]:
+    """Every commit of a fake repository's main branch, oldest first (read with git, beside the server)."""
+    bare = Path(github.root) / f"{name}.git"
+    done = subprocess.run(
+        ["git", f"--git-dir={bare}", "rev-list", "--reverse", "main"], capture_output=True, text=True
+    )
+    return done.stdout.split()
+
+
+@pytest.mark.parametrize("method", ["clone"])
+def test_refs_as_people_write_them(github: FakeGitHub, tmp_path: Path, method: str) -> None:
+    if "erin/history" not in github.repos:
+        github.add_repo("erin/history", {"train.py": b"import jax\n"}, history=HISTORY)
+    first, second, head = commits_of(github, "erin/history")
+    options = {
+        "archive_url": github.base_url,
+        "git_url": github.base_url,
+        "method": method,
+        "as_of": "latest",
+    }
+
+    def read(ref: str) -> FetchResult:
+        return fetch.fetch_repo("erin", "history", ref, None, tmp_path, keep=scan.is_scan_file, **options)
+
+    short = read(first[:7])  # a link such as /tree/696fa90
+    assert (
+        short.status == "ok"
+        and short.commit == first
+        and short.contents == {"train.py": b"import tensorflow\n"}
+    )
+    assert f"short SHA {first[:7]} is commit {first[:12]}" in short.read_at
+    assert read("main").commit == head
+    gone = read("feature-deleted-later")  # a branch that no longer exists: the default branch, with a note
+    assert gone.status == "ok" and gone.commit == head and "no longer exists" in gone.read_at
+    unknown = read("0000000")  # a short SHA no branch holds: the link is wrong, a final answer
+    assert unknown.status == "missing" and "check the repository and ref" in unknown.reason
+    assert second != head
+
+
+def test_a_stalled_transfer_ends_long_before_the_repository_budget(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.set_faults(
+        "carol/faulty", [], kind="git", sticky="stall_pack"
+    )  # headers and a first chunk, then silence
+    started = time.monotonic()
+    result = clone(github, "carol/faulty", tmp_path, timeout=120.0, stall_timeout=3.0, retries=0)
+    elapsed = time.monotonic() - started
+    assert result.status in ("timeout", "http_error"), result.reason
+    assert elapsed < 15, f"a stall held the worker {elapsed:.0f} s (budget 120 s, stall limit 3 s)"
+
+
+def test_one_absent_blob_costs_only_its_file(github: FakeGitHub, tmp_path: Path) -> None:
+    files = {
+        "a.py": b"import numpy\n",
+        "b.py": b"import torch\n",
+        "c.py": b"import jax\n",
+        "README.md": b"# r\n",
+    }
+    if "frank/absent" not in github.repos:
+        github.add_repo("frank/absent", files)
+        bare = Path(github.root) / "frank/absent.git"
+        oid = subprocess.run(
+            ["git", f"--git-dir={bare}", "rev-parse", "HEAD:b.py"], capture_output=True, text=True
+        )
+        (
+            bare / "objects" / oid.stdout[:2] / oid.stdout.strip()[2:]
+        ).unlink()  # the server can no longer send it
+    result = clone(github, "frank/absent", tmp_path)
+    assert result.status == "ok", result.reason
+    assert result.contents == {k: v for k, v in files.items() if k != "b.py"}  # every other file is read
+    reasons = dict(result.skipped)
+    assert reasons["b.py"].startswith("unreadable") and "not our ref" in reasons["b.py"]
+    assert "1 file(s) unreadable: b.py" in result.reason
+    record = records.store_fetch(
+        tmp_path / "cache", {"repo": "frank/absent", "ref": "", "subdir": ""}, result
+    )
+    assert record["unreadable"] == ["b.py"] and sorted(record["imports"]) == ["a.py", "c.py"]

@@ -132,7 +132,9 @@ def test_a_scan_that_now_wants_more_files_fetches_again(world, monkeypatch) -> N
 def test_refresh_fetches_everything_again(world) -> None:
     openreview, github, options = world
     before = github.count()
-    again = records.fetch_repo_records(TARGETS, resolve_settings(None, {**options, "refresh": True}))
+    again = records.fetch_repo_records(
+        TARGETS, resolve_settings(None, {**options, "refresh": True}), year=2024
+    )
     assert {record["origin"] for record in again.values()} == {"fetched"} and github.count() > before
 
 
@@ -186,3 +188,19 @@ def test_reading_as_of_another_date_is_cached_apart(world, tmp_path: Path) -> No
     }  # the conference reading, cached before
     with pytest.raises(ValueError, match="as_of='May 2024'"):
         records.fetch_repo_records(TARGETS, resolve_settings(None, {**options, "as_of": "May 2024"}))
+
+
+def test_a_raw_archive_this_code_did_not_write_is_fetched_again(tmp_path: Path) -> None:
+    import io
+
+    for members in ([], [("listing.json", b"[1, 2]")], [("listing.json", b"{}")]):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        (tmp_path / "raw.tar.gz").write_bytes(buffer.getvalue())
+        assert records.read_raw_files(tmp_path / "raw.tar.gz") is None
+    (tmp_path / "raw.tar.gz").write_bytes(b"not a tar")
+    assert records.read_raw_files(tmp_path / "raw.tar.gz") is None

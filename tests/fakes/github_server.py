@@ -438,6 +438,7 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.started = time.monotonic()
         self.sent_body = 0
         body = self.read_body() if self.command == "POST" else b""
+        self.request_body = body
         if self.fake.latency_s:
             time.sleep(self.fake.latency_s)
         match = archive or git
@@ -531,6 +532,9 @@ class FakeHandler(BaseHTTPRequestHandler):
             self.reset()
         elif code == "hang":
             self.hang()
+        elif code == "stall_pack" and match is not None and "rest" in match.groupdict():
+            name = f"{unquote(match['owner'])}/{unquote(match['repo'])}"
+            self.serve_git(name, unquote(match["rest"]), self.request_body, stall=True)
         elif code == "redirect_loop":
             self.send_plain(302, b"", {"Location": self.path})
         elif code in ("truncate", "truncate_nolength", "stall", "corrupt"):
@@ -577,8 +581,11 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.send_status(200, {"Content-Type": "application/x-gzip", "Content-Length": str(len(body))})
         self.write_body(body)
 
-    def serve_git(self, name: str, rest: str, body: bytes) -> None:
-        """Run `git http-backend` as a CGI program for one smart-HTTP request and relay its answer."""
+    def serve_git(self, name: str, rest: str, body: bytes, stall: bool = False) -> None:
+        """Run `git http-backend` as a CGI program for one smart-HTTP request and relay its answer.
+
+        `stall`: send the headers and the first chunk of the answer, then hang (a transfer stalled mid-pack).
+        """
         query = urlsplit(self.path).query
         env = dict(self.fake.env)
         env.update(
@@ -622,6 +629,10 @@ class FakeHandler(BaseHTTPRequestHandler):
             self.send_status(status, headers)
             while piece := process.stdout.read1(CHUNK):
                 self.write_body(piece)
+                if stall:
+                    self.wfile.flush()
+                    self.hang()
+                    break
             writer.join()
         self.close_connection = True
 
