@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
         sections: list[tuple[str, Callable[[], list[rc.Outcome]]]] = [
             ("network faults, fetched by archive", lambda: rc.run_fault_matrix("archive", tmp / "archive")),
             ("network faults, fetched by partial clone", lambda: rc.run_fault_matrix("clone", tmp / "clone")),
+            ("git server faults (absent blob, stall mid-pack, short SHA, vanished branch)",
+             lambda: rc.run_git_server_cases(tmp / "git-server")),
             (f"{args.kills} SIGKILLs of a live data run (seed {args.seed})",
              lambda: rc.run_interruptions(tmp / "kills", args.kills, args.seed)),
             ("cache files that are not final records",

@@ -1743,3 +1743,61 @@ if __name__ == "__main__":
         pass
     else:
         raise SystemExit("usage: robustness_cases.py child OPTIONS_JSON (started by run_interruptions)")
+
+
+# --------------------------------------------------------------------------------------------------
+# 6. Real git server faults: an absent blob, a stall mid-pack, refs as people write them
+# --------------------------------------------------------------------------------------------------
+
+GIT_CASE_FILES = {"a.py": b"import numpy\n", "b.py": b"import torch\n", "c.py": b"import jax\n"}
+GIT_CASE_HISTORY = [("2021-03-01T12:00:00+00:00", {"old.py": b"import tensorflow\n"})]
+
+
+def run_git_server_cases(workdir: Path) -> list[Outcome]:
+    """Faults only a real git server shows, through fetch_repo_records: each one must cost no more than it must."""
+    outcomes = []
+    with FakeGitHub(hang_s=HANG_S) as github, fast_fetch_defaults():
+        github.add_repo("git-fault/absent-blob", GIT_CASE_FILES)
+        bare = Path(github.root) / "git-fault/absent-blob.git"
+        oid = subprocess.run(
+            ["git", f"--git-dir={bare}", "rev-parse", "HEAD:b.py"], capture_output=True, text=True
+        )
+        (bare / "objects" / oid.stdout[:2] / oid.stdout.strip()[2:]).unlink()
+        github.add_repo("git-fault/stall", GIT_CASE_FILES)
+        github.set_faults("git-fault/stall", [], kind="git", sticky="stall_pack")
+        github.add_repo("git-fault/refs", GIT_CASE_FILES, history=GIT_CASE_HISTORY)
+        first = subprocess.run(["git", f"--git-dir={Path(github.root) / 'git-fault/refs.git'}", "rev-list",
+                                "--reverse", "main"], capture_output=True, text=True).stdout.split()[0]  # fmt: skip
+        cases = [
+            ("an absent blob costs only its file", {"repo": "git-fault/absent-blob", "ref": "", "subdir": ""},
+             lambda r: r["status"] == "ok" and r["unreadable"] == ["b.py"] and sorted(r["imports"]) == ["a.py", "c.py"]),
+            ("a stall mid-pack ends long before the budget", {"repo": "git-fault/stall", "ref": "", "subdir": ""},
+             lambda r: r["status"] in ("timeout", "http_error")),
+            ("a short SHA resolves", {"repo": "git-fault/refs", "ref": first[:7], "subdir": ""},
+             lambda r: r["status"] == "ok" and r["commit"] == first and sorted(r["imports"]) == ["old.py"]),
+            ("a vanished branch falls back to the default branch", {"repo": "git-fault/refs", "ref": "gone", "subdir": ""},
+             lambda r: r["status"] == "ok" and "no longer exists" in r["read_at"]),
+        ]  # fmt: skip
+        for name, target, expected in cases:
+            started = time.monotonic()
+            try:
+                found = fetch_repo_records(
+                    [target],
+                    cache_dir=workdir / "cache",
+                    method="clone",
+                    workers=1,
+                    archive_url=github.base_url,
+                    git_url=github.base_url,
+                    stall_timeout=3.0,
+                )
+                record = found[(target["repo"], target["ref"], target["subdir"])]
+            except Exception as error:  # a crash is an outcome
+                outcomes.append(
+                    Outcome("fault", f"git server: {name}", False, repr(error)[:200], crashed=True)
+                )
+                continue
+            seconds = time.monotonic() - started
+            ok = expected(record) and seconds < 60
+            detail = f"{record['status']} in {seconds:.1f} s: {str(record.get('reason'))[:120]}"
+            outcomes.append(Outcome("fault", f"git server: {name}", ok, detail))
+    return outcomes

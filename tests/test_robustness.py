@@ -82,3 +82,9 @@ def test_canary_credentials_never_leak(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_notebook_01_rendered_live_with_canaries_holds_none(tmp_path: Path) -> None:
     assert_all_ok([rc.run_notebook_canaries(tmp_path)])
+
+
+def test_real_git_server_faults_cost_only_what_they_must(tmp_path: Path) -> None:
+    outcomes = rc.run_git_server_cases(tmp_path)
+    assert len(outcomes) == 4
+    assert_all_ok(outcomes)
