@@ -65,6 +65,9 @@ class GitError(Exception):
 
 
 SHORT_SHA_RE = re.compile(r"^[0-9a-f]{4,39}$")
+BLOB_BATCH = (
+    256  # blobs fetched in one request; a batch over the byte cap is fetched again one blob at a time
+)
 OBJECT_REFUSALS = (
     "not our ref",
     "unable to read",
@@ -115,11 +118,29 @@ def make_git_env(git_base: str, token: str | None, stall_timeout: float) -> dict
     return env
 
 
-def run_git(args: list[str], cwd: str, env: dict[str, str], deadline: float, stdin: bytes = b"") -> bytes:
-    """Run one git command in its own process group; kill the group when the deadline passes."""
+class TooManyBytes(Exception):
+    """A guarded git command received more bytes than it was allowed: it was stopped."""
+
+    def __init__(self, received: int) -> None:
+        super().__init__(f"stopped after {received} bytes")
+        self.received = received
+
+
+def run_git(
+    args: list[str],
+    cwd: str,
+    env: dict[str, str],
+    deadline: float,
+    stdin: bytes = b"",
+    byte_limit: tuple[str, int] | None = None,
+) -> bytes:
+    """Run one git command in its own process group; kill the group when the deadline passes, or when the packs
+    growing in `byte_limit`'s folder pass its number of bytes (checked 50 times a second)."""
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise subprocess.TimeoutExpired(["git", *args[:1]], 0)
+    if byte_limit is not None:
+        return run_git_guarded(args, cwd, env, deadline, stdin, *byte_limit)
     with subprocess.Popen(
         ["git", *args],
         cwd=cwd,
@@ -138,6 +159,42 @@ def run_git(args: list[str], cwd: str, env: dict[str, str], deadline: float, std
     if process.returncode != 0:
         raise GitError(args, process.returncode, err.decode("utf-8", "replace"))
     return out
+
+
+def run_git_guarded(
+    args: list[str], cwd: str, env: dict[str, str], deadline: float, stdin: bytes, pack_dir: str, limit: int
+) -> bytes:
+    """`run_git`, stopping the command once the packs it is writing into `pack_dir` pass `limit` bytes."""
+    before = measure_folder_bytes(pack_dir)
+    with subprocess.Popen(
+        ["git", *args], cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        start_new_session=True,
+    ) as process:  # fmt: skip
+        first = True
+        while True:
+            try:
+                out, err = process.communicate(stdin if first else None, timeout=0.02)
+                break
+            except subprocess.TimeoutExpired:
+                first = False
+                received = measure_folder_bytes(pack_dir) - before
+                if received > limit or time.monotonic() > deadline:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.communicate()
+                    if received > limit:
+                        raise TooManyBytes(received) from None
+                    raise
+    if process.returncode != 0:
+        raise GitError(args, process.returncode, err.decode("utf-8", "replace"))
+    return out
+
+
+def measure_folder_bytes(folder: str) -> int:
+    """The bytes of every file in a folder (the packs git writes, finished or growing); 0 if it is absent."""
+    try:
+        return sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+    except OSError:
+        return 0
 
 
 def classify_git_error(error: Exception, url: str, step: str, timeout: float) -> FetchAbort:
@@ -373,21 +430,38 @@ def read_blobs(
     max_file_bytes: int,
     result: FetchResult,
 ) -> None:
-    """Download the wanted blobs, then read them from the object store into `result`.
+    """Download the wanted blobs in batches, then read them from the object store into `result`.
 
     A blob the server cannot send (missing, "not our ref") costs only its file: it is listed in `skipped` as
-    unreadable, with why, and every other file is read.
+    unreadable, with why. Sizes before bytes: a batch whose download passes `max_file_bytes` is stopped and its
+    blobs are fetched one by one, each stopped at the cap, so an oversized file costs about the cap plus one
+    batch, never its whole size.
     """
     if not wanted:
         return
     oids = list(dict.fromkeys(wanted.values()))
-    failed = fetch_blobs(oids, git_dir, env, deadline)
+    failed: dict[str, str] = {}
+    limit = (os.path.join(git_dir, "objects", "pack"), max_file_bytes)
+    for start in range(0, len(oids), BLOB_BATCH):
+        batch = oids[start : start + BLOB_BATCH]
+        try:
+            failed.update(fetch_blobs(batch, git_dir, env, deadline, limit))
+        except TooManyBytes:
+            for oid in batch:  # one by one: the oversized ones are stopped at the cap
+                try:
+                    failed.update(fetch_blobs([oid], git_dir, env, deadline, limit))
+                except TooManyBytes as error:
+                    failed[oid] = (
+                        f"larger than {format_size(max_file_bytes)}: stopped after {error.received} bytes"
+                    )
     present = "".join(f"{oid}\n" for oid in oids if oid not in failed).encode()
     blobs = parse_cat_file_batch(run_git(["cat-file", "--batch"], git_dir, env, deadline, stdin=present))
     for index, (path, _) in enumerate(result.files):
         oid = wanted.get(path, "")
         if oid in failed:
-            result.skipped.append((path, f"unreadable: its content could not be fetched ({failed[oid]})"))
+            why = failed[oid]
+            unreadable = f"unreadable: its content could not be fetched ({why})"
+            result.skipped.append((path, why if why.startswith("larger") else unreadable))
             continue
         blob = blobs.get(oid)
         if blob is None:
@@ -399,13 +473,26 @@ def read_blobs(
             result.contents[path] = blob
 
 
-def fetch_blobs(oids: list[str], git_dir: str, env: dict[str, str], deadline: float) -> dict[str, str]:
+def fetch_blobs(
+    oids: list[str],
+    git_dir: str,
+    env: dict[str, str],
+    deadline: float,
+    byte_limit: tuple[str, int] | None = None,
+) -> dict[str, str]:
     """Fetch blobs by id; return oid -> why for those the server would not send, found by halving a refused
     request (an absent object costs about log2(n) extra requests); transfer errors are raised, to be retried."""
     fetch_args = ["fetch", "-q", "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no"]
     stdin = "".join(f"{oid}\n" for oid in oids).encode()
     try:
-        run_git([*fetch_args, "--filter=blob:none", "--stdin", "origin"], git_dir, env, deadline, stdin=stdin)
+        run_git(
+            [*fetch_args, "--filter=blob:none", "--stdin", "origin"],
+            git_dir,
+            env,
+            deadline,
+            stdin,
+            byte_limit,
+        )
         return {}
     except GitError as error:
         if not any(sign in error.stderr.lower() for sign in OBJECT_REFUSALS):
@@ -414,6 +501,6 @@ def fetch_blobs(oids: list[str], git_dir: str, env: dict[str, str], deadline: fl
             return {oids[0]: (error.stderr.strip().splitlines() or ["refused"])[-1][:160]}
     half = len(oids) // 2
     return {
-        **fetch_blobs(oids[:half], git_dir, env, deadline),
-        **fetch_blobs(oids[half:], git_dir, env, deadline),
+        **fetch_blobs(oids[:half], git_dir, env, deadline, byte_limit),
+        **fetch_blobs(oids[half:], git_dir, env, deadline, byte_limit),
     }

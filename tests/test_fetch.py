@@ -563,3 +563,25 @@ def test_one_absent_blob_costs_only_its_file(github: FakeGitHub, tmp_path: Path)
         tmp_path / "cache", {"repo": "frank/absent", "ref": "", "subdir": ""}, result
     )
     assert record["unreadable"] == ["b.py"] and sorted(record["imports"]) == ["a.py", "c.py"]
+
+
+def test_an_oversized_file_costs_about_the_cap_not_its_size(tmp_path: Path) -> None:
+    big = os.urandom(30 * 2**20)  # 30 MB that git cannot compress, named like a scan file
+    files = {"notebook.ipynb": big, "a.py": b"import numpy\n", "b.py": b"import torch\n"}
+    with FakeGitHub(hang_s=5, rate_bytes_per_s=5_000_000) as server:  # 5 MB/s, a good link to GitHub
+        server.add_repo("gina/huge-notebook", files)
+        server.reset_log()
+        result = fetch_clone("gina", "huge-notebook", None, None, tmp_path, keep=scan.is_scan_file,
+                             git_base=server.base_url, max_file_bytes=2**20, timeout=120, retries=0)  # fmt: skip
+        sent = sum(
+            record.bytes_sent for record in server.log if record.kind == "git"
+        )  # counted at the server
+    assert result.status == "ok", result.reason
+    assert result.contents == {"a.py": b"import numpy\n", "b.py": b"import torch\n"}
+    why = dict(result.skipped)["notebook.ipynb"]
+    assert why.startswith("larger than 1.0 MB: stopped after")
+    received = int(why.rsplit("after ", 1)[1].split()[0])
+    assert received < 4 * 2**20  # stopped soon after the cap (the fake sends a burst first), not at 30 MB
+    # the server also counts what sat in socket buffers, and a batch attempt before the blob's own: still far
+    # from the file's 30 MB
+    assert sent < 8 * 2**20, f"the server sent {sent} bytes for a 30 MB file with a 1 MB cap"
