@@ -255,6 +255,7 @@ def fetch_clone(
     backoff_factor: float = DEFAULTS.backoff_factor,
     as_of: str = "",
     stall_timeout: float = DEFAULTS.stall_timeout,
+    give_up_on_files: bool = False,
 ) -> FetchResult:
     """Fetch the scan files of `subdir` by a blob-less partial clone, retrying rate limits and server errors."""
     for attempt in range(retries + 1):
@@ -271,6 +272,7 @@ def fetch_clone(
             keep,
             as_of,
             stall_timeout,
+            give_up_on_files,
         )
         if result.status not in ("rate_limited", "http_error") or attempt == retries:
             return result
@@ -291,6 +293,7 @@ def fetch_clone_once(
     keep: Callable[[str], bool],
     as_of: str = "",
     stall_timeout: float = DEFAULTS.stall_timeout,
+    give_up_on_files: bool = False,
 ) -> FetchResult:
     """One partial-clone attempt in a temporary folder under `workdir`, deleted afterwards.
 
@@ -333,7 +336,7 @@ def fetch_clone_once(
         entries = parse_ls_tree(run_git(["ls-tree", "-r", "-z", tree], temp, env, deadline))
         wanted = sort_tree_entries(entries, result, keep)
         step = "blob fetch"
-        read_blobs(wanted, temp, env, deadline, max_file_bytes, result)
+        read_blobs(wanted, temp, env, deadline, max_file_bytes, result, give_up_on_files)
     except (GitError, subprocess.TimeoutExpired, OSError) as error:
         abort = classify_git_error(error, url, step, timeout)
         if step == "listing" and abort.status == "missing":
@@ -429,13 +432,15 @@ def read_blobs(
     deadline: float,
     max_file_bytes: int,
     result: FetchResult,
+    give_up_on_files: bool = False,
 ) -> None:
     """Download the wanted blobs in batches, then read them from the object store into `result`.
 
     A blob the server cannot send (missing, "not our ref") costs only its file: it is listed in `skipped` as
     unreadable, with why. Sizes before bytes: a batch whose download passes `max_file_bytes` is stopped and its
     blobs are fetched one by one, each stopped at the cap, so an oversized file costs about the cap plus one
-    batch, never its whole size.
+    batch, never its whole size. With `give_up_on_files` (a repository whose transfers failed on earlier runs)
+    a blob whose transfer keeps failing is given up like a refused one, instead of failing the repository.
     """
     if not wanted:
         return
@@ -445,11 +450,11 @@ def read_blobs(
     for start in range(0, len(oids), BLOB_BATCH):
         batch = oids[start : start + BLOB_BATCH]
         try:
-            failed.update(fetch_blobs(batch, git_dir, env, deadline, limit))
+            failed.update(fetch_blobs(batch, git_dir, env, deadline, limit, give_up_on_files))
         except TooManyBytes:
             for oid in batch:  # one by one: the oversized ones are stopped at the cap
                 try:
-                    failed.update(fetch_blobs([oid], git_dir, env, deadline, limit))
+                    failed.update(fetch_blobs([oid], git_dir, env, deadline, limit, give_up_on_files))
                 except TooManyBytes as error:
                     failed[oid] = (
                         f"larger than {format_size(max_file_bytes)}: stopped after {error.received} bytes"
@@ -479,6 +484,7 @@ def fetch_blobs(
     env: dict[str, str],
     deadline: float,
     byte_limit: tuple[str, int] | None = None,
+    give_up: bool = False,
 ) -> dict[str, str]:
     """Fetch blobs by id; return oid -> why for those the server would not send, found by halving a refused
     request (an absent object costs about log2(n) extra requests); transfer errors are raised, to be retried."""
@@ -495,12 +501,12 @@ def fetch_blobs(
         )
         return {}
     except GitError as error:
-        if not any(sign in error.stderr.lower() for sign in OBJECT_REFUSALS):
+        if not give_up and not any(sign in error.stderr.lower() for sign in OBJECT_REFUSALS):
             raise
         if len(oids) == 1:
             return {oids[0]: (error.stderr.strip().splitlines() or ["refused"])[-1][:160]}
     half = len(oids) // 2
     return {
-        **fetch_blobs(oids[:half], git_dir, env, deadline, byte_limit),
-        **fetch_blobs(oids[half:], git_dir, env, deadline, byte_limit),
+        **fetch_blobs(oids[:half], git_dir, env, deadline, byte_limit, give_up),
+        **fetch_blobs(oids[half:], git_dir, env, deadline, byte_limit, give_up),
     }

@@ -36,6 +36,7 @@ def fetch_repo(
     settings: Settings | None = None,
     token: str | None = None,
     pool: urllib3.PoolManager | None = None,
+    give_up_on_files: bool = False,
     **options: Any,
 ) -> FetchResult:
     """Fetch one target by `settings.method` ("clone" or "archive"), keeping the files `keep` wants.
@@ -54,7 +55,7 @@ def fetch_repo(
             owner, repo, ref, subdir, workdir, keep=keep, git_base=settings.git_url, token=token,
             timeout=settings.total_timeout, max_file_bytes=settings.max_file_bytes,
             retries=settings.clone_retries, backoff_factor=settings.backoff_factor, as_of=find_as_of_date(settings),
-            stall_timeout=settings.stall_timeout,
+            stall_timeout=settings.stall_timeout, give_up_on_files=give_up_on_files,
         )  # fmt: skip
     result = fetch_archive(
         owner, repo, ref, subdir, keep=keep, base_url=settings.archive_url, token=token, pool=pool,

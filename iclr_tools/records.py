@@ -26,13 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from .fetch import fetch_many, fetch_repo, find_as_of_date, is_git_available
-from .files import read_json, write_bytes_atomic, write_json_atomic
+from .files import read_json, write_bytes_atomic, write_json_atomic, write_text_atomic
 from .github import FetchResult
 from .papers import FIRST_YEAR, find_cutoff
 from .scan import SCANNER_VERSION, extract_repo_facts, is_scan_file
 from .settings import Settings, resolve_settings
 
 FINAL_STATUSES = {"ok", "missing", "too_large"}  # cached; anything else is retried on rerun
+GIVE_UP_AFTER_RUNS = 3  # the run on which files whose transfer keeps failing are given up (listed unreadable)
 LISTING_NAME = "listing.json"  # inside a raw archive, beside `files/...`
 
 
@@ -189,14 +190,33 @@ def store_fetch(cache_dir: str | Path, target: dict, result: FetchResult, as_of:
 
 
 def fetch_repo_record(target: dict, *, settings: Settings, token: str | None) -> dict:
-    """Fetch one target's scan files, then scan and cache them (`store_fetch`)."""
+    """Fetch one target's scan files, then scan and cache them (`store_fetch`).
+
+    A transfer error is not cached, so the next run retries; from the third run on, files whose transfer still
+    fails are given up and listed as unreadable, and the repository is cached with the rest.
+    """
     owner, name = target["repo"].split("/", 1)
-    work = Path(settings.cache_dir) / "work"
+    cache = Path(settings.cache_dir)
+    attempts_path = make_refs_path(cache, target, find_as_of_date(settings)).with_suffix(".attempts")
+    runs = read_attempts(attempts_path)
     result = fetch_repo(
-        owner, name, target["ref"], target["subdir"], work, keep=is_scan_file, settings=settings, token=token
-    )
+        owner, name, target["ref"], target["subdir"], cache / "work", keep=is_scan_file, settings=settings,
+        token=token, give_up_on_files=runs + 1 >= GIVE_UP_AFTER_RUNS,
+    )  # fmt: skip
+    if result.status in FINAL_STATUSES:
+        attempts_path.unlink(missing_ok=True)
+    else:
+        write_text_atomic(attempts_path, str(runs + 1))
     as_of = find_as_of_date(settings) if result.method == "clone" else ""  # an archive read today's head
     return {**store_fetch(settings.cache_dir, target, result, as_of), "origin": "fetched"}
+
+
+def read_attempts(path: Path) -> int:
+    """How many earlier runs failed to fetch a target (0 when none, or when the count is unreadable)."""
+    try:
+        return max(0, int(path.read_text(encoding="utf-8").strip()))
+    except (OSError, ValueError):
+        return 0
 
 
 def sweep_leftovers(cache_dir: str | Path) -> None:

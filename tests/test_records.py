@@ -204,3 +204,22 @@ def test_a_raw_archive_this_code_did_not_write_is_fetched_again(tmp_path: Path) 
         assert records.read_raw_files(tmp_path / "raw.tar.gz") is None
     (tmp_path / "raw.tar.gz").write_bytes(b"not a tar")
     assert records.read_raw_files(tmp_path / "raw.tar.gz") is None
+
+
+def test_a_persistent_transfer_error_is_retried_then_given_up_file_by_file(tmp_path: Path) -> None:
+    files = {"a.py": b"import numpy\n", "b.py": b"import torch\n"}
+    with FakeGitHub({"hank/flaky": {"files": files}}) as github:
+        github.set_faults("hank/flaky", [], kind="git", sticky="500_blobs")  # every blob transfer fails
+        options = {"cache_dir": tmp_path / "cache", "method": "clone", "as_of": "latest", "clone_retries": 0,
+                   "archive_url": github.base_url, "git_url": github.base_url}  # fmt: skip
+        target = {"repo": "hank/flaky", "ref": "", "subdir": ""}
+        runs = [records.fetch_repo_records([target], **options)[("hank/flaky", "", "")] for _ in range(3)]
+        assert [run["status"] for run in runs[:2]] == ["http_error", "http_error"]  # not cached: retried
+        assert runs[2]["status"] == "ok" and runs[2]["unreadable"] == [
+            "a.py",
+            "b.py",
+        ]  # the third run gives up
+        assert "unreadable" in runs[2]["reason"]
+        before = github.count()
+        fourth = records.fetch_repo_records([target], **options)[("hank/flaky", "", "")]
+        assert fourth["origin"] == "cache" and github.count() == before  # cached with the files listed

@@ -532,6 +532,10 @@ class FakeHandler(BaseHTTPRequestHandler):
             self.reset()
         elif code == "hang":
             self.hang()
+        elif code == "500_blobs":  # only the fetches of blobs by id (they ask for no depth) fail
+            if self.command != "POST" or b"deepen" in self.request_body or b"want" not in self.request_body:
+                return False
+            self.send_plain(500, b"500 fault\n")
         elif code == "stall_pack" and match is not None and "rest" in match.groupdict():
             name = f"{unquote(match['owner'])}/{unquote(match['repo'])}"
             self.serve_git(name, unquote(match["rest"]), self.request_body, stall=True)
