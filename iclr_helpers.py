@@ -62,6 +62,7 @@ from iclr_tools.dataset import (
 from iclr_tools.fetch import fetch_many, fetch_repo
 from iclr_tools.links import extract_code_links, extract_code_targets
 from iclr_tools.papers import ServiceRefusedError, fetch_papers
+from iclr_tools.pdfs import extract_pdf_code_links
 from iclr_tools.records import fetch_repo_records
 from iclr_tools.scan import extract_repo_facts, is_scan_file
 from iclr_tools.settings import Settings
@@ -91,6 +92,7 @@ __all__ = [
     "fetch_papers",
     "extract_code_links",
     "extract_code_targets",
+    "extract_pdf_code_links",
     # 3-4. fetch and scan
     "fetch_repo",
     "fetch_many",

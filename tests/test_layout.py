@@ -16,6 +16,7 @@ ORDER = [
     ["net"],  # foundations every stage may use
     ["papers"],
     ["links"],  # 1-2: OpenReview papers, code links
+    ["pdfs"],  # 2: code links read out of PDFs
     ["github"],
     ["archive", "clone"],
     ["fetch"],  # 3: fetch

@@ -1,0 +1,131 @@
+"""Stage 2, code links (from PDFs): the GitHub repositories a paper's PDF gives, the paper's own code first.
+
+Link annotations (`/Annots` -> `/URI`) are read first, then the text of each page on its own (pages are never
+glued together), repairing line breaks inside URLs (`https:` / `//github.com/...`, a break after `github.com/`,
+after the owner, or after `/tree/`) and stripping punctuation glued on. `*.github.io` pages are web pages, not
+repositories. The paper's own repository ranks before those it cites: it stands on the first page, in a
+footnote, or next to "code", "available", "implementation"; citations stand in the references.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from .links import parse_code_link
+
+GITHUB_URL = re.compile(r"(?:https?:/{0,2})?(?:www\.)?github\.com/[^\s<>\"'(){}\[\]]*", re.IGNORECASE)
+BROKEN_SCHEME = re.compile(r"(https?:)\s*\n\s*(//)", re.IGNORECASE)
+TRAILING = ".,;:!?)]}'\"`"
+OWN_CODE_WORDS = re.compile(
+    r"\b(?:code|implementation|available|released|release|source|repository|github|reproduce)\b",
+    re.IGNORECASE,
+)
+REFERENCES = re.compile(r"^\s*(?:references|bibliography)\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def join_broken_urls(text: str) -> str:
+    """Page text with line breaks inside GitHub URLs removed (`https:` + `//github.com`, a break right after
+    `github.com/`, after the owner, or after `/tree/` or `/blob/`)."""
+    text = BROKEN_SCHEME.sub(r"\1\2", text)
+
+    def join(match: re.Match) -> str:
+        url = match.group(1)
+        path = url.split("github.com/", 1)[-1].strip("/").split("/")
+        incomplete = len([part for part in path if part]) < 2 or path[-1].lower() in ("tree", "blob")
+        return url if incomplete else match.group(0)
+
+    return re.sub(
+        r"((?:https?://)?(?:www\.)?github\.com/(?:[\w.\-]+/)*)[ \t]*\n[ \t]*(?=[\w.-])",
+        join,
+        text,
+        flags=re.I,
+    )
+
+
+def clean_url(url: str) -> str:
+    """A URL found in text without the punctuation glued to its end."""
+    url = url.rstrip(TRAILING)
+    return url if url.lower().startswith("http") else "https://" + url.lstrip(":/")
+
+
+def read_annotation_urls(page: object) -> list[str]:
+    """The URIs of a page's link annotations, in order."""
+    found = []
+    for annotation in page.get("/Annots") or []:  # type: ignore[attr-defined]
+        try:
+            target = annotation.get_object()
+            action = target.get("/A") or {}
+            uri = action.get("/URI")
+        except Exception:  # a broken annotation: the text may still hold the link
+            continue
+        if target.get("/Subtype") == "/Link" and isinstance(uri, str):
+            found.append(uri)
+    return found
+
+
+def score_position(text: str, start: int, page: int) -> int:
+    """How much a link at `start` of a page's text looks like the paper's own code (higher: more so)."""
+    score = 2 if page == 1 else 0
+    before = text[max(0, start - 120) : start]
+    if OWN_CODE_WORDS.search(before):
+        score += 3
+    if re.search(
+        r"(?:^|\n)\s*\d{1,2}\s*[A-Z]?[a-z]*[^\n]{0,80}$", before
+    ):  # a footnote line: `1Implementation ...`
+        score += 1
+    references = REFERENCES.search(text)
+    if references and start > references.start():
+        score -= 4
+    return score
+
+
+def extract_pdf_code_links(data: bytes) -> list[dict]:
+    """One dict per distinct (repository, folder) a PDF links (letter case ignored, the first spelling kept):
+    `repo` ("owner/name"), `subdir`, `source` ("annotation" or "text"), `page`, `url`; the paper's own first.
+
+    >>> extract_pdf_code_links(b"not a pdf")
+    []
+    """
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = list(reader.pages)
+    except (PdfReadError, ValueError, OSError, KeyError, TypeError):
+        return []
+    texts = []
+    for page in pages:
+        try:
+            texts.append(join_broken_urls(page.extract_text() or ""))
+        except Exception:  # a page whose text cannot be read: its annotations still count
+            texts.append("")
+    candidates = []  # (url, source, page number, position score, order)
+    for number, page in enumerate(pages, start=1):
+        for uri in read_annotation_urls(page):
+            position = texts[number - 1].lower().find(uri.lower().split("github.com/")[-1][:30])
+            score = (
+                score_position(texts[number - 1], position, number)
+                if position >= 0
+                else (2 if number == 1 else 0)
+            )
+            candidates.append((uri, "annotation", number, score))
+    for number, text in enumerate(texts, start=1):
+        for match in GITHUB_URL.finditer(text):
+            candidates.append(
+                (clean_url(match.group(0)), "text", number, score_position(text, match.start(), number))
+            )
+    found: dict[tuple[str, str], dict] = {}
+    for order, (url, source, page, score) in enumerate(candidates):
+        link = parse_code_link(url)
+        if link["kind"] != "github":
+            continue
+        key = (link["repo"].lower(), link["subdir"].lower())
+        entry = found.setdefault(key, {"repo": link["repo"], "subdir": link["subdir"], "source": source,
+                                       "page": page, "url": url, "score": score, "order": order})  # fmt: skip
+        entry["score"] = max(entry["score"], score)
+    with_folder = {repo for repo, subdir in found if subdir}
+    links = [entry for (repo, subdir), entry in found.items() if subdir or repo not in with_folder]
+    links.sort(key=lambda entry: (-entry["score"], entry["order"]))
+    return [{key: entry[key] for key in ("repo", "subdir", "source", "page", "url")} for entry in links]

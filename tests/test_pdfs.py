@@ -1,0 +1,89 @@
+"""Code links read out of paper PDFs: real papers (answers from ../shared/pdfs/README.md) and generated ones."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from iclr_tools.pdfs import extract_pdf_code_links
+
+# What a careful reader finds in each real PDF (../shared/pdfs/README.md), the paper's own code first
+REAL = {
+    "Microsoft_EdgeML__FastGRNN.pdf": [("microsoft/edgeml", "")],
+    "Microsoft_EdgeML__ProtoNN.pdf": [("microsoft/ell", "")],
+    "Microsoft_EdgeML__RNNPool.pdf": [("microsoft/edgeml", ""), ("mit-han-lab/vww", "")],
+    "Microsoft_EdgeML__SeeDot.pdf": [("microsoft/edgeml", "tools/seedot")],
+    "Microsoft_EdgeML__drocc.pdf": [("microsoft/edgeml", "")],
+    "Microsoft_EdgeML__emi-rnn-nips18.pdf": [("microsoft/edgeml", "tf/examples/emi-rnn")],
+    "smair_archetypalanalysis-coreset__paper.pdf": [("smair/archetypalanalysis-coreset", "")],
+    "openreview_openreview-py__paper.pdf": [("eladhoffer/semisupcontrast", "")],
+    "Microsoft_EdgeML__Bonsai.pdf": [],
+    "Microsoft_EdgeML__Sha-RNN.pdf": [],
+    "vanderschaarlab_mlforhealthlabpub__ICML_2020_DJ.pdf": [],
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_papers_give_exactly_their_repositories(name: str, shared_dir: Path) -> None:
+    links = extract_pdf_code_links((shared_dir / "pdfs" / name).read_bytes())
+    assert [(link["repo"].lower(), link["subdir"].lower()) for link in links] == REAL[name]
+    assert all(link["source"] in ("annotation", "text") and link["page"] >= 1 for link in links)
+
+
+def make_pdf(pages: list[list[tuple[str, str | None]]]) -> bytes:
+    """A PDF (matplotlib's backend) whose pages hold these (text, link URL or None) lines, top to bottom."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context({"pdf.fonttype": 42}), PdfPages(buffer) as pdf:
+        for lines in pages:
+            figure = plt.figure(figsize=(8.5, 11))
+            for index, (text, url) in enumerate(lines):
+                figure.text(0.08, 0.92 - 0.1 * index, text, fontsize=10, url=url)
+            pdf.savefig(figure)
+            plt.close(figure)
+    return buffer.getvalue()
+
+
+DEFECTS = [  # (what, pages, expected (repo, folder) in order, source of the first)
+    ("scheme broken across lines", [[("Our code is available at https:\n//github.com/alice/own-code.", None)]],
+     [("alice/own-code", "")], "text"),
+    ("break after github.com/", [[("Software: https://github.com/\nbob/lib .", None)]], [("bob/lib", "")], "text"),
+    ("break after the owner", [[("See github.com/carol/\nrepo-x for the code", None)]], [("carol/repo-x", "")], "text"),
+    ("break after /tree/", [[("Implementation available at https://github.com/dan/mono/tree/\nmain/tools/thing", None)]],
+     [("dan/mono", "tools/thing")], "text"),
+    ("a github.io page is no repository", [[("project page", "https://erin.github.io/project"),
+                                            ("see erin.github.io/project", None)]], [], None),
+    ("punctuation glued on", [[("(code: https://github.com/fred/tool).", None)]], [("fred/tool", "")], "text"),
+    ("an annotation on a word", [[("The code is here.", "https://github.com/gina/linked")]], [("gina/linked", "")],
+     "annotation"),
+    ("letter case ignored, first spelling kept", [[("Code: https://github.com/Hank/Repo", None)],
+                                                   [("again https://github.com/hank/repo", None)]],
+     [("Hank/Repo", "")], "text"),
+    ("pages are not glued", [[("Footnote: https://github.com/ivy/tool", None)], [("Header of page two", None)]],
+     [("ivy/tool", "")], "text"),
+    ("own code before citations", [
+        [("We compare with prior work [3].", None), ("References", None), ("[3] https://github.com/jack/cited", None)],
+        [("Our implementation is available at https://github.com/kate/own", None)],
+    ], [("kate/own", ""), ("jack/cited", "")], "text"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("what", "pages", "expected", "source"), DEFECTS, ids=[d[0] for d in DEFECTS])
+def test_generated_papers_with_each_defect(
+    what: str, pages: list, expected: list, source: str | None
+) -> None:
+    links = extract_pdf_code_links(make_pdf(pages))
+    assert [(link["repo"], link["subdir"]) for link in links] == expected
+    if links:
+        assert links[0]["source"] == source
+
+
+def test_what_is_no_pdf_gives_nothing() -> None:
+    assert extract_pdf_code_links(b"%PDF-1.4 truncated") == [] and extract_pdf_code_links(b"") == []
