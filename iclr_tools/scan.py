@@ -11,6 +11,7 @@ import io
 import json
 import re
 import tokenize
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -187,7 +188,11 @@ def read_notebook_cells(text: str) -> list[str]:
     import nbformat
 
     try:
-        notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+        with (
+            warnings.catch_warnings()
+        ):  # old notebooks lack cell ids and the like: nothing for a reader to fix
+            warnings.simplefilter("ignore")
+            notebook = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
     except nbformat.reader.NotJSONError as error:
         raise ValueError(f"not a notebook: {error}") from None
     except (nbformat.ValidationError, KeyError, AttributeError, TypeError):
