@@ -10,9 +10,8 @@ import pandas as pd
 from .dataset import create_dataset
 from .files import write_text_atomic
 from .trends import count_trends
-from .years import build_years, read_all_years
+from .years import ROOT, build_years, read_all_years  # ROOT: the project root (notebooks/, data/, cache/)
 
-ROOT = Path(__file__).resolve().parents[1]  # the project root (notebooks/, data/, cache/)
 NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb", "03_trends.ipynb")
 
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 import io
 import re
 
-from .links import parse_code_link
+from .links import URL_TRAILING, parse_code_link
 
 GITHUB_URL = re.compile(r"(?:https?:/{0,2})?(?:www\.)?github\.com/[^\s<>\"'(){}\[\]]*", re.IGNORECASE)
 BROKEN_SCHEME = re.compile(r"(https?:)\s*\n\s*(//)", re.IGNORECASE)
-TRAILING = ".,;:!?)]}'\"`"
 OWN_CODE_WORDS = re.compile(
     r"\b(?:code|implementation|available|released|release|source|repository|github|reproduce)\b",
     re.IGNORECASE,
@@ -45,7 +44,7 @@ def join_broken_urls(text: str) -> str:
 
 def clean_url(url: str) -> str:
     """A URL found in text without the punctuation glued to its end."""
-    url = url.rstrip(TRAILING)
+    url = url.rstrip(URL_TRAILING + ")]}")
     return url if url.lower().startswith("http") else "https://" + url.lstrip(":/")
 
 
