@@ -24,9 +24,13 @@ class CappedRetry(Retry):
         return min(super().parse_retry_after(retry_after), RETRY_AFTER_MAX_S)
 
 
-def make_retry(retries: int = DEFAULTS.retries, backoff_factor: float = DEFAULTS.backoff_factor) -> Retry:
+def make_retry(
+    retries: int = DEFAULTS.retries,
+    backoff_factor: float = DEFAULTS.backoff_factor,
+    retry_class: type[CappedRetry] = CappedRetry,
+) -> Retry:
     """Retry policy: connect/read/status retries with bounded backoff, Retry-After obeyed but capped."""
-    return CappedRetry(
+    return retry_class(
         total=None,
         connect=retries,
         read=retries,

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
 
-from requests.adapters import HTTPAdapter
-
 from .files import read_json, write_json_atomic
-from .net import make_retry
+from .openreview_api import (
+    API_V1_URL,
+    API_V2_URL,
+    ServiceRefusedError,
+    explain_refusal,
+    make_openreview_client,
+)
 from .settings import Settings
 
 # Years ICLR's accepted papers are on OpenReview with a decision; 2018-2023 on API v1, 2024 on on API v2.
 FIRST_YEAR = 2018
 LAST_YEAR = 2026
 FIRST_V2_YEAR = 2024
-API_V1_URL = "https://api.openreview.net"
-API_V2_URL = "https://api2.openreview.net"
 
 
 # The cut-off of each year: its first day (2020: the end of the virtual conference week), as the recorded data uses.
@@ -41,10 +42,6 @@ def find_cutoff(year: int, as_of: str) -> str:
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
         raise ValueError(f"as_of={as_of!r}: give 'conference', 'latest' or a date such as 2024-05-07")
     return as_of
-
-
-class ServiceRefusedError(RuntimeError):
-    """A remote service (OpenReview, GitHub) refused or failed a request; the message says what to do."""
 
 
 def check_year(year: int) -> int:
@@ -72,64 +69,6 @@ def venue_id(year: int) -> str:
     return f"ICLR.cc/{year}/Conference"
 
 
-class TimeoutAdapter(HTTPAdapter):
-    """A requests adapter that gives every request a timeout (openreview-py sets none)."""
-
-    def __init__(self, timeout: float, **kwargs: Any) -> None:
-        self.timeout = timeout
-        super().__init__(**kwargs)
-
-    def send(self, request: Any, **kwargs: Any) -> Any:
-        """Send with the adapter's timeout unless the caller gave one."""
-        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
-        return super().send(request, **kwargs)
-
-
-def make_openreview_client(
-    year: int, baseurl: str | None = None, timeout: float = 60, retries: int = 6
-) -> Any:
-    """An openreview-py client for `year`; credentials come only from OPENREVIEW_USERNAME / _PASSWORD."""
-    import openreview
-
-    username = os.environ.get("OPENREVIEW_USERNAME") or None
-    password = os.environ.get("OPENREVIEW_PASSWORD") or None
-    if api_version(year) == 1:
-        client = openreview.Client(baseurl=baseurl or API_V1_URL, username=username, password=password)
-    else:
-        client = openreview.api.OpenReviewClient(
-            baseurl=baseurl or API_V2_URL, username=username, password=password
-        )
-    adapter = TimeoutAdapter(timeout, max_retries=make_retry(retries), pool_maxsize=16)
-    client.session.mount("https://", adapter)
-    client.session.mount("http://", adapter)
-    return client
-
-
-def explain_refusal(error: BaseException, service: str, url: str) -> str:
-    """One clear sentence on what a refused or failed request means and what to do about it."""
-    text = str(error)
-    low = text.lower()
-    status = {int(code) for code in re.findall(r"(?<![\d.:])(40[13]|429)(?!\d)", low)}  # not ports or hosts
-    if "timed out" in low or "timeout" in low:  # first: its message holds URLs, whose digits mean nothing
-        what = "did not answer in time"
-        todo = "check your connection and rerun; nothing fetched so far is lost"
-    elif 403 in status or "forbidden" in low or "challenge" in low or "cloudflare" in low:
-        what = "refused the request (HTTP 403, often a bot challenge page)"
-        todo = (
-            "wait a few minutes and rerun, set OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD, or use a snapshot"
-        )
-    elif 429 in status or "too many" in low or "rate limit" in low:
-        what = "kept answering 'too many requests' (HTTP 429) after waiting out its limits"
-        todo = "wait an hour and rerun (the cache keeps what was fetched), or log in to get a higher limit"
-    elif 401 in status or "credentials" in low or "password" in low or ("invalid" in low and "user" in low):
-        what = "rejected the login"
-        todo = "check OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD or unset them to read public data anonymously"
-    else:
-        what = f"failed ({type(error).__name__}: {text[:200]})"
-        todo = "rerun later; if it persists, use a snapshot folder"
-    return f"{service} at {url} {what}. What to do: {todo}."
-
-
 def read_cached_notes(path: Path, year: int) -> list[dict] | None:
     """Notes cached by a complete earlier fetch of `year`, or None (absent, half-written or another year)."""
     try:
@@ -149,8 +88,13 @@ def fetch_notes(
     refresh: bool = False,
     timeout: float = 60,
     retries: int = 6,
+    credentials: tuple[str, str] | None = None,
 ) -> list[dict]:
-    """The submissions of `year` with their decisions as JSON dicts, from the disk cache or OpenReview."""
+    """The submissions of `year` with their decisions as JSON dicts, from the disk cache or OpenReview.
+
+    A request needs a login (`credentials`, else OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD), checked before
+    any request; a listing without one accepted paper is an error and is never cached.
+    """
     check_year(year)
     path = Path(cache_dir) / "openreview" / f"iclr{year}_notes.json"
     cached = None if refresh else read_cached_notes(path, year)
@@ -158,14 +102,22 @@ def fetch_notes(
         return cached
     url = baseurl or (API_V1_URL if api_version(year) == 1 else API_V2_URL)
     try:
-        client = make_openreview_client(year, baseurl, timeout, retries)
+        client = make_openreview_client(api_version(year), baseurl, timeout, retries, credentials)
         if api_version(year) == 1:
             raw = client.get_all_notes(invitation=submission_invitation(year), details="directReplies")
         else:
             raw = client.get_all_notes(content={"venueid": venue_id(year)})
+    except ServiceRefusedError:
+        raise
     except Exception as error:  # the client raises OpenReviewException, requests errors, ...
         raise ServiceRefusedError(explain_refusal(error, "OpenReview", url)) from error
     notes = [{**note.to_json(), "details": note.details} for note in raw]
+    if not parse_papers(notes, year):
+        raise ServiceRefusedError(
+            f"OpenReview at {url} listed {len(notes)} notes but no accepted paper of ICLR {year} (nothing was "
+            "cached). What to do: if the decisions are not out yet, wait for them; otherwise rerun later, and "
+            "report it if it persists."
+        )
     write_json_atomic(path, {"year": year, "api": api_version(year), "complete": True, "notes": notes})
     return notes
 
@@ -204,7 +156,7 @@ TRACK_WORDS = {  # lower-case word in a decision or venue -> the track name we r
 
 def parse_track(decision: str) -> str:
     """The presentation track (Talk, Spotlight, Poster) named by a decision or venue string."""
-    low = decision.lower()
+    low = re.sub(r"[\s_]+", "-", decision.lower())  # 2023's "notable top 5%" as "notable-top-5%"
     for word, track in TRACK_WORDS.items():
         if word in low:
             return track
@@ -233,15 +185,11 @@ def has_code_field(notes: list[dict]) -> bool:
     return any("code" in (note.get("content") or {}) for note in notes)
 
 
-TEXT_FIELDS = (  # submission-form fields that can hold a code URL, the `code` field first
-    "code",
-    "abstract",
-    "TL;DR",
-    "TLDR",
-    "tldr",
-    "supplementary_material",
-    "community_implementations",
-)
+# Submission-form fields where authors name their code, the `code` field (2020 only) first; the TL;DR is
+# `TL;DR` (2018-2020), `one-sentence_summary` (2021-2022), `TLDR` (2024-). Never `community_implementations`:
+# that is CatalyzeX's link to code others wrote, not the authors'.
+TEXT_FIELDS = ("code", "abstract", "TL;DR", "one-sentence_summary", "TLDR", "tldr")
+AREA_FIELDS = ("primary_area", "Please_choose_the_closest_area_that_your_submission_falls_into")  # 2024-, 2023
 
 
 def extract_text_fields(content: dict) -> dict[str, str]:
@@ -260,7 +208,10 @@ def parse_paper(note: dict, year: int, code_field: bool = False, decision: str |
     content = {key: parse_value(value) for key, value in (note.get("content") or {}).items()}
     if decision is not None or api_version(year) == 1:
         decision = extract_decision(note) if decision is None else decision
-        if not is_accepted(decision):
+        venue = str(content.get("venue") or "")  # v1 notes of 2021-2023 carry it ("ICLR 2022 Spotlight")
+        if not decision and ACCEPTED_VENUE.match(venue) and venue_year(venue) == year:
+            decision = venue
+        if not (is_accepted(decision) or ACCEPTED_VENUE.match(decision)):
             return None
     else:
         if content.get("venueid") != venue_id(year):
@@ -278,7 +229,7 @@ def parse_paper(note: dict, year: int, code_field: bool = False, decision: str |
         "decision": decision,
         "track": parse_track(decision),
         "keywords": "; ".join(keywords),
-        "primary_area": content.get("primary_area") or "",
+        "primary_area": next((str(content[name]) for name in AREA_FIELDS if content.get(name)), ""),
         "author_domains": "; ".join(extract_email_domains(content.get("authorids") or [])),
         "pdf_url": pdf,
         "code_field": code_field,
@@ -329,6 +280,12 @@ def check_snapshot_year(folder: str | Path, year: int) -> None:
 ACCEPTED_VENUE = re.compile(
     r"ICLR (\d{4}) (?:oral|spotlight|poster|notable)", re.IGNORECASE
 )  # API v2 `venue`
+
+
+def venue_year(venue: str) -> int | None:
+    """The year an accepted paper's `venue` names ("ICLR 2024 poster" -> 2024), or None."""
+    match = ACCEPTED_VENUE.match(venue)
+    return int(match.group(1)) if match else None
 
 
 def parse_listed_paper(row: dict, year: int | None = None) -> dict | None:

@@ -33,6 +33,16 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture
+def openreview_login(monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
+    """A fake OpenReview login in the environment, as a user sets one for a live run (the fake accepts it)."""
+    from fakes.openreview_server import FAKE_CREDENTIALS
+
+    for name, value in zip(("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD"), FAKE_CREDENTIALS, strict=True):
+        monkeypatch.setenv(name, value)
+    return FAKE_CREDENTIALS
+
+
 @pytest.fixture(scope="module")
 def notes_2020(shared_dir: Path) -> list[dict]:
     """The 687 recorded ICLR 2020 notes (API v1) with their decisions attached as `details.directReplies`."""
@@ -44,11 +54,11 @@ def notes_2020(shared_dir: Path) -> list[dict]:
 @pytest.fixture(scope="module")
 def papers_2020(notes_2020: list[dict], tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
     """ICLR 2020's accepted papers fetched through the real client from the fake server."""
-    from fakes.openreview_server import FakeOpenReview
+    from fakes.openreview_server import FAKE_CREDENTIALS, FakeOpenReview
     from iclr_tools import papers
 
     cache = tmp_path_factory.mktemp("cache")
     with FakeOpenReview(notes_v1=notes_2020, page_limit=250) as server:
-        notes = papers.fetch_notes(2020, baseurl=server.url, cache_dir=cache)
+        notes = papers.fetch_notes(2020, baseurl=server.url, cache_dir=cache, credentials=FAKE_CREDENTIALS)
         assert len(server.requests) >= 3  # paged
     return papers.parse_papers(notes, 2020)

@@ -14,6 +14,7 @@ ORDER = [
     ["settings"],
     ["files"],
     ["net"],  # foundations every stage may use
+    ["openreview_api"],  # 1: the OpenReview service (login, refusals)
     ["papers"],
     ["links"],  # 1-2: OpenReview papers, code links
     ["pdfs"],  # 2: code links read out of PDFs

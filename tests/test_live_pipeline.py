@@ -11,7 +11,7 @@ from fakes.github_server import FakeGitHub
 from fakes.openreview_server import FakeOpenReview
 from iclr_tools import dataset
 
-pytestmark = pytest.mark.timeout(180)
+pytestmark = [pytest.mark.timeout(180), pytest.mark.usefixtures("openreview_login")]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPOS = {
     "vision-lab-fake/sparse-prompting": {

@@ -49,7 +49,7 @@ def small_retries(client: openreview.Client | openreview.api.OpenReviewClient, r
 
 
 def test_v1_get_all_notes_pages_through_the_recorded_notes(notes_2020: list[dict]) -> None:
-    with FakeOpenReview(notes_v1=notes_2020, page_limit=200) as srv:
+    with FakeOpenReview(anonymous="serve", notes_v1=notes_2020, page_limit=200) as srv:
         client = openreview.Client(baseurl=srv.url)
         assert srv.requests == []  # construction without credentials sends nothing
         notes = client.get_all_notes(invitation=INVITATION_2020, details="directReplies")
@@ -72,7 +72,7 @@ def test_v1_get_all_notes_pages_through_the_recorded_notes(notes_2020: list[dict
 
 
 def test_v1_details_are_left_out_unless_asked_for(notes_2020: list[dict]) -> None:
-    with FakeOpenReview(notes_v1=notes_2020) as srv:
+    with FakeOpenReview(anonymous="serve", notes_v1=notes_2020) as srv:
         notes = openreview.Client(baseurl=srv.url).get_all_notes(invitation=INVITATION_2020)
         assert (
             openreview.Client(baseurl=srv.url).get_all_notes(invitation="ICLR.cc/2020/Conference/-/X") == []
@@ -82,7 +82,7 @@ def test_v1_details_are_left_out_unless_asked_for(notes_2020: list[dict]) -> Non
 
 
 def test_v2_get_all_notes_by_venueid_returns_the_accepted_papers(notes_2024: list[dict]) -> None:
-    with FakeOpenReview(notes_v2=notes_2024, page_limit=4) as srv:
+    with FakeOpenReview(anonymous="serve", notes_v2=notes_2024, page_limit=4) as srv:
         client = openreview.api.OpenReviewClient(baseurl=srv.url)
         notes = client.get_all_notes(content={"venueid": VENUE_2024})
 
@@ -101,7 +101,7 @@ def test_v2_get_all_notes_by_venueid_returns_the_accepted_papers(notes_2024: lis
 
 
 def test_v1_and_v2_notes_served_together_never_mix(notes_2024: list[dict]) -> None:
-    with FakeOpenReview(notes_v1=tiny_notes(), notes_v2=notes_2024) as srv:
+    with FakeOpenReview(anonymous="serve", notes_v1=tiny_notes(), notes_v2=notes_2024) as srv:
         v1 = openreview.Client(baseurl=srv.url).get_all_notes(invitation="I")
         v2 = openreview.api.OpenReviewClient(baseurl=srv.url).get_all_notes(
             invitation=f"{VENUE_2024}/-/Submission"
@@ -117,7 +117,7 @@ def test_v1_and_v2_notes_served_together_never_mix(notes_2024: list[dict]) -> No
 
 
 def test_login_keeps_no_password(monkeypatch: pytest.MonkeyPatch) -> None:
-    with FakeOpenReview() as srv:
+    with FakeOpenReview(anonymous="serve") as srv:
         v2 = openreview.api.OpenReviewClient(baseurl=srv.url, username="me@example.org", password="s3cret-pw")
         # The v1 client logs in at tools.get_base_urls(client)[1] (http://localhost:3001 for any local
         # baseurl), falling back to its own baseurl only when that connection fails: point it here.
@@ -133,7 +133,7 @@ def test_login_keeps_no_password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_429_with_retry_after_is_waited_out_by_the_client() -> None:
-    with FakeOpenReview(notes_v1=tiny_notes(), faults=["429"]) as srv:
+    with FakeOpenReview(anonymous="serve", notes_v1=tiny_notes(), faults=["429"]) as srv:
         start = time.monotonic()
         notes = openreview.Client(baseurl=srv.url).get_all_notes(invitation="I")
         elapsed = time.monotonic() - start
@@ -145,7 +145,7 @@ def test_429_with_retry_after_is_waited_out_by_the_client() -> None:
 @pytest.mark.parametrize("fault", ["429-noretry", "500", "reset"])
 def test_one_passing_fault_is_retried_at_once(fault: str) -> None:
     with FakeOpenReview(
-        notes_v2=[{"id": "b", "content": {"venueid": {"value": "V"}}}], faults=[fault]
+        anonymous="serve", notes_v2=[{"id": "b", "content": {"venueid": {"value": "V"}}}], faults=[fault]
     ) as srv:
         start = time.monotonic()
         notes = openreview.api.OpenReviewClient(baseurl=srv.url).get_all_notes(content={"venueid": "V"})
@@ -157,7 +157,7 @@ def test_one_passing_fault_is_retried_at_once(fault: str) -> None:
 
 @pytest.mark.parametrize("api", ["v1", "v2"])
 def test_cloudflare_403_raises_openreview_exception_without_retrying(api: str) -> None:
-    with FakeOpenReview(notes_v1=tiny_notes(), always="403") as srv:
+    with FakeOpenReview(anonymous="serve", notes_v1=tiny_notes(), always="403") as srv:
         client = (
             openreview.Client(baseurl=srv.url) if api == "v1" else openreview.api.OpenReviewClient(srv.url)
         )
@@ -170,7 +170,7 @@ def test_cloudflare_403_raises_openreview_exception_without_retrying(api: str) -
 
 def test_lasting_429_ends_in_openreview_exception_with_the_json_body() -> None:
     # The default policy would wait 8 x Retry-After (8 s here); one retry shows the same outcome.
-    with FakeOpenReview(notes_v1=tiny_notes(), always="429-noretry") as srv:
+    with FakeOpenReview(anonymous="serve", notes_v1=tiny_notes(), always="429-noretry") as srv:
         client = openreview.Client(baseurl=srv.url)
         small_retries(client, Retry(total=1, status_forcelist=[429], raise_on_status=False))
         with pytest.raises(openreview.OpenReviewException) as caught:
@@ -180,7 +180,7 @@ def test_lasting_429_ends_in_openreview_exception_with_the_json_body() -> None:
 
 
 def test_hang_needs_a_caller_timeout_and_shutdown_wakes_it() -> None:
-    srv = FakeOpenReview(notes_v1=tiny_notes(), faults=["hang"], hang_seconds=30).start()
+    srv = FakeOpenReview(anonymous="serve", notes_v1=tiny_notes(), faults=["hang"], hang_seconds=30).start()
     try:
         client = openreview.Client(baseurl=srv.url)
         # openreview-py passes no timeout to requests: without this line the client would wait 30 s here
@@ -199,7 +199,7 @@ def test_hang_needs_a_caller_timeout_and_shutdown_wakes_it() -> None:
 
 
 def test_lasting_reset_raises_requests_connection_error() -> None:
-    with FakeOpenReview(notes_v1=tiny_notes(), always="reset") as srv:
+    with FakeOpenReview(anonymous="serve", notes_v1=tiny_notes(), always="reset") as srv:
         client = openreview.Client(baseurl=srv.url)
         small_retries(client, Retry(total=1))
         with pytest.raises(requests.exceptions.ConnectionError):
@@ -208,7 +208,7 @@ def test_lasting_reset_raises_requests_connection_error() -> None:
 
 
 def test_other_paths_are_json_404_and_bad_faults_are_refused() -> None:
-    with FakeOpenReview() as srv:
+    with FakeOpenReview(anonymous="serve") as srv:
         answer = requests.get(f"{srv.url}/groups?id=ICLR.cc", timeout=5)
         bad = requests.get(f"{srv.url}/notes?limit=many", timeout=5)
     assert answer.status_code == 404 and answer.json()["name"] == "NotFoundError"

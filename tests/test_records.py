@@ -27,7 +27,7 @@ MARKER = "rich"  # a real distribution none of the fixture repositories imports
 
 
 @pytest.fixture
-def world(tmp_path: Path):
+def world(tmp_path: Path, openreview_login: tuple[str, str]):
     """Fake OpenReview (2024) and GitHub, a first live run done, and the options that ran it."""
     notes = json.loads((FIXTURES / "iclr2024_v2_notes.json").read_text())
     with FakeOpenReview(notes_v2=notes) as openreview, FakeGitHub(REPOS) as github:

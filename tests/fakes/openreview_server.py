@@ -26,7 +26,18 @@ What openreview-py 2.9.1 sends (read from its source and checked by tests/test_o
 - Answers are `{"notes": [...], "count": N}`; v1 notes have bare content values, v2 notes
   `{"content": {"title": {"value": ...}}}`, `invitations` (a list) and `domain`.
 
-What the client does with this server's faults (urllib3 `Retry(total=8, connect=1, backoff_factor=1,
+Like the live service since about August 2026 (../shared/openreview_samples), requests without the token this fake
+hands out at `POST /login` get the browser challenge: HTTP 200 with the recorded "Verifying your browser" page
+(`anonymous="challenge-200"`, the default) or HTTP 403 `ChallengeRequiredError` (`"challenge-403"`);
+`anonymous="serve"` answers them as before the challenge. Note answers carry the recorded rate-limit headers
+(`ratelimit-policy: 500;w=3600`, `ratelimit-remaining`, `ratelimit-reset`, one second here).
+
+Faults of the live service: "challenge-200" / "challenge-403" (a data request challenged although logged in; a
+login passes them by, so use them as `always`), "ratelimit" (429 `RateLimitError` with `ratelimit-reset: 1` and
+no Retry-After), "mfa" (the login answers `mfaPending`, as for an account with two-factor login), "bad-login"
+(the login answers 400).
+
+What the client does with this server's older faults (urllib3 `Retry(total=8, connect=1, backoff_factor=1,
 backoff_jitter=1, status_forcelist=[429, 500, 502, 503, 504], raise_on_status=False,
 respect_retry_after_header=True)` on every GET; the first retry has no backoff, then 2, 4, 8, ... 120 s):
 
@@ -59,7 +70,24 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-FAULTS = ("403", "429", "429-noretry", "500", "hang", "reset")
+FAULTS = ("403", "429", "429-noretry", "500", "hang", "reset", "challenge-200", "challenge-403", "ratelimit",
+          "mfa", "bad-login")  # fmt: skip
+ANONYMOUS = ("challenge-200", "challenge-403", "serve")  # how requests without a login token are answered
+
+# What the live service answers (../shared/openreview_samples/README.md). The challenge page's title is the
+# recorded one (the sample is trimmed to it); the JSON error bodies and the two-factor answer have no recorded
+# sample and follow openreview-py 2.9.1's code (`name` read by `OpenReviewException`, `mfaPending` /
+# `mfaPendingToken` / `mfaMethods` read by `login_user`).
+CHALLENGE_PAGE = (
+    "<!DOCTYPE html>\n<html><head><title>Verifying your browser | OpenReview</title></head><body>\u2026"
+    "</body></html>\n"
+)
+CHALLENGE_BODY = {"name": "ChallengeRequiredError", "message": "Verify that you are not a robot to continue"}
+RATE_LIMIT_BODY = {"name": "RateLimitError", "message": "Too many requests, please try again later"}
+RATE_LIMIT_POLICY = "500;w=3600"
+MFA_ANSWER = {"mfaPending": True, "mfaPendingToken": "fake-pending", "mfaMethods": ["totp", "emailOtp"],
+              "preferredMethod": "totp"}  # fmt: skip
+BAD_LOGIN_BODY = {"name": "Error", "message": "Invalid username or password"}
 
 CLOUDFLARE_403_PAGE = (
     '<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title>'
@@ -71,6 +99,7 @@ CLOUDFLARE_403_PAGE = (
 )
 
 FAKE_PROFILE_ID = "~Fake_User1"
+FAKE_CREDENTIALS = ("fake-user", "not-a-real-password")  # what tests log in with (any pair is accepted)
 
 _PAGING_PARAMS = {"limit", "offset", "after", "sort", "details", "count", "select", "original", "trash"}
 
@@ -157,7 +186,23 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "500":
             self._send_json(500, {"name": "Error", "message": "Internal Server Error"})
             return
+        if fault == "ratelimit":  # the live shape: no Retry-After, the wait in `ratelimit-reset` (seconds)
+            self._send_json(429, RATE_LIMIT_BODY, fake._rate_headers(remaining=0))
+            return
         url = urlsplit(self.path)
+        is_login = self.command == "POST" and url.path == "/login"
+        if fault in ("mfa", "bad-login") and is_login:
+            self._send_json(*((200, MFA_ANSWER) if fault == "mfa" else (400, BAD_LOGIN_BODY)))
+            return
+        refusal = fault if fault and fault.startswith("challenge") and not is_login else None  # data only
+        if not is_login and not self._logged_in():
+            refusal = refusal or fake.anonymous
+        if refusal == "challenge-200":
+            self._send(200, CHALLENGE_PAGE, "text/html; charset=utf-8")
+            return
+        if refusal == "challenge-403":
+            self._send_json(403, CHALLENGE_BODY)
+            return
         try:
             self._answer(url.path, parse_qs(url.query))
         except (ValueError, TypeError) as error:  # a bad query: 400, which the client does not retry
@@ -171,9 +216,13 @@ class _Handler(BaseHTTPRequestHandler):
             user = {"id": FAKE_PROFILE_ID, "profile": {"id": FAKE_PROFILE_ID, "usernames": [FAKE_PROFILE_ID]}}
             self._send_json(200, {"token": fake_token(), "user": user})
         elif self.command == "GET" and path == "/notes":
-            self._send_json(200, fake._notes_page(query))
+            self._send_json(200, fake._notes_page(query), fake._rate_headers())
         else:
             self._send_json(404, {"name": "NotFoundError", "message": f"{self.command} {path} is not faked"})
+
+    def _logged_in(self) -> bool:
+        """Whether the request carries the token this fake hands out at login."""
+        return self.headers.get("Authorization") == f"Bearer {fake_token()}"
 
     def _reset(self) -> None:
         """Close the connection with a TCP reset, without answering."""
@@ -221,8 +270,12 @@ class FakeOpenReview:
         always: str | None = None,
         page_limit: int | None = None,
         hang_seconds: float = 30.0,
+        anonymous: str = "challenge-200",
     ) -> None:
         """Keep the notes and faults; nothing listens until `start()` or `with`."""
+        if anonymous not in ANONYMOUS:
+            raise ValueError(f"unknown anonymous answer {anonymous!r}: expected one of {ANONYMOUS}")
+        self.anonymous = anonymous
         for fault in [*(faults or []), *([always] if always else [])]:
             if fault not in FAULTS:
                 raise ValueError(f"unknown fault {fault!r}: expected one of {FAULTS}")
@@ -270,6 +323,11 @@ class FakeOpenReview:
         """Stop serving."""
         self.close()
 
+    def _rate_headers(self, remaining: int = 499) -> dict[str, str]:
+        """The rate-limit headers the live service sends (the reset is one second here, not up to an hour)."""
+        return {"ratelimit-policy": RATE_LIMIT_POLICY, "ratelimit-limit": "500",
+                "ratelimit-remaining": str(remaining), "ratelimit-reset": "1"}  # fmt: skip
+
     def _record(self, path: str) -> None:
         with self._lock:
             self.requests.append(path)
@@ -301,4 +359,14 @@ class FakeOpenReview:
         page = notes[offset : offset + limit]
         if "details" not in params:
             page = [{key: value for key, value in note.items() if key != "details"} for note in page]
+        elif "directReplies" in params["details"]:
+            page = [self._with_replies(note) for note in page]
         return {"notes": page, "count": count}
+
+    def _with_replies(self, note: dict) -> dict:
+        """A note with `details.directReplies`: its own if it carries them, else the served notes replying to it
+        (as the API builds them from a forum's notes)."""
+        if (note.get("details") or {}).get("directReplies") is not None:
+            return note
+        replies = [reply for reply in self.notes if reply.get("replyto") == note.get("id")]
+        return {**note, "details": {**(note.get("details") or {}), "directReplies": replies}}
