@@ -29,13 +29,13 @@ TRAINING_MODULES = ("torch.optim", "optax", "keras.optimizers", "tensorflow.kera
                     "lightning", "stable_baselines", "stable_baselines3", "trl", "tensorflow.train",
                     "tensorflow.compat.v1.train")  # fmt: skip
 TRAIN_COMMAND = re.compile(
-    r"(?<![\w/.-])(?:python\d?|bash|sh|\./|accelerate launch|torchrun)\s[^\n]*train|--train\b|--mode[= ]train",
+    r"(?<![\w/.-])(?:python\d?|bash|sh|\./|accelerate launch|torchrun)[ \t][^\n]*train|--train\b|--mode[= ]train",
     re.I,
 )
 TRAIN_WORD = re.compile(r"\b(?:to )?(?:train|training|fine-?tune)\b", re.I)
 EVAL_WORD = re.compile(r"\b(?:evaluat\w+|test(?:ing)?|reproduc\w+|inference)\b", re.I)
 FRAMEWORK_TOPS = {"torch", "tensorflow", "keras", "jax", "flax", "haiku", "mxnet", "chainer", "theano"}
-HEADING_TRAIN = re.compile(r"^\s*#{1,6}[^\n]*\btrain(?:ing)?\b", re.I | re.M)
+HEADING_TRAIN = re.compile(r"^\s*#{2,6}[^\n]*\btrain(?:ing)?\b", re.I | re.M)  # not the title (`# ...`)
 TRAINING_OPTIONS = re.compile(
     r"--(?:epochs?|num_epochs|n_epochs|max_epochs|lr|learning[_-]rate|train\w*)\b", re.I
 )
@@ -46,9 +46,10 @@ EVAL_NAME = re.compile(
     r"results?|demo|main|run|run_\w+)(?:[^a-z]|$)"
 )
 EVAL_COMMAND = re.compile(
-    r"(?<![\w/.-])(?:python\d?|bash|sh|\./)\s[^\n]*(?:eval|test|infer|predict|reproduce|experiment|attack|sample|generate)|"
-    r"--(?:eval|test|evaluate)\b|--mode[= ](?:eval|test)",
-    re.I,
+    r"(?<![\w/.-])(?:python\d?|bash|sh|\./)[ \t][^\n]*(?:eval|test|infer|predict|reproduce|experiment|attack|sample|"
+    r"generate)|--(?:eval|test|evaluate)\b|--mode[= ](?:eval|test)|\bcargo (?:bench|test)\b|"
+    r"^\s*(?:\$\s*)?[a-z]+-(?:eval\w*|generate|validate|test)\b",  # a project's CLI: `fairseq-eval-lm ...`
+    re.I | re.M,
 )
 # (4) pre-trained models: weight files, or a README linking released weights
 WEIGHT_SUFFIXES = (".pth", ".pt", ".ckpt", ".h5", ".hdf5", ".pb", ".onnx", ".safetensors", ".caffemodel", ".tflite",
@@ -60,11 +61,15 @@ TEXT_SUFFIXES = (".py", ".md", ".txt", ".json", ".yaml", ".yml", ".sh", ".csv", 
                  ".png", ".jpg", ".jpeg", ".gif", ".pdf", ".html", ".js", ".css", ".c", ".cpp", ".h", ".cu", ".m",
                  ".gitignore", ".gitkeep", ".rst", ".toml", ".xml", ".svg", ".log", ".pyc", ".so")  # fmt: skip
 WEIGHT_SCRIPT = re.compile(
-    r"(?:load|download)\w*pre-?trained|pre-?trained\w*(?:load|download)|download\w*(?:model|ckpt|checkpoint|weight)"
+    r"(?:load|download)\w*pre-?trained|pre-?trained\w*(?:load|download)|"
+    r"(?:download|fetch)\w*(?:model|ckpt|checkpoint|weight)"
 )
+TF_CHECKPOINT = re.compile(r"\.data-\d{5}-of-\d{5}$")  # a TensorFlow checkpoint's variables
+NOT_WEIGHT_FOLDERS = re.compile(r"(?:^|/)(?:data|datasets?|(?:exp_)?results?|outputs?|logs?|features?)/")
 WEIGHT_WORDS = re.compile(
-    r"(?<!from_)pre-?trained (?:models?|weights|checkpoints?|networks?|policies)|model weights|trained (?:models?|"
-    r"weights|networks?)|model zoo|released models?|(?:download|get) (?:the |our )*models?\b",
+    r"(?<!from_)pre-?trained (?:models?|weights|checkpoints?|networks?|policies|modules)|model weights|"
+    r"trained (?:weights|networks?)|\bour (?:pre-?)?trained models?|trained models? (?:are|is|can be) (?:available|"
+    r"downloaded|found|provided|released)|model zoo|released models?|(?:download|get) (?:the |our )*models?\b",
     re.I,
 )
 CHECKPOINT_WORDS = re.compile(
@@ -77,9 +82,12 @@ WEIGHT_HOSTS = re.compile(
     re.I,
 )
 NOT_YET = re.compile(
-    r"coming soon|will (?:soon )?be (?:released|available|uploaded|provided)|\bsoon\b|\bTODO\b", re.I
+    r"coming soon|will (?:soon )?be (?:released|available|uploaded|provided|added)|\bsoon\b|\bshortly\b|\bTODO\b",
+    re.I,
 )
-URL = re.compile(r"https?://\S+|\]\(\S+\)|\b(?:wget|gdown|curl)\b", re.I)
+URL = re.compile(r"https?://\S+|\]\(\S+\)|\b(?:wget|gdown|curl)\b|\b(?:download|fetch)\w*\.(?:py|sh)\b", re.I)
+HUB_INDEX = re.compile(r"https?://huggingface\.co/(?:models|docs|transformers)\b\S*|\]\(https?://huggingface\.co/"
+                       r"(?:models|docs|transformers)\b[^)]*\)", re.I)  # the hub's pages, not a release  # fmt: skip
 # (5) results: a table holding numbers (or an image of a table) and commands
 NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])|\d+(?:\.\d+)?\s?%")
 RESULT_IMAGE = re.compile(
@@ -94,8 +102,10 @@ COMMAND = re.compile(
 def list_code_names(record: dict) -> list[tuple[str, str]]:
     """(path, lower-case file stem) of the code files of a record (unit tests under `tests/` left out)."""
     found = []
-    for path, *_ in record.get("files") or []:
+    for path, *rest in record.get("files") or []:
         path = str(path)
+        if rest and rest[0] == 0:  # an empty file is no code
+            continue
         if not path.lower().endswith(CODE_SUFFIXES) or VENDORED.search(path.lower()):
             continue
         parts = PurePosixPath(path.lower()).parts
@@ -127,9 +137,11 @@ def has_weight_files(record: dict) -> bool:
     for path, *_ in record.get("files") or []:
         low = str(path).lower()
         name = low.rsplit("/", 1)[-1]
-        if VENDORED.search(low):
+        if VENDORED.search(low) or NOT_WEIGHT_FOLDERS.search(
+            low
+        ):  # vendored code; data splits, saved results
             continue
-        if low.endswith(WEIGHT_SUFFIXES):
+        if low.endswith(WEIGHT_SUFFIXES) or TF_CHECKPOINT.search(low):
             return True
         if WEIGHT_FOLDERS.search(low) and not name.endswith(TEXT_SUFFIXES) and not name.startswith("."):
             return True
@@ -153,7 +165,7 @@ def links_weights(text: str) -> bool:
         window = "\n".join(lines[max(0, index - 2) : index + 3])
         if NOT_YET.search(window):
             continue
-        if WEIGHT_HOSTS.search(window) or (weights and URL.search(window)):
+        if WEIGHT_HOSTS.search(window) or (weights and URL.search(HUB_INDEX.sub("", window))):
             return True
     return False
 

@@ -84,14 +84,18 @@ class RateLimitRetry(CappedRetry):
         """Say how long the rate limit is waited out, then wait."""
         after = self.get_retry_after(response)
         if after and response.status == 429:
-            print(f"OpenReview's rate limit is reached: waiting {after:.0f} s for it to reset", file=sys.stderr)
+            print(
+                f"OpenReview's rate limit is reached: waiting {after:.0f} s for it to reset", file=sys.stderr
+            )
         return super().sleep_for_retry(response)
 
 
 def make_rate_limit_retry(retries: int) -> RateLimitRetry:
     """The retry policy of OpenReview requests: the project's bounded retry, waiting rate limits out; the
     login's POST is retried too (this client posts nothing else)."""
-    return make_retry(retries, retry_class=RateLimitRetry).new(allowed_methods=frozenset({"GET", "HEAD", "POST"}))
+    return make_retry(retries, retry_class=RateLimitRetry).new(
+        allowed_methods=frozenset({"GET", "HEAD", "POST"})
+    )
 
 
 class TimeoutAdapter(HTTPAdapter):
@@ -144,7 +148,11 @@ def login(client: Any, username: str, password: str) -> str:
 
 
 def make_openreview_client(
-    api: int, baseurl: str | None = None, timeout: float = 60, retries: int = 6, login_with: tuple | None = None
+    api: int,
+    baseurl: str | None = None,
+    timeout: float = 60,
+    retries: int = 6,
+    login_with: tuple | None = None,
 ) -> Any:
     """A logged-in openreview-py client for API `api` (1 or 2); `baseurl` serves both APIs and the login when
     given (a test server). Credentials are `login_with` or those of `read_credentials()`."""
@@ -196,7 +204,11 @@ def explain_refusal(error: BaseException, service: str, url: str) -> str:
             "use an OpenReview account without two-factor login for OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD, "
             "or run on a recorded snapshot folder"
         )
-    elif name == "ChallengeRequiredError" or is_challenge_page(error) or isinstance(error, json.JSONDecodeError):
+    elif (
+        name == "ChallengeRequiredError"
+        or is_challenge_page(error)
+        or isinstance(error, json.JSONDecodeError)
+    ):
         kind = "HTTP 403 ChallengeRequiredError" if name else "a web page where data was expected"
         what = f"answered with its browser challenge instead of data ({kind})"
         todo = f"log in: {LOGIN_HELP}"
@@ -211,7 +223,9 @@ def explain_refusal(error: BaseException, service: str, url: str) -> str:
         todo = f"wait a few minutes and rerun; {LOGIN_HELP}"
     elif 401 in status or "credentials" in low or "password" in low or ("invalid" in low and "user" in low):
         what = "rejected the login"
-        todo = "check OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD (the account must be active on openreview.net)"
+        todo = (
+            "check OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD (the account must be active on openreview.net)"
+        )
     else:
         what = f"failed ({type(error).__name__}: {text[:200]})"
         todo = "rerun later; if it persists, use a snapshot folder"

@@ -189,7 +189,10 @@ def has_code_field(notes: list[dict]) -> bool:
 # `TL;DR` (2018-2020), `one-sentence_summary` (2021-2022), `TLDR` (2024-). Never `community_implementations`:
 # that is CatalyzeX's link to code others wrote, not the authors'.
 TEXT_FIELDS = ("code", "abstract", "TL;DR", "one-sentence_summary", "TLDR", "tldr")
-AREA_FIELDS = ("primary_area", "Please_choose_the_closest_area_that_your_submission_falls_into")  # 2024-, 2023
+AREA_FIELDS = (
+    "primary_area",
+    "Please_choose_the_closest_area_that_your_submission_falls_into",
+)  # 2024-, 2023
 
 
 def extract_text_fields(content: dict) -> dict[str, str]:

@@ -60,7 +60,9 @@ def test_the_fake_answers_anonymous_requests_as_the_recorded_service_did(shared_
         (shared_dir / "openreview_samples" / "realshape_v2_errors_anonymous-challenge.json").read_text()
     )["response"]
     with FakeOpenReview(notes_v2=NOTES_2024) as server:
-        anonymous = requests.get(f"{server.url}/notes?content.venueid=ICLR.cc/2024/Conference&limit=1", timeout=5)
+        anonymous = requests.get(
+            f"{server.url}/notes?content.venueid=ICLR.cc/2024/Conference&limit=1", timeout=5
+        )
     assert anonymous.status_code == challenge["status"]
     assert anonymous.headers["content-type"] == challenge["headers"]["content-type"]
     assert anonymous.text == challenge["text"] == CHALLENGE_PAGE
@@ -80,7 +82,9 @@ def test_a_challenge_reads_as_log_in(shape: str, tmp_path: Path) -> None:
     assert not (tmp_path / "openreview" / "iclr2024_notes.json").exists()
 
 
-def test_a_rate_limit_is_waited_out_by_one_retry_policy(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_a_rate_limit_is_waited_out_by_one_retry_policy(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     with FakeOpenReview(notes_v2=NOTES_2024, faults=["ratelimit", "ratelimit"]) as server:
         start = time.monotonic()
         notes = fetch(server, tmp_path, retries=3)
@@ -129,7 +133,9 @@ def test_the_timeout_applies_to_the_login(tmp_path: Path) -> None:
 
 
 def test_a_listing_without_accepted_papers_is_an_error_and_not_cached(tmp_path: Path) -> None:
-    rejected = [note for note in NOTES_2024 if note["content"]["venueid"]["value"] != "ICLR.cc/2024/Conference"]
+    rejected = [
+        note for note in NOTES_2024 if note["content"]["venueid"]["value"] != "ICLR.cc/2024/Conference"
+    ]
     with FakeOpenReview(notes_v2=rejected) as server:
         with pytest.raises(papers.ServiceRefusedError, match="no accepted paper of ICLR 2024"):
             fetch(server, tmp_path)

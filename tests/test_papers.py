@@ -34,9 +34,13 @@ def test_second_run_makes_no_request_and_refresh_fetches_again(
     with FakeOpenReview(notes_v1=notes_2020) as server:
         first = papers.fetch_notes(2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS)
         count = len(server.requests)
-        second = papers.fetch_notes(2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS)
+        second = papers.fetch_notes(
+            2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS
+        )
         assert len(server.requests) == count and second == first
-        papers.fetch_notes(2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS, refresh=True)
+        papers.fetch_notes(
+            2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS, refresh=True
+        )
         assert len(server.requests) > count
 
 
@@ -55,7 +59,10 @@ def test_half_written_cache_is_never_read_as_complete(notes_2020: list[dict], tm
 def test_2024_api_v2_lists_accepted_papers_with_tracks(tmp_path: Path) -> None:
     notes = json.loads((FIXTURES / "iclr2024_v2_notes.json").read_text())
     with FakeOpenReview(notes_v2=notes) as server:
-        accepted = papers.parse_papers(papers.fetch_notes(2024, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS), 2024)
+        accepted = papers.parse_papers(
+            papers.fetch_notes(2024, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS),
+            2024,
+        )
     assert len(accepted) == 6
     assert {paper["track"] for paper in accepted} == {"Poster", "Spotlight", "Talk"}
     assert all(paper["decision"].startswith("ICLR 2024") for paper in accepted)
@@ -68,7 +75,9 @@ def test_2024_api_v2_lists_accepted_papers_with_tracks(tmp_path: Path) -> None:
 def test_403_challenge_gives_a_clear_message(tmp_path: Path) -> None:
     with FakeOpenReview(notes_v1=[], always="403") as server:
         with pytest.raises(papers.ServiceRefusedError) as caught:
-            papers.fetch_notes(2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS, retries=1)
+            papers.fetch_notes(
+                2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS, retries=1
+            )
     message = str(caught.value)
     assert "OpenReview" in message and "403" in message and "What to do" in message
     assert "<html" not in message.lower()
@@ -77,17 +86,28 @@ def test_403_challenge_gives_a_clear_message(tmp_path: Path) -> None:
 
 def test_rate_limit_is_waited_out(notes_2020: list[dict], tmp_path: Path) -> None:
     with FakeOpenReview(notes_v1=notes_2020, faults=["429", "429-noretry"]) as server:
-        notes = papers.fetch_notes(2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS, retries=3)
+        notes = papers.fetch_notes(
+            2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS, retries=3
+        )
     assert len(notes) == 687
 
 
 def test_lasting_rate_limit_and_hang_end_in_clear_messages(tmp_path: Path) -> None:
     with FakeOpenReview(notes_v1=[], always="429") as server:
         with pytest.raises(papers.ServiceRefusedError, match="429.*What to do"):
-            papers.fetch_notes(2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS, retries=1)
+            papers.fetch_notes(
+                2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS, retries=1
+            )
     with FakeOpenReview(notes_v1=[], always="hang", hang_seconds=5) as server:
         with pytest.raises(papers.ServiceRefusedError, match="did not answer in time"):
-            papers.fetch_notes(2020, baseurl=server.url, cache_dir=tmp_path, credentials=FAKE_CREDENTIALS, retries=0, timeout=0.5)
+            papers.fetch_notes(
+                2020,
+                baseurl=server.url,
+                cache_dir=tmp_path,
+                credentials=FAKE_CREDENTIALS,
+                retries=0,
+                timeout=0.5,
+            )
 
 
 @pytest.mark.parametrize("year", [2015, 2031, 2017])
