@@ -83,7 +83,23 @@ def extract_code_links(papers: list[dict]) -> list[dict]:
     for paper in papers:
         for url in extract_code_urls(paper):
             rows.append({"forum_id": paper["forum_id"], **parse_code_link(url)})
-    return rows
+    return unify_repo_case(rows)
+
+
+def unify_repo_case(links: list[dict]) -> list[dict]:
+    """Links whose GitHub `owner/name` differ only in letter case name one repository (GitHub ignores case):
+    every such link gets the first spelling seen, so it is fetched once.
+
+    >>> [link["repo"] for link in unify_repo_case([{"repo": "Org/Tool"}, {"repo": "org/tool"}, {"repo": ""}])]
+    ['Org/Tool', 'Org/Tool', '']
+    """
+    first: dict[str, str] = {}
+    out = []
+    for link in links:
+        repo = link.get("repo") or ""
+        spelling = first.setdefault(repo.lower(), repo) if repo else repo
+        out.append({**link, "repo": spelling} if spelling != repo else link)
+    return out
 
 
 def extract_code_targets(links: list[dict]) -> list[dict]:

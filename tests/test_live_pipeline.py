@@ -92,3 +92,31 @@ def test_failed_repositories_are_retried_by_a_rerun_and_only_they(tmp_path: Path
         assert github.count() == 1  # only the repository that failed
         assert not any(path.exists() for path in leftovers)
     assert second.set_index("repo").loc["fake-nlp-group/tiny-retriever", "status"] == "ok"
+
+
+def make_v2_note(forum: str, url: str) -> dict:
+    """An accepted ICLR 2024 paper (API v2 shape) whose abstract names `url`."""
+    values = {"title": f"Paper {forum}", "abstract": f"Our code: {url}", "venue": "ICLR 2024 poster",
+              "venueid": "ICLR.cc/2024/Conference", "authorids": ["~Some_One1"]}  # fmt: skip
+    return {"id": forum, "forum": forum, "content": {key: {"value": value} for key, value in values.items()}}
+
+
+@pytest.mark.parametrize("method", ["archive", "clone"])
+def test_renamed_repositories_are_followed_and_letter_case_is_one_target(method: str, tmp_path: Path) -> None:
+    notes = [make_v2_note("p1", "https://github.com/Old-Lab/old-name"),  # renamed since the paper
+             make_v2_note("p2", "https://github.com/Fake-NLP-Group/Tiny-Retriever"),
+             make_v2_note("p3", "https://github.com/fake-nlp-group/tiny-retriever")]  # fmt: skip
+    renames = {"Old-Lab/old-name": "vision-lab-fake/sparse-prompting"}
+    with FakeOpenReview(notes_v2=notes) as openreview, FakeGitHub(REPOS, renames=renames) as github:
+        frame = dataset.create_dataset(2024, "live", cache_dir=tmp_path, workers=2, method=method,
+                                       openreview_url=openreview.url, archive_url=github.base_url,
+                                       git_url=github.base_url)  # fmt: skip
+        asked = [record.path for record in github.log]
+    rows = frame.set_index("forum_id")
+    assert list(rows["status"]) == ["ok", "ok", "ok"]
+    assert rows.loc["p1", "frameworks"] == "pytorch" and rows.loc["p1", "repo"] == "Old-Lab/old-name"
+    assert rows.loc["p3", "repo"] == "Fake-NLP-Group/Tiny-Retriever"  # the first spelling is kept
+    assert rows.loc["p2", "frameworks"] == rows.loc["p3", "frameworks"] == "jax"
+    assert any(path.startswith("/Old-Lab/old-name") for path in asked)  # asked by the old name, then moved
+    retriever = [path for path in asked if path.lower().startswith("/fake-nlp-group/tiny-retriever")]
+    assert retriever and all(path.startswith("/Fake-NLP-Group/Tiny-Retriever") for path in retriever)  # one target

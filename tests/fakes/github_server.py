@@ -2,7 +2,8 @@
 
 Repositories live in memory as {"owner/repo": {"files": {path: bytes | Symlink | Submodule}}}; each is also
 committed to a real bare git repository, served by `git http-backend` run as CGI, so archive and partial clone
-see the same commit. Faults (404, 429, 5xx, resets, truncation, hangs, redirect loops) are queued per repository
+see the same commit. Names are matched ignoring letter case and `renames` answer 301 to the new name, as GitHub
+does. Faults (404, 429, 5xx, resets, truncation, hangs, redirect loops) are queued per repository
 and per kind ("archive" or "git"); `latency_s` and `rate_bytes_per_s` simulate a slow network.
 """
 
@@ -30,6 +31,7 @@ GIT_RE = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+?)\.git(?P<rest>/.*)$")
 FIXED_DATE = "2024-01-01T00:00:00+00:00"
 CHUNK = 64 * 1024
 STATUS_TEXT = {
+    301: "Moved Permanently",
     302: "Found",
     403: "Forbidden",
     404: "Not Found",
@@ -285,8 +287,11 @@ class FakeGitHub:
         latency_s: float = 0.0,
         rate_bytes_per_s: float | None = None,
         hang_s: float = 30.0,
+        renames: dict[str, str] | None = None,
     ) -> None:
         self.root = tempfile.mkdtemp(prefix="fake-github-")
+        # old "owner/name" -> new: answered with 301 to the new name, as GitHub does after a rename
+        self.renames = {old.lower(): new for old, new in (renames or {}).items()}
         self.env = git_env(self.root)
         self.repos: dict[str, FakeRepo] = {}
         self.latency_s = latency_s
@@ -443,6 +448,12 @@ class FakeHandler(BaseHTTPRequestHandler):
             time.sleep(self.fake.latency_s)
         match = archive or git
         name = f"{unquote(match['owner'])}/{unquote(match['repo'])}" if match else ""
+        if match and name.lower() in self.fake.renames:
+            new = self.fake.renames[name.lower()]
+            location = f"/{new}" + self.path[len(f"/{match['owner']}/{match['repo']}") :]
+            self.send_plain(301, b"Moved Permanently\n", {"Location": location})
+            return
+        name = next((known for known in self.fake.repos if known.lower() == name.lower()), name)  # any case
         repo = self.fake.repos.get(name)
         try:
             fault = self.fake.next_fault(name, kind) if repo else None
