@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from .affiliations import add_profile_domains, extract_profile_ids, fetch_profile_domains
 from .files import read_json, write_json_atomic
 from .openreview_api import (
     API_V1_URL,
@@ -111,7 +112,7 @@ def fetch_notes(
         raise
     except Exception as error:  # the client raises OpenReviewException, requests errors, ...
         raise ServiceRefusedError(explain_refusal(error, "OpenReview", url)) from error
-    notes = [{**note.to_json(), "details": note.details} for note in raw]
+    notes = [mask_emails({**note.to_json(), "details": note.details}) for note in raw]
     if not parse_papers(notes, year):
         raise ServiceRefusedError(
             f"OpenReview at {url} listed {len(notes)} notes but no accepted paper of ICLR {year} (nothing was "
@@ -120,6 +121,23 @@ def fetch_notes(
         )
     write_json_atomic(path, {"year": year, "api": api_version(year), "complete": True, "notes": notes})
     return notes
+
+
+def mask_emails(note: dict) -> dict:
+    """A note whose e-mail author ids keep only their domain (`***@mit.edu`, as recorded data masks them), so no
+    address reaches the cache.
+
+    >>> mask_emails({"content": {"authorids": {"value": ["a.b@mit.edu", "~A_B1"]}}})["content"]["authorids"]
+    {'value': ['***@mit.edu', '~A_B1']}
+    """
+    content = note.get("content") or {}
+    value = content.get("authorids")
+    ids = parse_value(value)
+    if not isinstance(ids, list):
+        return note
+    masked = ["***@" + str(a).rsplit("@", 1)[1] if "@" in str(a) else a for a in ids]
+    wrapped = {**value, "value": masked} if isinstance(value, dict) else masked
+    return {**note, "content": {**content, "authorids": wrapped}}
 
 
 def parse_value(value: Any) -> Any:
@@ -234,6 +252,7 @@ def parse_paper(note: dict, year: int, code_field: bool = False, decision: str |
         "keywords": "; ".join(keywords),
         "primary_area": next((str(content[name]) for name in AREA_FIELDS if content.get(name)), ""),
         "author_domains": "; ".join(extract_email_domains(content.get("authorids") or [])),
+        "author_ids": extract_profile_ids(content.get("authorids") or []),  # profiles: domains read from them
         "pdf_url": pdf,
         "code_field": code_field,
         "texts": extract_text_fields(content),
@@ -355,8 +374,34 @@ def has_paper_list(folder: str | Path) -> bool:
     return (folder / "openreview_notes_api_v1.json").is_file() or (folder / "papers.json").is_file()
 
 
+def fetch_author_domains(papers: list[dict], year: int, settings: Settings) -> list[dict]:
+    """Papers with their profile authors' institution domains added (profiles read once, then cached)."""
+    ids = sorted({profile_id for paper in papers for profile_id in paper.get("author_ids") or []})
+    if not ids:
+        return papers
+    url = settings.openreview_url or API_V2_URL
+    cache = Path(settings.cache_dir) / "openreview" / f"iclr{year}_profiles.json"
+    client = None
+
+    def search(batch: list[str]) -> list[dict]:
+        nonlocal client
+        client = client or make_openreview_client(
+            2, settings.openreview_url or None, settings.openreview_timeout, settings.openreview_retries
+        )
+        return [{"id": profile.id, "content": profile.content} for profile in client.search_profiles(ids=batch)]
+
+    try:
+        domains = fetch_profile_domains(ids, year, search, cache)
+    except ServiceRefusedError:
+        raise
+    except Exception as error:  # the client raises OpenReviewException, requests errors, ...
+        raise ServiceRefusedError(explain_refusal(error, "OpenReview", url)) from error
+    return add_profile_domains(papers, domains)
+
+
 def fetch_papers(year: int, source: str | Path = "live", settings: Settings | None = None) -> list[dict]:
-    """Accepted papers of `year` from OpenReview (`source='live'`) or a recorded snapshot folder."""
+    """Accepted papers of `year` from OpenReview (`source='live'`, authors' domains from their profiles too) or a
+    recorded snapshot folder."""
     if str(source) != "live":
         return read_snapshot_papers(source, year)
     settings = settings or Settings.from_env()
@@ -368,4 +413,4 @@ def fetch_papers(year: int, source: str | Path = "live", settings: Settings | No
         timeout=settings.openreview_timeout,
         retries=settings.openreview_retries,
     )
-    return parse_papers(notes, check_year(year))
+    return fetch_author_domains(parse_papers(notes, check_year(year)), year, settings)

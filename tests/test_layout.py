@@ -15,6 +15,7 @@ ORDER = [
     ["files"],
     ["net"],  # foundations every stage may use
     ["openreview_api"],  # 1: the OpenReview service (login, refusals)
+    ["affiliations"],  # 1: authors' institution domains from profiles
     ["papers"],
     ["links"],  # 1-2: OpenReview papers, code links
     ["pdfs"],  # 2: code links read out of PDFs

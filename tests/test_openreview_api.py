@@ -168,3 +168,41 @@ def test_catalyzex_links_are_never_the_authors_code(shared_dir: Path) -> None:
             "community_implementations": "[1 code implementation](https://github.com/someone/else)"}}  # fmt: skip
     paper = papers.parse_paper(note, 2023)
     assert paper is not None and "community_implementations" not in paper["texts"]
+
+
+def make_profile(profile_id: str, *history: tuple[str, int | None, int | None]) -> dict:
+    """A profile shaped as OpenReview's API documents it (built: no profile sample is recorded), e-mails included."""
+    entries = [{"position": "Researcher", "start": start, "end": end,
+                "institution": {"name": domain.split(".")[0], "domain": domain}} for domain, start, end in history]  # fmt: skip
+    return {"id": profile_id, "content": {"names": [{"fullname": profile_id[1:-1]}], "history": entries,
+            "emails": [f"{profile_id[1:-1].lower()}@example.org"], "preferredEmail": "x@example.org"}}  # fmt: skip
+
+
+def test_affiliations_come_from_profiles_held_that_year_and_no_email_is_kept(
+    shared_dir: Path, tmp_path: Path, openreview_login: tuple[str, str]
+) -> None:
+    notes, expected = build_year_notes(shared_dir, 2024)  # authorids: recorded profile ids, no e-mail
+    ids = notes[0]["content"]["authorids"]["value"]
+    profiles = [make_profile(ids[0], ("old.edu", 2015, 2019), ("Lab.Example.com", 2020, None)),
+                make_profile(ids[1], ("uni.ac.uk", 2018, 2025))]  # the others have no profile  # fmt: skip
+    with FakeOpenReview(notes_v2=notes, profiles=profiles) as server:
+        settings = papers.Settings(cache_dir=tmp_path, openreview_url=server.url)
+        accepted = papers.fetch_papers(2024, "live", settings)
+        searches = list(server.profile_searches)
+        again = papers.fetch_papers(2024, "live", settings)
+        assert server.profile_searches == searches  # cached: no profile read again
+    assert len(searches) == 1 and set(searches[0]) == {i for paper in accepted for i in paper["author_ids"]}
+    assert {paper["author_domains"] for paper in accepted} == {"lab.example.com; uni.ac.uk"}
+    assert again == accepted
+    assert "@" not in (tmp_path / "openreview" / "iclr2024_profiles.json").read_text()
+
+
+def test_the_notes_cache_keeps_no_email_address(notes_2020: list[dict], tmp_path: Path) -> None:
+    with FakeOpenReview(notes_v1=notes_2020) as server:
+        fetch(server, tmp_path, year=2020)
+    cached = json.loads((tmp_path / "openreview" / "iclr2020_notes.json").read_text())
+    authorids = [author for note in cached["notes"] for author in note["content"].get("authorids") or []]
+    assert authorids and all(author.startswith(("~", "***@")) or "@" not in author for author in authorids)
+    assert {a.split("@")[1] for a in authorids if "@" in a} <= {
+        a.split("@")[1] for note in notes_2020 for a in note["content"].get("authorids") or [] if "@" in a
+    }

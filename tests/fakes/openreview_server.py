@@ -169,8 +169,9 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "reset":
             self._reset()
             return
-        if length:
-            self.rfile.read(length)  # read and drop (a login body holds the password)
+        body = self.rfile.read(length) if length else b""
+        # kept only for a profile search; a login's body (the password) is dropped here
+        self.body = body if urlsplit(self.path).path == "/profiles/search" else b""
         if fault == "hang":
             fake._stop.wait(fake.hang_seconds)
             self.close_connection = True  # never answered
@@ -215,6 +216,11 @@ class _Handler(BaseHTTPRequestHandler):
                 fake.logins += 1
             user = {"id": FAKE_PROFILE_ID, "profile": {"id": FAKE_PROFILE_ID, "usernames": [FAKE_PROFILE_ID]}}
             self._send_json(200, {"token": fake_token(), "user": user})
+        elif self.command == "POST" and path == "/profiles/search":
+            ids = set(json.loads(self.body or b"{}").get("ids") or [])
+            with fake._lock:
+                fake.profile_searches.append(sorted(ids))
+            self._send_json(200, {"profiles": [p for p in fake.profiles if p.get("id") in ids]}, fake._rate_headers())
         elif self.command == "GET" and path == "/notes":
             self._send_json(200, fake._notes_page(query), fake._rate_headers())
         else:
@@ -271,11 +277,14 @@ class FakeOpenReview:
         page_limit: int | None = None,
         hang_seconds: float = 30.0,
         anonymous: str = "challenge-200",
+        profiles: list[dict] | None = None,
     ) -> None:
         """Keep the notes and faults; nothing listens until `start()` or `with`."""
         if anonymous not in ANONYMOUS:
             raise ValueError(f"unknown anonymous answer {anonymous!r}: expected one of {ANONYMOUS}")
         self.anonymous = anonymous
+        self.profiles = list(profiles or [])  # served by `POST /profiles/search` (`{"ids": [...]}`)
+        self.profile_searches: list[list[str]] = []
         for fault in [*(faults or []), *([always] if always else [])]:
             if fault not in FAULTS:
                 raise ValueError(f"unknown fault {fault!r}: expected one of {FAULTS}")
