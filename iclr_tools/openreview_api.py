@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +32,7 @@ API_V2_URL = "https://api2.openreview.net"  # where both APIs' logins go
 CREDENTIALS = ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD")
 RATE_LIMIT_MAX_S = 3700.0  # OpenReview's window is an hour (`ratelimit-policy: 500;w=3600`)
 CHALLENGE_TITLE = "Verifying your browser"
+SESSION_S = 1800  # a login is reused this long within a process
 
 
 class ServiceRefusedError(RuntimeError):
@@ -138,13 +140,32 @@ def no_interactive_prompt() -> Iterator[None]:
         mfa._is_interactive = interactive
 
 
-def login(client: Any, username: str, password: str) -> str:
-    """Log `client` (API v2) in through its own adapter (timeouts, retries); return the session token."""
+def login(client: Any, username: str, password: str) -> None:
+    """Log `client` (API v2) in through its own adapter (timeouts, retries), never prompting."""
     import openreview
 
     with no_interactive_prompt():
-        answer = openreview.api.OpenReviewClient.login_user(client, username, password)
-    return str(answer["token"])
+        openreview.api.OpenReviewClient.login_user(client, username, password)
+
+
+def build_client(api: int, baseurl: str, timeout: float, retries: int) -> Any:
+    """An openreview-py client of API `api` with the run's timeout and retry policy, not yet logged in."""
+    client = find_client_class(api)(baseurl=baseurl)
+    adapter = TimeoutAdapter(timeout, max_retries=make_rate_limit_retry(retries), pool_maxsize=16)
+    client.session.mount("https://", adapter)
+    client.session.mount("http://", adapter)
+    return client
+
+
+@functools.lru_cache(maxsize=8)
+def open_session(
+    baseurl: str, timeout: float, retries: int, username: str, password: str, period: int
+) -> Any:
+    """A logged-in API v2 client, made once per service, account and `period` (one login a run; a new one
+    before OpenReview's session token, valid an hour by default, runs out)."""
+    client = build_client(2, baseurl, timeout, retries)
+    login(client, username, password)
+    return client
 
 
 def make_openreview_client(
@@ -157,21 +178,13 @@ def make_openreview_client(
     """A logged-in openreview-py client for API `api` (1 or 2); `baseurl` serves both APIs and the login when
     given (a test server). Credentials are `login_with` or those of `read_credentials()`."""
     username, password = login_with or read_credentials()
-    adapter = TimeoutAdapter(timeout, max_retries=make_rate_limit_retry(retries), pool_maxsize=16)
-
-    def build(version: int, default: str) -> Any:
-        client = find_client_class(version)(baseurl=baseurl or default)
-        client.session.mount("https://", adapter)
-        client.session.mount("http://", adapter)
-        return client
-
-    login_client = build(2, API_V2_URL)
-    token = login(login_client, username, password)
+    period = int(time.monotonic() // SESSION_S)
+    session = open_session(baseurl or API_V2_URL, timeout, retries, username, password, period)
     if api == 2:
-        return login_client
-    client = build(1, API_V1_URL)
-    client.token = token
-    client.headers["Authorization"] = "Bearer " + token
+        return session
+    client = build_client(1, baseurl or API_V1_URL, timeout, retries)
+    client.token = session.token
+    client.headers["Authorization"] = "Bearer " + session.token
     return client
 
 

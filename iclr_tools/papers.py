@@ -388,7 +388,9 @@ def fetch_author_domains(papers: list[dict], year: int, settings: Settings) -> l
         client = client or make_openreview_client(
             2, settings.openreview_url or None, settings.openreview_timeout, settings.openreview_retries
         )
-        return [{"id": profile.id, "content": profile.content} for profile in client.search_profiles(ids=batch)]
+        return [
+            {"id": profile.id, "content": profile.content} for profile in client.search_profiles(ids=batch)
+        ]
 
     try:
         domains = fetch_profile_domains(ids, year, search, cache)

@@ -57,7 +57,7 @@ from fakes.github_server import (  # noqa: E402
     make_hostile_members,
     make_tar_gz,
 )
-from fakes.openreview_server import FakeOpenReview  # noqa: E402
+from fakes.openreview_server import FAKE_CREDENTIALS, FakeOpenReview  # noqa: E402
 from iclr_tools import dataset, declared, papers, scan  # noqa: E402
 from iclr_tools.github import FetchResult, make_basic_credentials  # noqa: E402
 from iclr_tools.records import FINAL_STATUSES, fetch_repo_records, read_cached_record, store_fetch, target_key  # noqa: E402
@@ -127,8 +127,13 @@ def fast_settings_env(
 def fast_fetch_defaults(
     archive_timeout: float = FAST_ARCHIVE_TIMEOUT_S, clone_timeout: float = FAST_CLONE_TIMEOUT_S
 ) -> Iterator[None]:
-    """Short timeouts and backoff for every fetch in the block, through the settings' environment variables."""
-    with patched_env(fast_settings_env(archive_timeout, clone_timeout)):
+    """Short timeouts and backoff for every fetch in the block, through the settings' environment variables, and
+    the fake OpenReview login a live run needs (unless a case set its own, such as the canaries)."""
+    names = ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD")
+    login = {
+        name: value for name, value in zip(names, FAKE_CREDENTIALS, strict=True) if not os.environ.get(name)
+    }
+    with patched_env({**fast_settings_env(archive_timeout, clone_timeout), **login}):
         yield
 
 

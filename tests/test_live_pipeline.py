@@ -119,4 +119,6 @@ def test_renamed_repositories_are_followed_and_letter_case_is_one_target(method:
     assert rows.loc["p2", "frameworks"] == rows.loc["p3", "frameworks"] == "jax"
     assert any(path.startswith("/Old-Lab/old-name") for path in asked)  # asked by the old name, then moved
     retriever = [path for path in asked if path.lower().startswith("/fake-nlp-group/tiny-retriever")]
-    assert retriever and all(path.startswith("/Fake-NLP-Group/Tiny-Retriever") for path in retriever)  # one target
+    assert retriever and all(
+        path.startswith("/Fake-NLP-Group/Tiny-Retriever") for path in retriever
+    )  # one target

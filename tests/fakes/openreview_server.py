@@ -220,7 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
             ids = set(json.loads(self.body or b"{}").get("ids") or [])
             with fake._lock:
                 fake.profile_searches.append(sorted(ids))
-            self._send_json(200, {"profiles": [p for p in fake.profiles if p.get("id") in ids]}, fake._rate_headers())
+            self._send_json(
+                200, {"profiles": [p for p in fake.profiles if p.get("id") in ids]}, fake._rate_headers()
+            )
         elif self.command == "GET" and path == "/notes":
             self._send_json(200, fake._notes_page(query), fake._rate_headers())
         else:
