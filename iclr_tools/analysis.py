@@ -62,6 +62,18 @@ def count_funnel(frame: pd.DataFrame) -> pd.DataFrame:
     return table[["step", "papers", "lost", "share_of_accepted", "lost_because"]]
 
 
+def count_link_sources(frame: pd.DataFrame) -> pd.DataFrame:
+    """Code links and papers by where the link was found (code field, abstract, TL;DR, PDF, links table, recorded);
+    a paper counts under each source that gave it a link."""
+    if "link_source" not in frame.columns:
+        return pd.DataFrame(columns=["source", "links", "papers"])
+    links = frame[frame["code_url"].fillna("") != ""]
+    table = links.groupby(links["link_source"].fillna("").replace("", "unknown")).agg(
+        links=("code_url", "size"), papers=("forum_id", "nunique")
+    )
+    return table.sort_values("links", ascending=False).rename_axis("source").reset_index()
+
+
 def count_statuses(frame: pd.DataFrame) -> pd.DataFrame:
     """Distinct repository targets by final status, with an example reason for each."""
     targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])

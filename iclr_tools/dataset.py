@@ -10,15 +10,23 @@ from typing import Any
 import pandas as pd
 
 from .files import write_text_atomic
-from .links import extract_code_links, extract_code_targets, find_full_link_list, read_snapshot_links
+from .links import (
+    extract_code_links,
+    extract_code_targets,
+    find_full_link_list,
+    merge_code_links,
+    read_links_table,
+    read_snapshot_links,
+)
 from .papers import fetch_papers, has_paper_list
+from .pdfs import fetch_pdf_code_links
 from .records import fetch_repo_records
 from .settings import Settings, resolve_settings
 from .tools import extract_tools
 
 DATASET_COLUMNS = [
     "year", "sample_of", "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
-    "code_url", "link_kind", "repo", "ref", "subdir", "commit", "read_at", "status", "reason", "n_python_files",
+    "code_url", "link_kind", "link_source", "repo", "ref", "subdir", "commit", "read_at", "status", "reason", "n_python_files",
     "frameworks", "declared_tools", "imported_tools", "undeclared_imports", "declares_dependencies",
     "dev_tools", "readme_tools", "declared_by", "python_version", "cuda_version", "optional_imports",
     "unresolved_imports", "readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",
@@ -61,7 +69,12 @@ def build_rows(
             rows.append({**base, "status": "no_code", "reason": "the paper gives no code link"})
         seen = set()
         for link in paper_links:
-            row = {**base, "code_url": link["url"], "link_kind": link["kind"]}
+            row = {
+                **base,
+                "code_url": link["url"],
+                "link_kind": link["kind"],
+                "link_source": link.get("source", ""),
+            }
             if link["kind"] != "github":
                 status = LINK_STATUS.get(link["kind"], "not_github")
                 reason = "a GitHub user or organisation, not a repository" if status == "user_link" else ""
@@ -161,7 +174,7 @@ def read_papers_and_links(
             drawn = draw_sample(papers, sample, seed)
             sample_of = f"{len(drawn)} of {len(papers)} accepted papers, random.Random({seed})"
             papers = drawn
-        return papers, extract_code_links(papers), sample_of
+        return papers, collect_code_links(papers, year, settings, live=snapshot is None), sample_of
     links = read_snapshot_links(snapshot)
     sample_of = read_snapshot_sample(snapshot, year, links)
     if sample and (sample_of or not has_paper_list(snapshot)):
@@ -176,6 +189,21 @@ def read_papers_and_links(
         papers = [paper for paper in papers if paper["forum_id"] in forums]
         links = [link for link in links if link["forum_id"] in forums]
     return papers, links, sample_of
+
+
+def collect_code_links(papers: list[dict], year: int, settings: Settings, live: bool) -> list[dict]:
+    """The papers' code links from every source, each tagged: the `code` field (2020), else the abstract and
+    TL;DR; in live runs also a links table the user gives (`links_file`) and, in years without a code field,
+    each paper's PDF (`pdf_links`)."""
+    links = extract_code_links(papers)
+    table: list[dict] = []
+    if live and settings.links_file:
+        forums = {paper["forum_id"] for paper in papers}
+        table = [link for link in read_links_table(settings.links_file) if link["forum_id"] in forums]
+    pdf: list[dict] = []
+    if live and settings.pdf_links and not any(paper.get("code_field") for paper in papers):
+        pdf = fetch_pdf_code_links(papers, year, settings)
+    return merge_code_links(links, table, pdf)
 
 
 def check_rows_year(frame: pd.DataFrame, year: int, path: str | Path) -> pd.DataFrame:

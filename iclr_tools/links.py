@@ -23,19 +23,29 @@ def extract_urls(text: str) -> list[str]:
     return urls
 
 
-def extract_code_urls(paper: dict) -> list[str]:
-    """Code URLs of a paper: its `code` field in a year that has one, otherwise code-host URLs in its other texts."""
+FIELD_SOURCES = {"code": "code field", "abstract": "abstract", "TL;DR": "TL;DR", "one-sentence_summary": "TL;DR",
+                 "TLDR": "TL;DR", "tldr": "TL;DR"}  # fmt: skip
+
+
+def extract_tagged_urls(paper: dict) -> list[tuple[str, str]]:
+    """(URL, source) of a paper's code URLs: its `code` field in a year that has one, otherwise code-host URLs in
+    its other texts (source: "abstract" or "TL;DR")."""
     texts = paper.get("texts") or {}
     if paper.get("code_field"):
-        return extract_urls(texts.get("code", ""))
-    urls: list[str] = []
+        return [(url, "code field") for url in extract_urls(texts.get("code", ""))]
+    found: dict[str, str] = {}
     for name, text in texts.items():
         if name == "code":
             continue
         for url in extract_urls(text):
-            if parse_code_link(url)["kind"] != "other" and url not in urls:
-                urls.append(url)
-    return urls
+            if parse_code_link(url)["kind"] != "other":
+                found.setdefault(url, FIELD_SOURCES.get(name, name))
+    return list(found.items())
+
+
+def extract_code_urls(paper: dict) -> list[str]:
+    """Code URLs of a paper: its `code` field in a year that has one, otherwise code-host URLs in its other texts."""
+    return [url for url, _ in extract_tagged_urls(paper)]
 
 
 NOT_GITHUB_HOSTS = {  # host suffix -> kind
@@ -81,9 +91,62 @@ def extract_code_links(papers: list[dict]) -> list[dict]:
     """One row per (paper, code URL), each classified; papers without code get no row here."""
     rows = []
     for paper in papers:
-        for url in extract_code_urls(paper):
-            rows.append({"forum_id": paper["forum_id"], **parse_code_link(url)})
+        for url, source in extract_tagged_urls(paper):
+            rows.append({"forum_id": paper["forum_id"], **parse_code_link(url), "source": source})
     return unify_repo_case(rows)
+
+
+def merge_code_links(*sources: list[dict]) -> list[dict]:
+    """Code-link rows of several sources in one list: a paper's link to a repository (and folder) or URL that an
+    earlier source gave is left out, so each keeps the first source that found it.
+
+    >>> rows = merge_code_links([{"forum_id": "p", "url": "u1", "repo": "A/b", "subdir": "", "source": "abstract"}],
+    ...                         [{"forum_id": "p", "url": "u2", "repo": "a/B", "subdir": "", "source": "PDF"}])
+    >>> [row["source"] for row in rows]
+    ['abstract']
+    """
+    seen: set[tuple[str, str, str]] = set()
+    merged = []
+    for rows in sources:
+        for row in rows:
+            key = (
+                row["forum_id"],
+                *((row["repo"].lower(), row["subdir"]) if row.get("repo") else (row["url"], "")),
+            )
+            if key not in seen:
+                seen.add(key)
+                merged.append(row)
+    return unify_repo_case(merged)
+
+
+def read_links_table(path: str | Path) -> list[dict]:
+    """Code links a user gives (a published data set, say): a CSV with `forum` (or `forum_id`) and `url` columns, or
+    JSON (a list of such rows, or an object of forum id -> URL or URLs); classified, source "links table"."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            import csv
+
+            with path.open(encoding="utf-8", newline="") as handle:
+                rows = list(csv.DictReader(handle))
+        else:
+            rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"links table {path} cannot be read ({error}): give a CSV or JSON file") from error
+    if isinstance(rows, dict):
+        rows = [{"forum": forum, "url": url} for forum, urls in rows.items()
+                for url in ([urls] if isinstance(urls, str) else urls or [])]  # fmt: skip
+    links = []
+    for number, row in enumerate(rows if isinstance(rows, list) else [], start=1):
+        forum = str((row.get("forum") or row.get("forum_id") or "") if isinstance(row, dict) else "").strip()
+        url = str(row.get("url") or "" if isinstance(row, dict) else "").strip()
+        if not forum or not url:
+            raise ValueError(
+                f"links table {path}, row {number}: needs a forum id (`forum` or `forum_id`) and a `url`; "
+                "fix or drop that row"
+            )
+        links.append({"forum_id": forum, **parse_code_link(url), "source": "links table"})
+    return links
 
 
 def unify_repo_case(links: list[dict]) -> list[dict]:
@@ -120,7 +183,7 @@ def read_snapshot_links(folder: str | Path) -> list[dict]:
     rows = json.loads((Path(folder) / "code_links.json").read_text(encoding="utf-8"))
     links = []
     for row in rows:
-        link = {"forum_id": row["forum"], **parse_code_link(row["url"])}
+        link = {"forum_id": row["forum"], **parse_code_link(row["url"]), "source": "recorded"}
         if link["kind"] == "github" and row.get("repo"):
             link.update(repo=row["repo"], subdir=row.get("subdir") or "")
         links.append(link)

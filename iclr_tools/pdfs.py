@@ -9,10 +9,21 @@ footnote, or next to "code", "available", "implementation"; citations stand in t
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
 
+from tqdm.auto import tqdm
+
+from .files import write_bytes_atomic, write_json_atomic
 from .links import URL_TRAILING, parse_code_link
+from .openreview_api import API_V2_URL, ServiceRefusedError, explain_refusal, make_openreview_client
+from .settings import Settings
 
 GITHUB_URL = re.compile(r"(?:https?:/{0,2})?(?:www\.)?github\.com/[^\s<>\"'(){}\[\]]*", re.IGNORECASE)
 BROKEN_SCHEME = re.compile(r"(https?:)\s*\n\s*(//)", re.IGNORECASE)
@@ -127,4 +138,93 @@ def extract_pdf_code_links(data: bytes) -> list[dict]:
     with_folder = {repo for repo, subdir in found if subdir}
     links = [entry for (repo, subdir), entry in found.items() if subdir or repo not in with_folder]
     links.sort(key=lambda entry: (-entry["score"], entry["order"]))
-    return [{key: entry[key] for key in ("repo", "subdir", "source", "page", "url")} for entry in links]
+    keys = ("repo", "subdir", "source", "page", "url")
+    return [{**{key: entry[key] for key in keys}, "own": entry["score"] > 0} for entry in links]
+
+
+# ---- the PDF pass of a live run: each accepted paper's PDF, through the logged-in client, cached ----
+
+EXTRACTOR_VERSION = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[
+    :16
+]  # re-read cached PDFs on change
+SAVE_EVERY = 25  # papers between writes of the links cache (a killed run loses at most these)
+
+
+def select_own_code(links: list[dict]) -> list[dict]:
+    """The paper's own code among a PDF's ranked links: the first, where it stands as papers give their code (first
+    page, a footnote, next to "code" or "available"); a repository only cited in the references is not it."""
+    return [link for link in links[:1] if link.get("own")]
+
+
+def read_pdf_links_cache(path: Path, year: int) -> dict[str, list[dict]]:
+    """Forum id -> links read from its PDF by this extractor version ({} when absent, stale or unreadable)."""
+    try:
+        cached = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    ok = (
+        isinstance(cached, dict) and cached.get("year") == year and cached.get("version") == EXTRACTOR_VERSION
+    )
+    return cached.get("links") or {} if ok else {}
+
+
+def fetch_pdf(client: Any, forum_id: str, timeout: float) -> bytes | None:
+    """A paper's PDF from OpenReview (None when it has none), waiting when the rate limit's remainder runs out."""
+    response = client.session.get(
+        f"{client.baseurl}/pdf", params={"id": forum_id}, headers=client.headers, timeout=timeout
+    )
+    if response.status_code == 404:
+        return None
+    kind = response.headers.get("content-type", "")
+    if response.status_code >= 400 or "pdf" not in kind:
+        raise RuntimeError(f"HTTP {response.status_code} {kind}: {response.text[:300]}")
+    remaining, reset = response.headers.get("ratelimit-remaining"), response.headers.get("ratelimit-reset")
+    if remaining == "0" and str(reset or "").isdigit():  # paced: the next request would be refused
+        print(f"OpenReview's rate limit is used up: waiting {reset} s for it to reset", file=sys.stderr)
+        time.sleep(int(reset))
+    return response.content
+
+
+def fetch_pdf_code_links(papers: list[dict], year: int, settings: Settings) -> list[dict]:
+    """Code-link rows read from each paper's PDF (the paper's own code; source "PDF (annotation)" or "PDF
+    (text)"). PDFs are kept under the cache and the links read from them too, so a rerun or a killed run goes on
+    where it stopped."""
+    folder = Path(settings.cache_dir) / "openreview"
+    cache_path = folder / f"iclr{year}_pdf_links.json"
+    found = read_pdf_links_cache(cache_path, year)
+    client = None
+    todo = [paper for paper in papers if paper["forum_id"] not in found]
+    try:
+        for number, paper in enumerate(tqdm(todo, desc="paper PDFs", unit="pdf", disable=not todo), start=1):
+            forum = paper["forum_id"]
+            pdf_path = folder / "pdfs" / f"{forum}.pdf"
+            if pdf_path.is_file():
+                data: bytes | None = pdf_path.read_bytes()
+            else:
+                client = client or make_openreview_client(
+                    2,
+                    settings.openreview_url or None,
+                    settings.openreview_timeout,
+                    settings.openreview_retries,
+                )
+                data = fetch_pdf(client, forum, settings.openreview_timeout)
+                if data is not None:
+                    write_bytes_atomic(pdf_path, data)
+            found[forum] = extract_pdf_code_links(data) if data else []
+            if number % SAVE_EVERY == 0:
+                write_json_atomic(cache_path, {"year": year, "version": EXTRACTOR_VERSION, "links": found})
+    except ServiceRefusedError:
+        raise
+    except Exception as error:  # the client's and requests' errors: say what to do; what was read is kept
+        url = settings.openreview_url or API_V2_URL
+        raise ServiceRefusedError(explain_refusal(error, "OpenReview", url)) from error
+    finally:
+        if todo:
+            write_json_atomic(cache_path, {"year": year, "version": EXTRACTOR_VERSION, "links": found})
+    rows = []
+    for paper in papers:
+        for link in select_own_code(found.get(paper["forum_id"]) or []):
+            parsed = parse_code_link(link["url"])
+            parsed.update(repo=link["repo"], subdir=link["subdir"])
+            rows.append({"forum_id": paper["forum_id"], **parsed, "source": f"PDF ({link['source']})"})
+    return rows

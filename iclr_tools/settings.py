@@ -49,6 +49,10 @@ class Settings:
     max_repo_bytes: int = 2 * 2**30  # an archive expanding past this is refused
     openreview_timeout: float = 60.0  # per-request timeout of the OpenReview client, seconds
     openreview_retries: int = 6  # retries of one OpenReview request
+    pdf_links: bool = True  # live runs of years without a code field: read code links from each paper's PDF
+    links_file: str = (
+        ""  # live runs: a CSV or JSON of forum id -> code URL to add (e.g. a published data set)
+    )
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:

@@ -87,3 +87,48 @@ def test_generated_papers_with_each_defect(
 
 def test_what_is_no_pdf_gives_nothing() -> None:
     assert extract_pdf_code_links(b"%PDF-1.4 truncated") == [] and extract_pdf_code_links(b"") == []
+
+
+def test_a_year_without_a_code_field_reads_links_from_pdfs_and_a_links_table(
+    tmp_path: Path, openreview_login: tuple[str, str]
+) -> None:
+    from test_live_pipeline import make_v2_note
+
+    from fakes.github_server import FakeGitHub
+    from fakes.openreview_server import FakeOpenReview
+    from iclr_tools import analysis, dataset
+    from iclr_tools.openreview_api import ServiceRefusedError
+
+    pdfs = {
+        "p1": make_pdf([[("Our code is available at https://github.com/lab/from-pdf", None)]]),
+        "p2": make_pdf([[("We build on prior work [2].", None), ("References", None),
+                         ("[2] https://github.com/other/cited", None)]]),  # only cited: not the paper's code
+        "p4": make_pdf([[("Code: https://github.com/LAB/From-Abstract", None)]]),  # same as its abstract's
+    }  # fmt: skip
+    notes = [make_v2_note("p1", "no link here"), make_v2_note("p2", "none"), make_v2_note("p3", "none"),
+             make_v2_note("p4", "https://github.com/lab/from-abstract")]  # fmt: skip
+    table = tmp_path / "links.csv"
+    table.write_text(
+        "forum,url\np3,https://github.com/lab/from-table\nnot-this-year,https://github.com/x/y\n"
+    )
+    repos = {name: {"files": {"main.py": b"import torch\n"}} for name in
+             ("lab/from-pdf", "lab/from-abstract", "lab/from-table", "other/cited")}  # fmt: skip
+    with FakeOpenReview(notes_v2=notes, pdfs=pdfs, path_faults={"/pdf": ["", "challenge-200"]}) as openreview, \
+            FakeGitHub(repos) as github:  # fmt: skip
+        options = {"cache_dir": tmp_path / "cache", "openreview_url": openreview.url, "links_file": str(table),
+                   "archive_url": github.base_url, "git_url": github.base_url, "workers": 2}  # fmt: skip
+        with pytest.raises(ServiceRefusedError, match="log in"):  # the second PDF refused: the first is kept
+            dataset.create_dataset(2024, "live", **options)
+        frame = dataset.create_dataset(2024, "live", **options)
+        asked = [path for path in openreview.requests if path.startswith("/pdf")]
+        again = dataset.create_dataset(2024, "live", **options)
+        assert [
+            path for path in openreview.requests if path.startswith("/pdf")
+        ] == asked  # cached: none again
+    assert sorted(asked) == sorted(f"/pdf?id={forum}" for forum in ("p1", "p2", "p2", "p3", "p4"))
+    rows = frame[frame["code_url"] != ""].set_index("forum_id")
+    assert rows["link_source"].to_dict() == {"p1": "PDF (text)", "p3": "links table", "p4": "abstract"}
+    assert rows.loc["p1", "repo"] == "lab/from-pdf" and "other/cited" not in set(frame["repo"])
+    assert frame.equals(again)
+    sources = analysis.count_link_sources(frame).set_index("source")["papers"].to_dict()
+    assert sources == {"PDF (text)": 1, "links table": 1, "abstract": 1}

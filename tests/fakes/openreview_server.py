@@ -165,7 +165,7 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server.fake
         fake._record(self.path)  # path and query only: a login's password is in the body, never kept
         length = int(self.headers.get("Content-Length") or 0)
-        fault = fake._next_fault()
+        fault = fake._next_fault(urlsplit(self.path).path)
         if fault == "reset":
             self._reset()
             return
@@ -223,6 +223,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(
                 200, {"profiles": [p for p in fake.profiles if p.get("id") in ids]}, fake._rate_headers()
             )
+        elif self.command == "GET" and path == "/pdf":
+            data = fake.pdfs.get((query.get("id") or [""])[-1])
+            if data is None:
+                self._send_json(404, {"name": "NotFoundError", "message": "The PDF was not found"})
+            else:
+                self._send_bytes(200, data, "application/pdf", fake._rate_headers())
         elif self.command == "GET" and path == "/notes":
             self._send_json(200, fake._notes_page(query), fake._rate_headers())
         else:
@@ -242,7 +248,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, json.dumps(body), "application/json; charset=utf-8", headers)
 
     def _send(self, status: int, text: str, content_type: str, headers: dict[str, str] | None = None) -> None:
-        data = text.encode("utf-8")
+        self._send_bytes(status, text.encode("utf-8"), content_type, headers)
+
+    def _send_bytes(
+        self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -280,6 +290,8 @@ class FakeOpenReview:
         hang_seconds: float = 30.0,
         anonymous: str = "challenge-200",
         profiles: list[dict] | None = None,
+        pdfs: dict[str, bytes] | None = None,
+        path_faults: dict[str, list[str]] | None = None,
     ) -> None:
         """Keep the notes and faults; nothing listens until `start()` or `with`."""
         if anonymous not in ANONYMOUS:
@@ -287,6 +299,9 @@ class FakeOpenReview:
         self.anonymous = anonymous
         self.profiles = list(profiles or [])  # served by `POST /profiles/search` (`{"ids": [...]}`)
         self.profile_searches: list[list[str]] = []
+        self.pdfs = dict(pdfs or {})  # forum id -> bytes, served by `GET /pdf?id=` (others: 404)
+        # faults for one path, used before `faults` ("" lets one request pass)
+        self.path_faults = {path: list(faults) for path, faults in (path_faults or {}).items()}
         for fault in [*(faults or []), *([always] if always else [])]:
             if fault not in FAULTS:
                 raise ValueError(f"unknown fault {fault!r}: expected one of {FAULTS}")
@@ -343,8 +358,10 @@ class FakeOpenReview:
         with self._lock:
             self.requests.append(path)
 
-    def _next_fault(self) -> str | None:
+    def _next_fault(self, path: str) -> str | None:
         with self._lock:
+            if self.path_faults.get(path):
+                return self.path_faults[path].pop(0)
             return self.faults.pop(0) if self.faults else self.always
 
     def _notes_page(self, query: dict[str, list[str]]) -> dict[str, Any]:
