@@ -22,7 +22,7 @@ VENDORED = re.compile(
 # (2) training code: a script named for training (or an RL algorithm), code importing an optimizer, or a
 # documented training command, heading or option
 TRAIN_NAME = re.compile(
-    r"(?:^|[^a-z])(?:pre|fine[_-]?)?(?:train|training|trainer|finetune|fine_tune|learn_\w+)(?:[^a-z]|$)"
+    r"(?:^|[^a-z])(?:pre|fine[_-]?)?(?:train|training|trainer|finetune|fine_tune|learn_\w+|main)(?:[^a-z]|$)"
 )
 RL_ALGORITHMS = re.compile(r"(?:^|[^a-z])(?:ppo|dqn|sac|a2c|a3c|trpo|ddpg|td3|reinforce|fit)(?:[^a-z]|$)")
 TRAINING_MODULES = ("torch.optim", "optax", "keras.optimizers", "tensorflow.keras.optimizers", "pytorch_lightning",
@@ -81,20 +81,22 @@ WEIGHT_HOSTS = re.compile(
     r"pan\.baidu\.com|figshare",
     re.I,
 )
-NOT_YET = re.compile(
-    r"coming soon|will (?:soon )?be (?:released|available|uploaded|provided|added)|\bsoon\b|\bshortly\b|\bTODO\b",
-    re.I,
-)
+NOT_YET = re.compile(r"coming soon|\bsoon\b|\bshortly\b|\bTODO\b", re.I)
+FUTURE = re.compile(
+    r"will (?:soon )?be (?:released|available|uploaded|provided|added)", re.I
+)  # unless linked
 URL = re.compile(r"https?://\S+|\]\(\S+\)|\b(?:wget|gdown|curl)\b|\b(?:download|fetch)\w*\.(?:py|sh)\b", re.I)
 HUB_INDEX = re.compile(r"https?://huggingface\.co/(?:models|docs|transformers)\b\S*|\]\(https?://huggingface\.co/"
                        r"(?:models|docs|transformers)\b[^)]*\)", re.I)  # the hub's pages, not a release  # fmt: skip
 # (5) results: a table holding numbers (or an image of a table) and commands
 NUMBER = re.compile(r"(?<![\w.])\d+\.\d+(?![\w.])|\d+(?:\.\d+)?\s?%")
-RESULT_IMAGE = re.compile(
-    r"!\[[^\]\n]*table[^\]\n]*\]|<img[^>\n]+(?:table|/tab\d)|!\[[^\]\n]*\]\([^)\n]*(?:table|/tab\d)", re.I
+RESULT_IMAGE = re.compile(  # alt text or file name saying "table" or "result(s)" (`GANs_tab.PNG`, `result.png`)
+    r"!\[[^\]\n]*(?:table|results?\b)[^\]\n]*\]|<img[^>\n]+(?:table|/tab\d|[/_-]tab[_.\d-]|/results?[_.-])|"
+    r"!\[[^\]\n]*\]\([^)\n]*(?:table|/tab\d|[/_-]tab[_.\d-]|/results?[_.-])",
+    re.I,
 )
 COMMAND = re.compile(
-    r"^\s*(?:\$\s*)?(?:python\d?|bash|sh|\./|CUDA_VISIBLE_DEVICES=\S+\s+python|accelerate|torchrun)\b",
+    r"^\s*(?:(?:\$|>>?|%)\s*)?(?:python\d?|bash|sh|\./|CUDA_VISIBLE_DEVICES=\S+\s+python|accelerate|torchrun)\b",
     re.I | re.M,
 )
 
@@ -154,18 +156,37 @@ def has_weight_files(record: dict) -> bool:
     return False
 
 
-def links_weights(text: str) -> bool:
+OTHER_PAGES = re.compile(  # another repository (not its release files) or a github.io page: not this paper's weights
+    r"https?://github\.com/(?P<repo>[\w.-]+/[\w.-]+)(?!/releases/download)[^\s)\]]*|https?://[\w.-]+\.github\.io\S*",
+    re.I,
+)
+
+
+def drop_other_pages(window: str, own_repo: str) -> str:
+    """A README window without its links to other repositories and to github.io pages."""
+
+    def keep(match: re.Match) -> str:
+        repo = (match.group("repo") or "").lower().removesuffix(".git")
+        return match.group(0) if repo and repo == own_repo.lower() else ""
+
+    return OTHER_PAGES.sub(keep, window)
+
+
+def links_weights(text: str, own_repo: str = "") -> bool:
     """Whether a README links or downloads released weights: a weight phrase with a link or a download command
-    within two lines (a checkpoint word needs a file host), and no "coming soon" beside it."""
+    within two lines (a checkpoint word needs a file host; links to other repositories and github.io pages do not
+    count), and no "coming soon" beside it ("will be available" only where the line itself links a file host)."""
     lines = text.splitlines()
     for index, line in enumerate(lines):
         weights, checkpoint = WEIGHT_WORDS.search(line), CHECKPOINT_WORDS.search(line)
         if not (weights or checkpoint):
             continue
         window = "\n".join(lines[max(0, index - 2) : index + 3])
-        if NOT_YET.search(window):
+        if NOT_YET.search(window) or (FUTURE.search(window) and not WEIGHT_HOSTS.search(line)):
             continue
-        if WEIGHT_HOSTS.search(window) or (weights and URL.search(HUB_INDEX.sub("", window))):
+        if WEIGHT_HOSTS.search(window) or (
+            weights and URL.search(drop_other_pages(HUB_INDEX.sub("", window), own_repo))
+        ):
             return True
     return False
 
@@ -176,6 +197,19 @@ def introduces_command(text: str, words: re.Pattern) -> bool:
     return any(
         words.search(line) and any(COMMAND.match(after) for after in lines[index + 1 : index + 5])
         for index, line in enumerate(lines)
+    )
+
+
+CODE_FILE = re.compile(r"[\w./-]+\.(?:py|sh|ipynb)\b")
+
+
+def names_step_file(text: str, words: re.Pattern, names: list[tuple[str, str]]) -> bool:
+    """Whether a README line naming the step (`Evaluate ... by TDD_step2.py`) names one of the repository's code
+    files."""
+    files = {path.rsplit("/", 1)[-1].lower() for path, _ in names}
+    return any(
+        words.search(line) and any(m.rsplit("/", 1)[-1].lower() in files for m in CODE_FILE.findall(line))
+        for line in text.splitlines()
     )
 
 
@@ -221,10 +255,10 @@ def score_checklist(record: dict, has_dependencies: bool | None) -> dict:
     training = training or bool(
         TRAIN_COMMAND.search(text) or HEADING_TRAIN.search(text) or TRAINING_OPTIONS.search(text)
     )
-    training = training or introduces_command(text, TRAIN_WORD)
+    training = training or introduces_command(text, TRAIN_WORD) or names_step_file(text, TRAIN_WORD, names)
     evaluation = any(EVAL_NAME.search(stem) for _, stem in names) or bool(EVAL_COMMAND.search(text))
-    evaluation = evaluation or introduces_command(text, EVAL_WORD)
-    pretrained = has_weight_files(record) or links_weights(text)
+    evaluation = evaluation or introduces_command(text, EVAL_WORD) or names_step_file(text, EVAL_WORD, names)
+    pretrained = has_weight_files(record) or links_weights(text, str(record.get("repo") or ""))
     results = shows_results(text)
     items = {
         "has_dependencies": has_dependencies,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .checklist import score_checklist
 from .declared import extract_declarations, parse_install_line
 from .modules import find_local_names, find_own_imports
@@ -90,13 +92,30 @@ def format_declared_by(declarations: list[dict], readme_names: list[str]) -> lis
     return [f"{name}:{','.join(sorted(by))}" for name, by in sorted(sources.items())]
 
 
+ENV_FILE_COMMAND = re.compile(  # a README installing from a file: `conda env create -f ipdiff.yml`
+    r"\bconda (?:env )?(?:create|update|install)\b[^\n]*?(?:-f|--file)[ =]+[\"']?([\w./-]+)|"
+    r"\bpip3? install\b[^\n]*?(?:-r|--requirement)[ =]*[\"']?([\w./-]+)",
+    re.IGNORECASE,
+)
+
+
 def has_manifest_file(record: dict) -> bool:
-    """Whether a dependency manifest is among the files, read or not (any ecosystem's)."""
+    """Whether a dependency manifest is among the files, read or not (any ecosystem's), including an environment
+    or requirements file of another name that a README installs from."""
+    def base(path: str) -> str:  # `env.yaml` and `env.yml` are one file to a reader
+        return path.rsplit("/", 1)[-1].lower().replace(".yaml", ".yml")
+
+    names = {base(str(path)) for path, *_ in record.get("files") or []}
     for path, *_ in record.get("files") or []:
         name = str(path).rsplit("/", 1)[-1]
         if is_manifest(str(path)) or name in OTHER_MANIFESTS:
             return True
-    return False
+    texts = [text for text in (record.get("readmes") or {}).values() if isinstance(text, str)]
+    return any(
+        base(match.group(1) or match.group(2)) in names
+        for text in texts
+        for match in ENV_FILE_COMMAND.finditer(text)
+    )
 
 
 def describe_read_at(record: dict) -> str:
