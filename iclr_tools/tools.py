@@ -102,6 +102,7 @@ ENV_FILE_COMMAND = re.compile(  # a README installing from a file: `conda env cr
 def has_manifest_file(record: dict) -> bool:
     """Whether a dependency manifest is among the files, read or not (any ecosystem's), including an environment
     or requirements file of another name that a README installs from."""
+
     def base(path: str) -> str:  # `env.yaml` and `env.yml` are one file to a reader
         return path.rsplit("/", 1)[-1].lower().replace(".yaml", ".yml")
 
