@@ -143,18 +143,30 @@ def test_a_listing_without_accepted_papers_is_an_error_and_not_cached(tmp_path: 
 
 
 @pytest.mark.parametrize("year", [2018, 2019, 2021, 2022, 2023, 2024, 2025, 2026])
-def test_each_year_shaped_as_recorded_gives_its_papers_and_tracks(
-    year: int, shared_dir: Path, tmp_path: Path
+def test_each_year_shaped_as_recorded_gives_its_papers_tracks_and_affiliations(
+    year: int, shared_dir: Path, tmp_path: Path, openreview_login: tuple[str, str]
 ) -> None:
     notes, expected = build_year_notes(shared_dir, year)
+    ids = {
+        a for note in notes for a in papers.parse_value((note.get("content") or {}).get("authorids")) or []
+    }
+    profiles = [make_profile(i, (f"inst{year}.edu", year - 1, None), ("gone.edu", 2000, year - 2))
+                for i in ids if i.startswith("~")]  # fmt: skip
     version = {"notes_v1": notes} if year < 2024 else {"notes_v2": notes}
-    with FakeOpenReview(**version) as server:
-        accepted = papers.parse_papers(fetch(server, tmp_path, year=year), year)
+    with FakeOpenReview(**version, profiles=profiles) as server:
+        settings = papers.Settings(cache_dir=tmp_path, openreview_url=server.url)
+        accepted = papers.fetch_papers(year, "live", settings)
     assert {paper["forum_id"]: paper["track"] for paper in accepted} == {
         forum: track for forum, track in expected.items() if track
     }
     for paper in accepted:
-        assert "@" not in paper["author_domains"]
+        domains = paper["author_domains"].split("; ")
+        assert "@" not in paper["author_domains"] and "gone.edu" not in domains
+        assert (f"inst{year}.edu" in domains) == bool(
+            paper["author_ids"]
+        )  # from profiles where ids are profiles
+        if year >= 2024:
+            assert paper["author_ids"]  # from 2024 every author id is a profile id
         if year >= 2023:
             assert paper["primary_area"]  # 2023's long area field, `primary_area` from 2024
         if year in (2021, 2022):
