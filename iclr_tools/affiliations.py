@@ -15,13 +15,12 @@ field is ever kept.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .files import write_json_atomic
+from .files import read_stamped_json, write_json_atomic
 
 BATCH = 100  # profile ids per request
 
@@ -51,13 +50,8 @@ def parse_profile_domains(profile: dict, year: int) -> list[str]:
 
 def read_profile_cache(path: Path, year: int) -> dict[str, list[str]]:
     """Profile id -> domains cached for `year` by earlier runs ({} when absent, unreadable or another year)."""
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if isinstance(cached, dict) and cached.get("year") == year and isinstance(cached.get("domains"), dict):
-        return cached["domains"]
-    return {}
+    domains = (read_stamped_json(path, year=year) or {}).get("domains")
+    return domains if isinstance(domains, dict) else {}
 
 
 def fetch_profile_domains(

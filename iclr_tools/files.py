@@ -44,3 +44,19 @@ def write_json_atomic(path: str | Path, data: Any) -> Path:
 def read_json(path: str | Path) -> Any:
     """Parse a JSON file."""
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def read_stamped_json(path: str | Path, **stamp: Any) -> dict | None:
+    """A JSON object cached by an earlier run whose fields equal `stamp` (year, version, ...), or None when the
+    file is absent, half-written, not an object, or stamped otherwise.
+
+    >>> read_stamped_json("no/such/file.json", year=2024) is None
+    True
+    """
+    try:
+        cached = read_json(path)
+    except (OSError, ValueError):
+        return None
+    if isinstance(cached, dict) and all(cached.get(key) == value for key, value in stamp.items()):
+        return cached
+    return None

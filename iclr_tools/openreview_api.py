@@ -26,6 +26,7 @@ from typing import Any
 from requests.adapters import HTTPAdapter
 
 from .net import CappedRetry, make_retry
+from .settings import Settings
 
 API_V1_URL = "https://api.openreview.net"
 API_V2_URL = "https://api2.openreview.net"  # where both APIs' logins go
@@ -188,6 +189,24 @@ def make_openreview_client(
     return client
 
 
+def connect(settings: Settings, api: int = 2) -> Any:
+    """The run's logged-in client of API `api` for `settings` (the session, and so the login, is shared)."""
+    return make_openreview_client(
+        api, settings.openreview_url or None, settings.openreview_timeout, settings.openreview_retries
+    )
+
+
+@contextlib.contextmanager
+def explained_refusals(url: str) -> Iterator[None]:
+    """Turn what the client or the network raises into a ServiceRefusedError that says what to do."""
+    try:
+        yield
+    except ServiceRefusedError:
+        raise
+    except Exception as error:  # the client raises OpenReviewException, requests errors, ...
+        raise ServiceRefusedError(explain_refusal(error, "OpenReview", url)) from error
+
+
 def read_error_name(error: BaseException) -> str:
     """The `name` of an OpenReview error body (`ChallengeRequiredError`, `RateLimitError`, ...), or ''."""
     body = error.args[0] if error.args else None
@@ -209,8 +228,6 @@ def explain_refusal(error: BaseException, service: str, url: str) -> str:
     low = text.lower()
     name = read_error_name(error)
     status = {int(code) for code in re.findall(r"(?<![\d.:])(40[13]|429)(?!\d)", low)}  # not ports or hosts
-    if isinstance(error, LoginRequiredError):
-        return str(error)
     if name == "MfaRequiredError" or "mfa" in name.lower():
         what = "asks this account for a two-factor code, which a scripted or papermill run cannot type"
         todo = (

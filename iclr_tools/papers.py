@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from .affiliations import add_profile_domains, extract_profile_ids, fetch_profile_domains
-from .files import read_json, write_json_atomic
+from .files import read_json, read_stamped_json, write_json_atomic
 from .openreview_api import (
     API_V1_URL,
     API_V2_URL,
     ServiceRefusedError,
-    explain_refusal,
+    connect,
+    explained_refusals,
     make_openreview_client,
 )
 from .settings import Settings
@@ -72,13 +72,8 @@ def venue_id(year: int) -> str:
 
 def read_cached_notes(path: Path, year: int) -> list[dict] | None:
     """Notes cached by a complete earlier fetch of `year`, or None (absent, half-written or another year)."""
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if isinstance(cached, dict) and cached.get("complete") is True and cached.get("year") == year:
-        return cached.get("notes")
-    return None
+    cached = read_stamped_json(path, year=year, complete=True)
+    return None if cached is None else cached.get("notes")
 
 
 def fetch_notes(
@@ -102,16 +97,12 @@ def fetch_notes(
     if cached is not None:
         return cached
     url = baseurl or (API_V1_URL if api_version(year) == 1 else API_V2_URL)
-    try:
+    with explained_refusals(url):
         client = make_openreview_client(api_version(year), baseurl, timeout, retries, credentials)
         if api_version(year) == 1:
             raw = client.get_all_notes(invitation=submission_invitation(year), details="directReplies")
         else:
             raw = client.get_all_notes(content={"venueid": venue_id(year)})
-    except ServiceRefusedError:
-        raise
-    except Exception as error:  # the client raises OpenReviewException, requests errors, ...
-        raise ServiceRefusedError(explain_refusal(error, "OpenReview", url)) from error
     notes = [mask_emails({**note.to_json(), "details": note.details}) for note in raw]
     if not parse_papers(notes, year):
         raise ServiceRefusedError(
@@ -379,25 +370,14 @@ def fetch_author_domains(papers: list[dict], year: int, settings: Settings) -> l
     ids = sorted({profile_id for paper in papers for profile_id in paper.get("author_ids") or []})
     if not ids:
         return papers
-    url = settings.openreview_url or API_V2_URL
     cache = Path(settings.cache_dir) / "openreview" / f"iclr{year}_profiles.json"
-    client = None
 
     def search(batch: list[str]) -> list[dict]:
-        nonlocal client
-        client = client or make_openreview_client(
-            2, settings.openreview_url or None, settings.openreview_timeout, settings.openreview_retries
-        )
-        return [
-            {"id": profile.id, "content": profile.content} for profile in client.search_profiles(ids=batch)
-        ]
+        profiles = connect(settings).search_profiles(ids=batch)
+        return [{"id": profile.id, "content": profile.content} for profile in profiles]
 
-    try:
+    with explained_refusals(settings.openreview_url or API_V2_URL):
         domains = fetch_profile_domains(ids, year, search, cache)
-    except ServiceRefusedError:
-        raise
-    except Exception as error:  # the client raises OpenReviewException, requests errors, ...
-        raise ServiceRefusedError(explain_refusal(error, "OpenReview", url)) from error
     return add_profile_domains(papers, domains)
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import sys
 import time
@@ -20,9 +19,9 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from .files import write_bytes_atomic, write_json_atomic
+from .files import read_stamped_json, write_bytes_atomic, write_json_atomic
 from .links import URL_TRAILING, parse_code_link
-from .openreview_api import API_V2_URL, ServiceRefusedError, explain_refusal, make_openreview_client
+from .openreview_api import API_V2_URL, connect, explained_refusals
 from .settings import Settings
 
 GITHUB_URL = re.compile(r"(?:https?:/{0,2})?(?:www\.)?github\.com/[^\s<>\"'(){}\[\]]*", re.IGNORECASE)
@@ -158,14 +157,7 @@ def select_own_code(links: list[dict]) -> list[dict]:
 
 def read_pdf_links_cache(path: Path, year: int) -> dict[str, list[dict]]:
     """Forum id -> links read from its PDF by this extractor version ({} when absent, stale or unreadable)."""
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    ok = (
-        isinstance(cached, dict) and cached.get("year") == year and cached.get("version") == EXTRACTOR_VERSION
-    )
-    return cached.get("links") or {} if ok else {}
+    return (read_stamped_json(path, year=year, version=EXTRACTOR_VERSION) or {}).get("links") or {}
 
 
 def fetch_pdf(client: Any, forum_id: str, timeout: float) -> bytes | None:
@@ -192,32 +184,25 @@ def fetch_pdf_code_links(papers: list[dict], year: int, settings: Settings) -> l
     folder = Path(settings.cache_dir) / "openreview"
     cache_path = folder / f"iclr{year}_pdf_links.json"
     found = read_pdf_links_cache(cache_path, year)
-    client = None
     todo = [paper for paper in papers if paper["forum_id"] not in found]
     try:
-        for number, paper in enumerate(tqdm(todo, desc="paper PDFs", unit="pdf", disable=not todo), start=1):
-            forum = paper["forum_id"]
-            pdf_path = folder / "pdfs" / f"{forum}.pdf"
-            if pdf_path.is_file():
-                data: bytes | None = pdf_path.read_bytes()
-            else:
-                client = client or make_openreview_client(
-                    2,
-                    settings.openreview_url or None,
-                    settings.openreview_timeout,
-                    settings.openreview_retries,
-                )
-                data = fetch_pdf(client, forum, settings.openreview_timeout)
-                if data is not None:
-                    write_bytes_atomic(pdf_path, data)
-            found[forum] = extract_pdf_code_links(data) if data else []
-            if number % SAVE_EVERY == 0:
-                write_json_atomic(cache_path, {"year": year, "version": EXTRACTOR_VERSION, "links": found})
-    except ServiceRefusedError:
-        raise
-    except Exception as error:  # the client's and requests' errors: say what to do; what was read is kept
-        url = settings.openreview_url or API_V2_URL
-        raise ServiceRefusedError(explain_refusal(error, "OpenReview", url)) from error
+        with explained_refusals(settings.openreview_url or API_V2_URL):  # what was read is kept
+            for number, paper in enumerate(
+                tqdm(todo, desc="paper PDFs", unit="pdf", disable=not todo), start=1
+            ):
+                forum = paper["forum_id"]
+                pdf_path = folder / "pdfs" / f"{forum}.pdf"
+                if pdf_path.is_file():
+                    data: bytes | None = pdf_path.read_bytes()
+                else:
+                    data = fetch_pdf(connect(settings), forum, settings.openreview_timeout)
+                    if data is not None:
+                        write_bytes_atomic(pdf_path, data)
+                found[forum] = extract_pdf_code_links(data) if data else []
+                if number % SAVE_EVERY == 0:
+                    write_json_atomic(
+                        cache_path, {"year": year, "version": EXTRACTOR_VERSION, "links": found}
+                    )
     finally:
         if todo:
             write_json_atomic(cache_path, {"year": year, "version": EXTRACTOR_VERSION, "links": found})

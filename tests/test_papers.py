@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fakes.openreview_server import FAKE_CREDENTIALS, FakeOpenReview
-from iclr_tools import links, papers
+from iclr_tools import links, openreview_api, papers
 
 pytestmark = pytest.mark.timeout(120)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -154,5 +154,5 @@ def test_decisions_of_each_year(year: int, reply: dict, track: str | None) -> No
     ],
 )
 def test_refusal_messages_read_the_status_not_digits_of_a_port(error: str, expected: str) -> None:
-    message = papers.explain_refusal(RuntimeError(error), "OpenReview", "http://127.0.0.1:40391")
+    message = openreview_api.explain_refusal(RuntimeError(error), "OpenReview", "http://127.0.0.1:40391")
     assert expected in message and "What to do" in message

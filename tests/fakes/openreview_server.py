@@ -193,7 +193,10 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         is_login = self.command == "POST" and url.path == "/login"
         if fault in ("mfa", "bad-login") and is_login:
-            self._send_json(*((200, MFA_ANSWER) if fault == "mfa" else (400, BAD_LOGIN_BODY)))
+            if fault == "mfa":
+                self._send_json(200, MFA_ANSWER)
+            else:
+                self._send_json(400, BAD_LOGIN_BODY)
             return
         refusal = fault if fault and fault.startswith("challenge") and not is_login else None  # data only
         if not is_login and not self._logged_in():
