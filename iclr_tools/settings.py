@@ -39,9 +39,12 @@ class Settings:
     openreview_url: str = ""  # "" means OpenReview's own API for the year (v1 or v2)
     archive_url: str = CODELOAD_URL  # where tar.gz archives come from
     git_url: str = GITHUB_GIT_URL  # where git clones come from
-    timeout: float = 30.0  # connect and per-read socket timeout of an HTTP request, seconds
+    timeout: float = (
+        30.0  # connect and per-read socket timeout of an HTTP request (git's connect too), seconds
+    )
     total_timeout: float = 600.0  # wall-clock budget for one repository, seconds
     stall_timeout: float = 30.0  # a transfer that receives nothing for this long is ended, seconds
+    input_timeout: float = 10.0  # a git command that takes none of its remaining input for this long is ended
     retries: int = 4  # HTTP retries of one archive request (429, 5xx, resets)
     clone_retries: int = 2  # whole partial-clone attempts after a rate limit or server error
     backoff_factor: float = 1.0  # exponential backoff base between retries, seconds
