@@ -7,6 +7,7 @@ re-exports what the notebooks, the README and the benchmarks call. `fetch_*` fun
 
     python iclr_helpers.py data --year 2020 --snapshot ../shared/iclr2020 --out data/all_tools.csv
     python iclr_helpers.py render --year 2020 --snapshot ../shared/iclr2020
+    python iclr_helpers.py unresolved   # every year's unresolved imports, most used first
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from iclr_tools.charts import (
     plot_wordcloud,
     setup_style,
 )
-from iclr_tools.cli import main, run_data, run_render
+from iclr_tools.cli import main, run_data, run_render, run_unresolved
 from iclr_tools.dataset import (
     build_rows,
     create_dataset,
@@ -75,7 +76,13 @@ from iclr_tools.study import (
     reproduce_study,
 )
 from iclr_tools.tools import extract_tools
-from iclr_tools.trends import PDF_MENTION_PYTORCH_SHARE, describe_trends, pivot_measure, rank_tools
+from iclr_tools.trends import (
+    PDF_MENTION_PYTORCH_SHARE,
+    count_unresolved_across_years,
+    describe_trends,
+    pivot_measure,
+    rank_tools,
+)
 from iclr_tools.years import (
     STUDY_YEAR,
     find_year_dataset,
@@ -132,6 +139,7 @@ __all__ = [
     "extract_paper_table",
     "count_declared_by",
     "count_unresolved_imports",
+    "count_unresolved_across_years",
     "count_checklist",
     "describe_checklist",
     "describe_funnel",
@@ -165,6 +173,7 @@ __all__ = [
     # command line
     "run_data",
     "run_render",
+    "run_unresolved",
     "main",
 ]
 

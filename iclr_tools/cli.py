@@ -9,7 +9,7 @@ import pandas as pd
 
 from .dataset import create_dataset
 from .files import write_text_atomic
-from .trends import count_trends
+from .trends import count_trends, count_unresolved_across_years
 from .years import ROOT, build_years, read_all_years  # ROOT: the project root (notebooks/, data/, cache/)
 
 NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb", "03_trends.ipynb")
@@ -46,6 +46,14 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
     return trends
 
 
+def run_unresolved(data_dir: str | Path = ROOT / "data", top: int = 40) -> pd.DataFrame:
+    """Print every embedded year's unresolved imports, most used first, with the totals (names, repository uses)."""
+    table = count_unresolved_across_years(read_all_years(data_dir))
+    print(table.head(top).to_string(index=False))
+    print(f"unresolved: {len(table)} names, {int(table['repositories'].sum())} repository uses")
+    return table
+
+
 def run_render(
     year: int, snapshot: str | Path, out_dir: str | Path = ROOT / "notebooks" / "rendered"
 ) -> None:
@@ -72,11 +80,12 @@ def run_render(
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python iclr_helpers.py data|render [--shared DIR]` (every year), or `data --year Y --snapshot DIR --out CSV`."""
+    """`python iclr_helpers.py data|render [--shared DIR]` (every year), `data --year Y --snapshot DIR --out CSV`, or
+    `unresolved` (every year's unresolved imports)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["data", "render"])
+    parser.add_argument("command", choices=["data", "render", "unresolved"])
     parser.add_argument("--year", type=int, default=2020)
     parser.add_argument(
         "--snapshot", default=str(ROOT.parent / "shared" / "iclr2020")
@@ -88,5 +97,7 @@ def main(argv: list[str] | None = None) -> None:
         run_data(args.year, args.snapshot, args.out)
     elif args.command == "data":
         run_data_all(args.shared)
+    elif args.command == "unresolved":
+        run_unresolved()
     else:
         run_render(args.year, Path(args.shared) / f"iclr{args.year}")
