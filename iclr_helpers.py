@@ -35,6 +35,7 @@ from iclr_tools.analysis import (
     extract_failed_targets,
     extract_paper_table,
     extract_targets,
+    list_without_readmes,
 )
 from iclr_tools.charts import (
     plot_checklist,
@@ -134,6 +135,7 @@ __all__ = [
     "count_unresolved_imports",
     "count_checklist",
     "describe_checklist",
+    "list_without_readmes",
     "describe_funnel",
     "describe_frameworks",
     "describe_tools",
