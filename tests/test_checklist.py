@@ -15,6 +15,7 @@ from iclr_tools.tools import extract_tools
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 LABELS = FIXTURES / "completeness_labels.json"
 SPLIT = FIXTURES / "checklist_neurips2019_split.json"
+DISAGREEMENTS = FIXTURES / "checklist_neurips2019_disagreements.json"
 ITEMS = {  # label -> our column
     "declares_dependencies": "has_dependencies",
     "readme_declares_dependencies": "readme_declares_dependencies",
@@ -71,6 +72,57 @@ def read_author_labels(shared_dir: Path) -> dict[str, dict[str, int]]:
         }
 
 
+def score_author_repos(shared_dir: Path, keys: list[str]) -> dict[str, dict[str, bool]]:
+    """Our items for recorded NeurIPS 2019 repositories, through the project's own path (`extract_tools`)."""
+    folder = shared_dir / "checklist_neurips2019" / "repos"
+    found = {}
+    for key in keys:
+        record = json.loads((folder / f"{key.replace('/', '__', 1)}.json").read_text())
+        row = extract_tools({"status": "ok", **record})
+        found[key] = {item: bool(row[column]) for item, column in AUTHOR_ITEMS.items()}
+    return found
+
+
+def list_disagreements(shared_dir: Path, keys: list[str]) -> set[tuple[str, str]]:
+    """(key, item) wherever our item differs from the authors' label, labels taken as given."""
+    labels, found = read_author_labels(shared_dir), score_author_repos(shared_dir, keys)
+    return {
+        (key, item) for key in keys for item in AUTHOR_ITEMS if found[key][item] != bool(labels[key][item])
+    }
+
+
+# Agreement with the checklist authors' labels, rounded down from what is measured: all 95 (86, 74, 69, 87, 85
+# agree) and the 47 held out before any rule was changed for them (41, 35, 28, 41, 40), measured once with the rules
+# final; issue 19's closing note gives the intervals and, from the disagreement fixture, why evaluation and training
+# fall short.
+AUTHOR_FLOORS = {
+    "all": {
+        "dependencies": 0.90,
+        "training": 0.77,
+        "evaluation": 0.72,
+        "pretrained_model": 0.91,
+        "results": 0.89,
+    },
+    "holdout": {
+        "dependencies": 0.87,
+        "training": 0.74,
+        "evaluation": 0.59,
+        "pretrained_model": 0.87,
+        "results": 0.85,
+    },
+}
+
+
+@pytest.mark.parametrize("half", ["all", "holdout"])
+def test_agreement_with_the_checklist_authors_labels(shared_dir: Path, half: str) -> None:
+    split = json.loads(SPLIT.read_text())
+    keys = split["fit"] + split["holdout"] if half == "all" else split["holdout"]
+    wrong = list_disagreements(shared_dir, keys)
+    agreement = {item: 1 - sum(1 for _, i in wrong if i == item) / len(keys) for item in AUTHOR_ITEMS}
+    short = {item: round(share, 3) for item, share in agreement.items() if share < AUTHOR_FLOORS[half][item]}
+    assert not short, f"below the measured floor on {half}: {short}"
+
+
 def test_the_split_is_the_seeds_and_covers_every_recorded_repository(shared_dir: Path) -> None:
     split = json.loads(SPLIT.read_text())
     recorded = sorted(
@@ -80,6 +132,15 @@ def test_the_split_is_the_seeds_and_covers_every_recorded_repository(shared_dir:
     random.Random(split["seed"]).shuffle(order)
     assert (split["fit"], split["holdout"]) == (sorted(order[:48]), sorted(order[48:]))
     assert len(recorded) == 95 and set(recorded) <= set(read_author_labels(shared_dir))
+
+
+def test_every_disagreement_is_listed_with_its_class(shared_dir: Path) -> None:
+    split = json.loads(SPLIT.read_text())
+    listed = json.loads(DISAGREEMENTS.read_text())["disagreements"]
+    classes = {"rule miss", "label doubt", "not visible in a record"}
+    assert all(row["class"] in classes and row["why"] for row in listed)
+    found = list_disagreements(shared_dir, split["fit"] + split["holdout"])
+    assert {(row["key"], row["item"]) for row in listed} == found
 
 
 def test_readme_dependent_items_are_unknown_without_readmes() -> None:
