@@ -36,6 +36,7 @@ from iclr_tools.analysis import (
     extract_failed_targets,
     extract_paper_table,
     extract_targets,
+    list_without_readmes,
 )
 from iclr_tools.charts import (
     plot_checklist,
@@ -142,6 +143,7 @@ __all__ = [
     "count_unresolved_across_years",
     "count_checklist",
     "describe_checklist",
+    "list_without_readmes",
     "describe_funnel",
     "describe_frameworks",
     "describe_tools",
