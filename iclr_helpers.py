@@ -39,6 +39,7 @@ from iclr_tools.analysis import (
     list_without_readmes,
 )
 from iclr_tools.charts import (
+    check_top_n,
     plot_checklist,
     plot_framework_trends,
     plot_frameworks,
@@ -90,6 +91,7 @@ from iclr_tools.years import (
     read_trends,
     read_year_dataset,
     read_years,
+    resolve_out_csv,
     resolve_source,
 )
 
@@ -120,6 +122,7 @@ __all__ = [
     # 6. every year
     "STUDY_YEAR",
     "resolve_source",
+    "resolve_out_csv",
     "find_year_dataset",
     "read_year_dataset",
     "read_years",
@@ -161,6 +164,7 @@ __all__ = [
     "PDF_MENTION_PYTORCH_SHARE",
     # 8. charts
     "setup_style",
+    "check_top_n",
     "plot_funnel",
     "plot_frameworks",
     "plot_top_tools",

@@ -9,8 +9,9 @@ import pandas as pd
 
 from .dataset import create_dataset
 from .files import write_text_atomic
+from .settings import describe_embedded
 from .trends import count_trends, count_unresolved_across_years
-from .years import ROOT, build_years, read_all_years  # ROOT: the project root (notebooks/, data/, cache/)
+from .years import ROOT, build_years, describe_year_options, read_all_years  # ROOT: the project root
 
 NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb", "03_trends.ipynb")
 
@@ -19,9 +20,9 @@ def run_data(year: int, snapshot: str | Path, out: str | Path) -> pd.DataFrame:
     """Rebuild the dataset of `year` from a recorded snapshot folder, or say clearly why it cannot."""
     if not Path(snapshot).is_dir():
         raise SystemExit(
-            f"{snapshot} is not here: `make data` rebuilds the dataset from the recorded data that sits beside the "
-            "project on the developers' machines and in CI. Without it, use the committed data/all_tools.csv, or "
-            "build from the live services: papermill notebooks/01_create_data.ipynb out.ipynb -p source live"
+            f"{snapshot} is not here: `iclr_helpers.py data --snapshot` rebuilds a dataset from a recorded folder, "
+            "and those sit beside the project on the developers' machines and in CI only. "
+            f"{describe_year_options(year, rebuild=True)}"
         )
     frame = create_dataset(year, snapshot, out=out, cache_dir=ROOT / "cache")
     print(f"wrote {out}: {len(frame)} rows, {frame['forum_id'].nunique()} papers")
@@ -32,8 +33,9 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
     """Rebuild every recorded year's dataset, `years.csv` and `trends.csv` from `shared` (offline)."""
     if not Path(shared).is_dir():
         raise SystemExit(
-            f"{shared} is not here: `make data` rebuilds every year from the recorded data that sits beside the "
-            "project on the developers' machines and in CI. Without it, the committed data/ is what there is."
+            f"{shared} is not here: `make data` rebuilds every year from the recorded folders, which sit beside "
+            "the project on the developers' machines and in CI only; the committed data/ holds what they give. "
+            f"{describe_embedded()}"
         )
     years = build_years(shared, data_dir, cache_dir=ROOT / "cache")
     trends = count_trends(read_all_years(data_dir), years)
