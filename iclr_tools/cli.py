@@ -11,7 +11,14 @@ from .dataset import create_dataset
 from .files import write_text_atomic
 from .settings import describe_embedded
 from .trends import count_trends, count_unresolved_across_years
-from .years import ROOT, build_years, describe_year_options, read_all_years  # ROOT: the project root
+from .venues import name_venue_year
+from .years import (  # ROOT: the project root
+    ROOT,
+    build_years,
+    describe_year_options,
+    read_all_venue_links,
+    read_all_years,
+)
 
 NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb", "03_trends.ipynb")
 
@@ -38,12 +45,12 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
             f"{describe_embedded()}"
         )
     years = build_years(shared, data_dir, cache_dir=ROOT / "cache")
-    trends = count_trends(read_all_years(data_dir), years)
+    trends = count_trends(read_all_years(data_dir), years, venue_links=read_all_venue_links(data_dir))
     write_text_atomic(Path(data_dir) / "trends.csv", trends.to_csv(index=False, lineterminator="\n"))
     for row in years.itertuples():
-        print(
-            f"ICLR {row.year}: {row.dataset} ({row.method}, {row.repositories_with_python} repositories with Python)"
-        )
+        held = (f"{row.repositories_with_python} repositories with Python" if row.method != "links"
+                else f"{row.github_links} GitHub links of {row.accepted_papers} papers, no repository records")  # fmt: skip
+        print(f"{name_venue_year(row.venue, row.year)}: {row.dataset} ({row.method}, {held})")
     print(f"wrote {Path(data_dir) / 'years.csv'} and {Path(data_dir) / 'trends.csv'} ({len(trends)} rows)")
     return trends
 
