@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from .dataset import check_rows_year, create_dataset, read_dataset, write_dataset
+from .dataset import build_rows, check_rows_year, create_dataset, make_dataset, read_dataset, write_dataset
 from .files import write_text_atomic
 from .links import find_full_link_list
 from .papers import FIRST_YEAR, LAST_YEAR, has_paper_list, is_live_year, read_snapshot_papers
 from .settings import DATA_DIR, ROOT, describe_embedded, read_embedded_years
-from .venues import build_venue_links, check_venue, read_venue_links
+from .venues import PDF_QUOTES, build_venue_links, check_venue, name_venue_year, read_venue_links
 
 RECORDED_YEARS = (2018, 2019, 2020, 2021, 2022, 2023, 2024)
 STUDY_YEAR = 2020  # the 2020 case study's year: its file name and its comparison
@@ -219,3 +219,33 @@ def resolve_source(source: str, year: int, data_dir: str | Path = DATA_DIR) -> s
         f"{source} is not here and ICLR {year} has no embedded data ({describe_path(embedded)}). "
         f"{describe_year_options(year, data_dir)}"
     )
+
+
+def read_venue_year(
+    venue: str, year: int, csv_path: str | Path = "", data_dir: str | Path = DATA_DIR
+) -> pd.DataFrame:
+    """The dataset of a venue-year: ICLR's as `read_year_dataset` reads it; NeurIPS's and ICML's from a CSV a run
+    wrote (its `venue` and `year` checked), else from their embedded links, every repository not yet read (its
+    reason says how to read it). A row carries its venue; a frame of another venue or year is a clear error."""
+    venue = check_venue(venue)
+    if venue == "iclr":
+        return read_year_dataset(year, csv_path, data_dir)
+    if str(csv_path):
+        frame = read_dataset(csv_path)
+        found = sorted(set(frame["venue"])) if "venue" in frame.columns else ["iclr"]
+        if found != [venue]:
+            raise ValueError(f"{csv_path} holds {', '.join(found)} rows, not {name_venue_year(venue, year)}: give "
+                             f"a {venue} file, or ask for -p venue {found[0]}")  # fmt: skip
+        return check_rows_year(frame, year, csv_path)
+    links = read_venue_links(venue, year, data_dir)
+    papers = [{"forum_id": row.paper, "title": row.title, "decision": "accepted (proceedings)", "track": row.track,
+               "keywords": "", "primary_area": "", "author_domains": "", "pdf_url": row.pdf_url}
+              for row in links.drop_duplicates("paper").itertuples()]  # fmt: skip
+    rows = [{"forum_id": row.paper, "url": row.url, "kind": row.link_kind, "host": "", "repo": row.repo,
+             "ref": row.ref, "subdir": row.subdir, "source": PDF_QUOTES} for row in links.itertuples()]  # fmt: skip
+    why = (f"no repository records are embedded for {name_venue_year(venue, year)}: its tools need the "
+           "repositories read (a live run of notebook 01; README: Another venue)")  # fmt: skip
+    frame = make_dataset(build_rows(papers, rows, {}, year))
+    frame.loc[frame["status"] == "not_fetched", "reason"] = why
+    frame.insert(0, "venue", venue)
+    return frame
