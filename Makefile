@@ -18,7 +18,7 @@ venv: $(VENV)/.installed
 
 ## Render the notebooks into notebooks/rendered/ (01 and 02 for ICLR 2020, 03 the trends) from the committed data (no network).
 run: venv
-	$(BIN)/python iclr_helpers.py render --year $(YEAR) --shared $(SHARED)
+	$(BIN)/python iclr_helpers.py render --year $(YEAR)
 
 ## Rebuild every recorded year (data/all_tools.csv is ICLR 2020, data/years/), years.csv and trends.csv from ../shared (no network).
 data: venv
