@@ -7,11 +7,12 @@ YEAR   ?= 2020
 
 .PHONY: venv run data test lint format bench faults clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -r requirements-nodeps.txt
+# Versions pinned by constraints.txt. An existing .venv is kept: pip installs only what differs from the pins
+# (nothing, when the environment already has them).
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt constraints.txt
+	test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip; }
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -r requirements-nodeps.txt -c constraints.txt
 	touch $@
 
 venv: $(VENV)/.installed
