@@ -95,7 +95,8 @@ def quiet_kernel_config() -> Any:
 
 
 def render_notebook(source: Path, out: Path, parameters: dict, root: Path) -> None:
-    """Execute `source` with papermill from `root`, then write it to `out` without its run details."""
+    """Execute `source` with papermill from `root`, then write it to `out` without its run details. A cell's
+    printed text is one output, however the kernel happened to split it into messages (`coalesce_streams`)."""
     import tempfile
 
     import nbformat
@@ -104,7 +105,7 @@ def render_notebook(source: Path, out: Path, parameters: dict, root: Path) -> No
     with tempfile.TemporaryDirectory(prefix="iclr-render-") as temporary:
         running = Path(temporary) / out.name  # `out` is written once, whole, when the run has succeeded
         papermill.execute_notebook(source, running, parameters=parameters, cwd=root, progress_bar=False,
-                                   config=quiet_kernel_config())  # fmt: skip
+                                   config=quiet_kernel_config(), coalesce_streams=True)  # fmt: skip
         notebook = strip_run_details(nbformat.read(running, as_version=4), root)
     notebook.metadata["papermill"]["output_path"] = relative_path(str(out), root)
     write_text_atomic(out, nbformat.writes(notebook) + "\n")
