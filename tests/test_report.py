@@ -31,6 +31,15 @@ def test_readme_figures_are_the_data() -> None:
         assert not stale, f"{path.relative_to(ROOT)}: blocks {stale} differ from the data: run `make data`"
 
 
+def test_markers_never_split_a_paragraph() -> None:
+    """A line that starts with a marker holds the marker alone (Markdown would end the paragraph there and show
+    the rest of the line as raw HTML); markers inside a sentence sit after a word."""
+    for path in (ROOT / "README.md", ROOT / "data" / "README.md"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.lstrip().startswith("<!--"):
+                assert MARKER.fullmatch(line), f"{path.relative_to(ROOT)}:{number}: {line}"
+
+
 def test_every_marked_block_has_a_writer() -> None:
     """No block is left to a hand: each marker pair of the READMEs is written by make data, bench or faults."""
     readme = MARKER.findall((ROOT / "README.md").read_text(encoding="utf-8"))
