@@ -8,6 +8,7 @@ re-exports what the notebooks, the README and the benchmarks call. `fetch_*` fun
     python iclr_helpers.py data --year 2020 --snapshot ../shared/iclr2020 --out data/all_tools.csv
     python iclr_helpers.py data                 # every year from ../shared (`make data`)
     python iclr_helpers.py render --year 2020   # the notebooks from data/ (`make run`)
+    python iclr_helpers.py unresolved           # every year's unresolved imports, most used first
 """
 
 from __future__ import annotations
@@ -36,8 +37,10 @@ from iclr_tools.analysis import (
     extract_failed_targets,
     extract_paper_table,
     extract_targets,
+    list_without_readmes,
 )
 from iclr_tools.charts import (
+    check_top_n,
     plot_checklist,
     plot_framework_trends,
     plot_frameworks,
@@ -51,7 +54,7 @@ from iclr_tools.charts import (
     plot_wordcloud,
     setup_style,
 )
-from iclr_tools.cli import main, run_data, run_render
+from iclr_tools.cli import main, run_data, run_render, run_unresolved
 from iclr_tools.dataset import (
     build_rows,
     create_dataset,
@@ -77,13 +80,20 @@ from iclr_tools.study import (
     reproduce_study,
 )
 from iclr_tools.tools import extract_tools
-from iclr_tools.trends import PDF_MENTION_PYTORCH_SHARE, describe_trends, pivot_measure, rank_tools
+from iclr_tools.trends import (
+    PDF_MENTION_PYTORCH_SHARE,
+    count_unresolved_across_years,
+    describe_trends,
+    pivot_measure,
+    rank_tools,
+)
 from iclr_tools.years import (
     STUDY_YEAR,
     find_year_dataset,
     read_trends,
     read_year_dataset,
     read_years,
+    resolve_out_csv,
     resolve_source,
 )
 
@@ -114,6 +124,7 @@ __all__ = [
     # 6. every year
     "STUDY_YEAR",
     "resolve_source",
+    "resolve_out_csv",
     "find_year_dataset",
     "read_year_dataset",
     "read_years",
@@ -134,8 +145,10 @@ __all__ = [
     "extract_paper_table",
     "count_declared_by",
     "count_unresolved_imports",
+    "count_unresolved_across_years",
     "count_checklist",
     "describe_checklist",
+    "list_without_readmes",
     "describe_funnel",
     "describe_frameworks",
     "describe_tools",
@@ -154,6 +167,7 @@ __all__ = [
     "PDF_MENTION_PYTORCH_SHARE",
     # 8. charts
     "setup_style",
+    "check_top_n",
     "plot_funnel",
     "plot_frameworks",
     "plot_top_tools",
@@ -168,6 +182,7 @@ __all__ = [
     # command line
     "run_data",
     "run_render",
+    "run_unresolved",
     "main",
 ]
 

@@ -25,6 +25,7 @@ import os
 import platform
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import sysconfig
@@ -63,6 +64,10 @@ LATENCY_S = 0.05
 RATE_BYTES_PER_S = 2_000_000
 FILLER_CAP_BYTES = 20 * 2**20  # non-scan files above this are served at this size
 FETCH_TARGETS = 60
+TAIL_REPEATS = 8  # the tail run: the served set (its 5 largest included) 8 times, 480 fetches
+TAIL_TIMEOUT_S = (
+    120.0  # the tail run's budget per repository: a hang shows as a figure, not a ten-minute wait
+)
 BIG_FILE_BYTES = 2**30
 TEXT_SUFFIXES = {".json", ".txt", ".csv", ".tsv", ".svg", ".xml", ".h", ".hpp", ".c", ".cc", ".cpp", ".cu",
                  ".m", ".md", ".rst", ".log", ".yaml", ".yml", ".html", ".js", ".css", ".tex", ".bib", ".lua",
@@ -712,8 +717,44 @@ def fetch_all(
                              archive_url=base_url, git_url=base_url, pool=pool, as_of=as_of)  # fmt: skip
 
     start = time.perf_counter()
-    results = list(ih.fetch_many(targets, fetch_one, workers, f"{method} x{workers}"))
+    ended = dict(ih.fetch_many(targets, fetch_one, workers, f"{method} x{workers}"))
+    results = [ended[index] for index in range(len(targets))]
     return time.perf_counter() - start, results
+
+
+def measure_fetch_tail(targets: list[dict], base_url: str, workers: int) -> None:
+    """The tail: the served set fetched `TAIL_REPEATS` times by `workers` threads, each fetch timed inside its
+    worker (not from submission), with a short budget per repository; emits median, slowest and their ratio."""
+    seconds: list[float] = []
+    lock = threading.Lock()
+    repeated = targets * TAIL_REPEATS
+    with tempfile.TemporaryDirectory(prefix="bench-tail-") as work:
+
+        def fetch_one(target: dict) -> github.FetchResult:
+            owner, name = target["name"].split("/", 1)
+            start = time.perf_counter()
+            try:
+                return ih.fetch_repo(owner, name, None, target["subdir"], work, keep=ih.is_scan_file,
+                                     git_url=base_url, archive_url=base_url, as_of="latest",
+                                     total_timeout=TAIL_TIMEOUT_S)  # fmt: skip
+            finally:
+                with lock:
+                    seconds.append(time.perf_counter() - start)
+
+        start = time.perf_counter()
+        results = [result for _, result in ih.fetch_many(repeated, fetch_one, workers, f"tail x{workers}")]
+        wall = time.perf_counter() - start
+    median, slowest = statistics.median(seconds), max(seconds)
+    emit(f"fetch_tail_fetches_workers_{workers}", len(repeated))
+    emit(f"fetch_tail_failed_workers_{workers}", sum(1 for r in results if r.status != "ok"))
+    emit(f"fetch_tail_timeouts_workers_{workers}", sum(1 for r in results if r.status == "timeout"))
+    emit(f"fetch_tail_wall_s_workers_{workers}", wall)
+    emit(f"fetch_median_s_workers_{workers}", median)
+    emit(f"fetch_slowest_s_workers_{workers}", slowest)
+    emit(f"fetch_slowest_over_median_workers_{workers}", slowest / median)
+    failed = sorted({f"{r.status}: {r.reason[:100]}" for r in results if r.status != "ok"})
+    if failed:
+        log(f"failed fetches in the tail run: {failed[:3]}")
 
 
 def measure_fetch_run(
@@ -800,6 +841,10 @@ def run_fetch(args: argparse.Namespace) -> None:
             server, ordered, method, 16, info["base_url"], "_workers_16"
         )
         emit("fetch_parallel_speedup", wall_1 / wall_16)
+        log(
+            f"fetch: the tail, {len(ordered) * TAIL_REPEATS} fetches with 16 workers, timed inside each worker"
+        )
+        measure_fetch_tail(ordered, info["base_url"], 16)
         emit("fetch_parallel_speedup_ceiling_cpu_bound", wall_1 / FIGURES["fetch_cpu_floor_s_workers_16"])
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         client_floor = FIGURES["fetch_cpu_s_client_workers_16"] / cores

@@ -264,14 +264,33 @@ CHECKLIST_ITEMS = {  # dataset column -> the checklist item's name in tables and
     "has_training_code": "training code",
     "has_evaluation_code": "evaluation code",
     "has_pretrained_models": "pre-trained models",
-    "has_results": "results table and commands",
+    "has_results": "results (shown or reproducible)",
 }
 
 
+def split_checklist_targets(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """The fetched repository targets (Python or not) the checklist is counted over, and the targets (`owner/name`
+    or `owner/name/folder`) left out because their README texts were not recorded (none where a year recorded no
+    README texts at all)."""
+    targets = extract_targets(frame, FETCHED_STATUSES)
+    if "readmes_known" not in targets:
+        return targets, []
+    known = targets["readmes_known"].fillna(False).astype(bool)
+    if not known.any():  # no README texts this year (2018): every target, items the files do not show unknown
+        return targets, []
+    missing = targets[~known]
+    names = [
+        f"{repo}/{subdir}".rstrip("/")
+        for repo, subdir in zip(missing["repo"], missing["subdir"], strict=True)
+    ]
+    return targets[known].reset_index(drop=True), sorted(names)
+
+
 def count_checklist(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per checklist item: repositories where it holds, where it does not, and where it is unknown (no README
-    texts recorded); `at_least` and `at_most` bound the share of all `n` repositories."""
-    targets = extract_targets(frame)
+    """Per checklist item: repositories where it holds and where it does not, over the fetched repositories with
+    README texts (where a year recorded none, `unknown` counts what the files alone do not show, and `at_least`
+    and `at_most` bound the share of all `n` repositories)."""
+    targets, _ = split_checklist_targets(frame)
     rows = []
     for column, item in CHECKLIST_ITEMS.items():
         values = targets[column].astype("boolean")
@@ -281,6 +300,11 @@ def count_checklist(frame: pd.DataFrame) -> pd.DataFrame:
                      "at_least": round(yes / n, 3) if n else None,
                      "at_most": round((yes + unknown) / n, 3) if n else None})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def list_without_readmes(frame: pd.DataFrame) -> list[str]:
+    """The fetched repositories whose README texts were not recorded, in a year that recorded them for others."""
+    return split_checklist_targets(frame)[1]
 
 
 def count_declared_by(frame: pd.DataFrame) -> pd.Series:
@@ -299,19 +323,29 @@ def count_unresolved_imports(frame: pd.DataFrame) -> pd.Series:
     return names.value_counts().rename_axis("import").rename("repositories")
 
 
-def describe_checklist(table: pd.DataFrame) -> str:
-    """A one-line takeaway from `count_checklist` (a range where README texts are unknown)."""
+def describe_checklist(table: pd.DataFrame, without_readmes: list[str] | tuple = ()) -> str:
+    """A one-line takeaway from `count_checklist`: counts and shares, or ranges where README texts are unknown, and
+    the repositories left out for want of README texts."""
     parts = []
     for row in table.itertuples():
         share = (
-            f"{row.at_least:.0%}" if row.at_least == row.at_most else f"{row.at_least:.0%}-{row.at_most:.0%}"
+            f"{row.yes} ({row.at_least:.0%})"
+            if row.at_least == row.at_most
+            else f"{row.at_least:.0%}-{row.at_most:.0%}"
         )
         parts.append(f"{row.item} {share}")
     n = int(table["n"].max()) if len(table) else 0
     unknown = (
         " (a range: README texts are not recorded for this year)" if (table["unknown"] > 0).any() else ""
     )
-    return f"Of {n} repositories: " + ", ".join(parts) + unknown + "."
+    text = f"Of {n} repositories: " + ", ".join(parts) + unknown + "."
+    if without_readmes:
+        text += (
+            f" Left out, their README texts not recorded: {len(without_readmes)} repositories ("
+            + ", ".join(without_readmes)
+            + ")."
+        )
+    return text
 
 
 IMPORT_RULE = (

@@ -71,12 +71,25 @@ def plot_frameworks(counts: pd.DataFrame, title: str, path: str | Path | None = 
     return save_figure(figure, path)
 
 
+def check_top_n(top_n: int) -> int:
+    """`top_n` if it is a number of tools to chart (1 or more), else a ValueError saying what to give.
+
+    >>> check_top_n(25)
+    25
+    """
+    if not isinstance(top_n, int) or isinstance(top_n, bool) or top_n < 1:
+        raise ValueError(
+            f"top_n={top_n!r}: give how many tools the top-tools chart shows, 1 or more (25 by default)"
+        )
+    return top_n
+
+
 def plot_top_tools(counts: pd.Series, top_n: int, title: str, path: str | Path | None = None) -> Any:
     """Seaborn bar chart of the `top_n` most used tools."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    top = counts.head(top_n).reset_index()
+    top = counts.head(check_top_n(top_n)).reset_index()
     top.columns = ["tool", "repositories"]
     figure, axes = plt.subplots(figsize=(8, max(3, 0.32 * len(top))))
     palette = [FRAMEWORK_COLORS.get({"torch": "pytorch"}.get(t, t), "#4C72B0") for t in top["tool"]]

@@ -10,9 +10,16 @@ from .analysis import count_funnel, describe_funnel
 from .dataset import create_dataset
 from .files import write_text_atomic
 from .report import render_notebook, write_readme_blocks
+from .settings import describe_embedded
 from .study import STUDY_FIGURES, reproduce_study, write_study_figures
-from .trends import count_trends
-from .years import ROOT, build_years, find_year_dataset, read_all_years  # ROOT: the project root
+from .trends import count_trends, count_unresolved_across_years
+from .years import (
+    ROOT,
+    build_years,
+    describe_year_options,
+    find_year_dataset,
+    read_all_years,
+)  # ROOT: the project root
 
 NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb", "03_trends.ipynb")
 
@@ -21,9 +28,9 @@ def run_data(year: int, snapshot: str | Path, out: str | Path) -> pd.DataFrame:
     """Rebuild the dataset of `year` from a recorded snapshot folder, or say clearly why it cannot."""
     if not Path(snapshot).is_dir():
         raise SystemExit(
-            f"{snapshot} is not here: `make data` rebuilds the dataset from the recorded data that sits beside the "
-            "project on the developers' machines and in CI. Without it, use the committed data/all_tools.csv, or "
-            "build from the live services: papermill notebooks/01_create_data.ipynb out.ipynb -p source live"
+            f"{snapshot} is not here: `iclr_helpers.py data --snapshot` rebuilds a dataset from a recorded folder, "
+            "and those sit beside the project on the developers' machines and in CI only. "
+            f"{describe_year_options(year, rebuild=True)}"
         )
     frame = create_dataset(year, snapshot, out=out, cache_dir=ROOT / "cache")
     print(f"wrote {out}: {len(frame)} rows, {frame['forum_id'].nunique()} papers")
@@ -37,8 +44,8 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
     if not Path(shared).is_dir() or not study_file.is_file():
         raise SystemExit(
             f"{shared if not Path(shared).is_dir() else study_file} is not here: `make data` rebuilds every year "
-            "from the recorded data that sits beside the project on the developers' machines and in CI. Without "
-            "it, the committed data/ is what there is: `make run` renders the notebooks from it."
+            "from the recorded folders, which sit beside the project on the developers' machines and in CI only; "
+            f"the committed data/ holds what they give, and `make run` renders from it. {describe_embedded()}"
         )
     years = build_years(shared, data_dir, cache_dir=ROOT / "cache")
     frames = read_all_years(data_dir)
@@ -57,6 +64,14 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
     return trends
 
 
+def run_unresolved(data_dir: str | Path = ROOT / "data", top: int = 40) -> pd.DataFrame:
+    """Print every embedded year's unresolved imports, most used first, with the totals (names, repository uses)."""
+    table = count_unresolved_across_years(read_all_years(data_dir))
+    print(table.head(top).to_string(index=False))
+    print(f"unresolved: {len(table)} names, {int(table['repositories'].sum())} repository uses")
+    return table
+
+
 def run_render(year: int, root: Path = ROOT) -> None:
     """Render the notebooks with papermill from the project's own data/, never from what sits beside it: 01 and
     02 for `year` (01 showing the embedded dataset), and 03, the trends across years."""
@@ -73,11 +88,12 @@ def run_render(year: int, root: Path = ROOT) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python iclr_helpers.py data|render [--shared DIR]` (every year), or `data --year Y --snapshot DIR --out CSV`."""
+    """`python iclr_helpers.py data|render [--shared DIR]` (every year), `data --year Y --snapshot DIR --out CSV`, or
+    `unresolved` (every year's unresolved imports)."""
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("command", choices=["data", "render"])
+    parser.add_argument("command", choices=["data", "render", "unresolved"])
     parser.add_argument("--year", type=int, default=2020)
     parser.add_argument(
         "--snapshot", default=str(ROOT.parent / "shared" / "iclr2020")
@@ -91,5 +107,7 @@ def main(argv: list[str] | None = None) -> None:
         run_data_all(args.shared)
         for path in write_readme_blocks():
             print(f"wrote the figures quoted in {path.relative_to(ROOT)}")
+    elif args.command == "unresolved":
+        run_unresolved()
     else:
         run_render(args.year)

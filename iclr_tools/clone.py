@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .github import (
     SHA_RE,
@@ -126,64 +129,153 @@ class TooManyBytes(Exception):
         self.received = received
 
 
+POLL_S = 0.02  # how often a running git command's limits are checked, seconds
+INPUT_CHUNK = 4096  # bytes written to a git command's standard input at a time
+CONNECTING = re.compile(rb"== Info:\s+(Trying|Connected to) ")  # curl's trace: a connection is tried, is made
+
+
+@dataclass(frozen=True)
+class GitLimits:
+    """When a git command is ended: the repository's deadline, input not taken, a connection not made."""
+
+    deadline: float  # time.monotonic() by which the whole repository must be fetched
+    input_s: float = DEFAULTS.input_timeout  # seconds a command may leave its input untaken
+    connect_s: float = DEFAULTS.timeout  # seconds a connection may take to be made
+
+
+class InputNotTaken(Exception):
+    """A git command read none of its remaining input for too long: it was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"did not take its input within {seconds:g} s")
+        self.seconds = seconds
+
+
+class NotConnected(Exception):
+    """A git command's connection to the server was not made in time: it was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"could not connect within {seconds:g} s")
+        self.seconds = seconds
+
+
+class InputFeeder(threading.Thread):
+    """Writes a command's whole input to its pipe in chunks, then closes it, noting when it last made progress."""
+
+    def __init__(self, fd: int, data: bytes) -> None:
+        super().__init__(daemon=True, name="git-input")
+        self.fd, self.data, self.progress_at = fd, data, time.monotonic()
+
+    def run(self) -> None:
+        try:
+            for start in range(0, len(self.data), INPUT_CHUNK):
+                os.write(self.fd, self.data[start : start + INPUT_CHUNK])  # blocks while the pipe is full
+                self.progress_at = time.monotonic()
+        except OSError:  # the command ended (or was stopped) without reading it all
+            pass
+        finally:
+            os.close(self.fd)
+
+    def stalled_s(self, now: float) -> float:
+        """Seconds since the command last took input, while some is left (0 once it is all taken)."""
+        return now - self.progress_at if self.is_alive() else 0.0
+
+
+class ConnectWatch:
+    """Follows git's curl trace (headers only, credentials redacted) to tell how long a connection has waited."""
+
+    def __init__(self, folder: str) -> None:
+        handle, self.path = tempfile.mkstemp(prefix=".curl-trace-", dir=folder)
+        os.close(handle)
+        self.env = {"GIT_TRACE_CURL": self.path, "GIT_TRACE_CURL_NO_DATA": "1", "GIT_TRACE_REDACT": "1"}
+        self.offset, self.tail, self.since = 0, b"", 0.0
+        self.waiting = False
+
+    def waiting_s(self, now: float) -> float:
+        """Seconds since a connection was tried that is not made yet (0 when none is waiting)."""
+        try:
+            with open(self.path, "rb") as trace:
+                trace.seek(self.offset)
+                new = trace.read()
+        except OSError:
+            return 0.0
+        self.offset += len(new)
+        text = self.tail + new
+        cut = text.rfind(b"\n") + 1
+        self.tail = text[cut:]
+        events = CONNECTING.findall(text[:cut])
+        if events:  # the last word counts: tried (perhaps a second address) or made
+            tried = events[-1] == b"Trying"
+            if tried and not self.waiting:
+                self.since = now
+            self.waiting = tried
+        return now - self.since if self.waiting else 0.0
+
+    def close(self) -> None:
+        """Delete the trace."""
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
 def run_git(
     args: list[str],
     cwd: str,
     env: dict[str, str],
-    deadline: float,
+    limits: GitLimits,
     stdin: bytes = b"",
     byte_limit: tuple[str, int] | None = None,
 ) -> bytes:
-    """Run one git command in its own process group; kill the group when the deadline passes, or when the packs
-    growing in `byte_limit`'s folder pass its number of bytes (checked 50 times a second)."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
+    """Run one git command in its own process group, its whole input written by a thread of its own.
+
+    The group is killed (checked every `POLL_S`) when the deadline passes, when the command takes none of its
+    remaining input for `limits.input_s`, when a connection is not made within `limits.connect_s`, or when the
+    packs growing in `byte_limit`'s folder pass its number of bytes. A stalled transfer is curl's to end
+    (`make_git_env`'s low-speed limit).
+    """
+    if limits.deadline - time.monotonic() <= 0:
         raise subprocess.TimeoutExpired(["git", *args[:1]], 0)
-    if byte_limit is not None:
-        return run_git_guarded(args, cwd, env, deadline, stdin, *byte_limit)
-    with subprocess.Popen(
-        ["git", *args],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    ) as process:
-        try:
-            out, err = process.communicate(stdin, timeout=remaining)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.communicate()
-            raise
-    if process.returncode != 0:
-        raise GitError(args, process.returncode, err.decode("utf-8", "replace"))
-    return out
-
-
-def run_git_guarded(
-    args: list[str], cwd: str, env: dict[str, str], deadline: float, stdin: bytes, pack_dir: str, limit: int
-) -> bytes:
-    """`run_git`, stopping the command once the packs it is writing into `pack_dir` pass `limit` bytes."""
-    before = measure_folder_bytes(pack_dir)
-    with subprocess.Popen(
-        ["git", *args], cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        start_new_session=True,
-    ) as process:  # fmt: skip
-        first = True
-        while True:
-            try:
-                out, err = process.communicate(stdin if first else None, timeout=0.02)
-                break
-            except subprocess.TimeoutExpired:
-                first = False
-                received = measure_folder_bytes(pack_dir) - before
-                if received > limit or time.monotonic() > deadline:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.communicate()
-                    if received > limit:
-                        raise TooManyBytes(received) from None
-                    raise
+    pack_dir, max_bytes = byte_limit or ("", 0)
+    before = measure_folder_bytes(pack_dir) if byte_limit else 0
+    watch = ConnectWatch(cwd)
+    read_end, write_end = os.pipe()
+    try:
+        process = subprocess.Popen(
+            ["git", *args], cwd=cwd, env={**env, **watch.env}, stdin=read_end, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True,
+        )  # fmt: skip
+    except BaseException:
+        os.close(write_end)
+        watch.close()
+        raise
+    finally:
+        os.close(read_end)
+    feeder = InputFeeder(write_end, stdin)
+    feeder.start()
+    try:
+        with process:
+            while True:
+                try:
+                    out, err = process.communicate(timeout=POLL_S)
+                    break
+                except subprocess.TimeoutExpired as expired:
+                    received = measure_folder_bytes(pack_dir) - before if byte_limit else 0
+                    now = time.monotonic()
+                    problem: Exception | None = None
+                    if byte_limit and received > max_bytes:
+                        problem = TooManyBytes(received)
+                    elif now > limits.deadline:
+                        problem = expired
+                    elif feeder.stalled_s(now) > limits.input_s:
+                        problem = InputNotTaken(limits.input_s)
+                    elif watch.waiting_s(now) > limits.connect_s:
+                        problem = NotConnected(limits.connect_s)
+                    if problem is not None:
+                        os.killpg(process.pid, signal.SIGKILL)
+                        process.communicate()
+                        raise problem from None
+    finally:
+        feeder.join(timeout=5)  # done: its input written, or its pipe broken by the kill
+        watch.close()
     if process.returncode != 0:
         raise GitError(args, process.returncode, err.decode("utf-8", "replace"))
     return out
@@ -201,6 +293,15 @@ def classify_git_error(error: Exception, url: str, step: str, timeout: float) ->
     """Turn a failed or timed-out git step into a FetchAbort with an actionable reason."""
     if isinstance(error, subprocess.TimeoutExpired):
         return FetchAbort("timeout", f"git {step} of {url} took longer than {timeout:g} s; run again later.")
+    if isinstance(error, InputNotTaken):
+        return FetchAbort(
+            "timeout", f"git {step} of {url} {error} and was stopped (a busy machine?); run again later."
+        )
+    if isinstance(error, NotConnected):
+        return FetchAbort(
+            "timeout",
+            f"git {step} of {url} {error}: check the network (or ICLR_TOOLS_GIT_URL); run again later.",
+        )
     text = getattr(error, "stderr", str(error))
     last = (text.strip().splitlines() or [""])[-1][:200]
     lower = text.lower()
@@ -256,6 +357,8 @@ def fetch_clone(
     as_of: str = "",
     stall_timeout: float = DEFAULTS.stall_timeout,
     give_up_on_files: bool = False,
+    input_timeout: float = DEFAULTS.input_timeout,
+    connect_timeout: float = DEFAULTS.timeout,
 ) -> FetchResult:
     """Fetch the scan files of `subdir` by a blob-less partial clone, retrying rate limits and server errors."""
     for attempt in range(retries + 1):
@@ -273,6 +376,8 @@ def fetch_clone(
             as_of,
             stall_timeout,
             give_up_on_files,
+            input_timeout,
+            connect_timeout,
         )
         if result.status not in ("rate_limited", "http_error") or attempt == retries:
             return result
@@ -294,6 +399,8 @@ def fetch_clone_once(
     as_of: str = "",
     stall_timeout: float = DEFAULTS.stall_timeout,
     give_up_on_files: bool = False,
+    input_timeout: float = DEFAULTS.input_timeout,
+    connect_timeout: float = DEFAULTS.timeout,
 ) -> FetchResult:
     """One partial-clone attempt in a temporary folder under `workdir`, deleted afterwards.
 
@@ -303,19 +410,19 @@ def fetch_clone_once(
     url = make_git_url(git_base, owner, repo)
     result = FetchResult(status="ok", reason="", method="clone")
     env = make_git_env(git_base, token, stall_timeout)
-    deadline = time.monotonic() + timeout
+    limits = GitLimits(time.monotonic() + timeout, input_timeout, connect_timeout)
     os.makedirs(workdir, exist_ok=True)
     temp = tempfile.mkdtemp(prefix="clone-", dir=workdir)
     step = "init"
     try:
         subdir = clean_subdir(subdir)
-        run_git(["init", "-q", "--bare", "--template=", temp], temp, env, deadline)
-        run_git(["remote", "add", "origin", url], temp, env, deadline)
+        run_git(["init", "-q", "--bare", "--template=", temp], temp, env, limits)
+        run_git(["remote", "add", "origin", url], temp, env, limits)
         step = "refs"
-        ref, note = resolve_ref(url, ref, temp, env, deadline)
+        ref, note = resolve_ref(url, ref, temp, env, limits)
         if as_of and not (ref and SHA_RE.match(ref.lower())):
             step = "history"
-            ref, result.read_at = find_commit_as_of(url, ref, as_of, temp, env, deadline)
+            ref, result.read_at = find_commit_as_of(url, ref, as_of, temp, env, limits)
         elif ref and SHA_RE.match(ref.lower()):
             result.read_at = "the commit the link names"
         else:
@@ -326,18 +433,18 @@ def fetch_clone_once(
             ["fetch", "-q", "--depth", "1", "--filter=blob:none", "--no-tags", "origin", ref or "HEAD"],
             temp,
             env,
-            deadline,
+            limits,
         )
         result.commit = (
-            run_git(["rev-parse", "--verify", "FETCH_HEAD^{commit}"], temp, env, deadline).decode().strip()
+            run_git(["rev-parse", "--verify", "FETCH_HEAD^{commit}"], temp, env, limits).decode().strip()
         )
         step = "listing"
         tree = f"{result.commit}:{subdir}" if subdir else result.commit
-        entries = parse_ls_tree(run_git(["ls-tree", "-r", "-z", tree], temp, env, deadline))
+        entries = parse_ls_tree(run_git(["ls-tree", "-r", "-z", tree], temp, env, limits))
         wanted = sort_tree_entries(entries, result, keep)
         step = "blob fetch"
-        read_blobs(wanted, temp, env, deadline, max_file_bytes, result, give_up_on_files)
-    except (GitError, subprocess.TimeoutExpired, OSError) as error:
+        read_blobs(wanted, temp, env, limits, max_file_bytes, result, give_up_on_files)
+    except (GitError, subprocess.TimeoutExpired, InputNotTaken, NotConnected, OSError) as error:
         abort = classify_git_error(error, url, step, timeout)
         if step == "listing" and abort.status == "missing":
             abort = FetchAbort(
@@ -356,7 +463,7 @@ def fetch_clone_once(
 
 
 def resolve_ref(
-    url: str, ref: str | None, temp: str, env: dict[str, str], deadline: float
+    url: str, ref: str | None, temp: str, env: dict[str, str], limits: GitLimits
 ) -> tuple[str | None, str]:
     """The ref to fetch for a ref as people write it, and a note when it is not the one written.
 
@@ -366,22 +473,22 @@ def resolve_ref(
     """
     if not ref or SHA_RE.match(ref.lower()):
         return ref, ""
-    listing = run_git(["ls-remote", url], temp, env, deadline).decode("utf-8", "replace")
+    listing = run_git(["ls-remote", url], temp, env, limits).decode("utf-8", "replace")
     names = {line.split("\t", 1)[1] for line in listing.splitlines() if "\t" in line}
     if f"refs/heads/{ref}" in names or f"refs/tags/{ref}" in names:
         return ref, ""
     if SHORT_SHA_RE.match(ref.lower()):
         history = os.path.join(temp, "refs-history")
-        run_git(["init", "-q", "--bare", "--template=", history], temp, env, deadline)
+        run_git(["init", "-q", "--bare", "--template=", history], temp, env, limits)
         heads = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"]
-        run_git(["-C", history, "fetch", "-q", "--filter=tree:0", url, *heads], temp, env, deadline)
-        full = run_git(["-C", history, "rev-parse", "--verify", f"{ref}^{{commit}}"], temp, env, deadline)
+        run_git(["-C", history, "fetch", "-q", "--filter=tree:0", url, *heads], temp, env, limits)
+        full = run_git(["-C", history, "rev-parse", "--verify", f"{ref}^{{commit}}"], temp, env, limits)
         return full.decode().strip(), f"the link's short SHA {ref} is commit {full.decode().strip()[:12]}"
     return None, f"the branch {ref!r} the link names no longer exists: the default branch was read"
 
 
 def find_commit_as_of(
-    url: str, ref: str | None, as_of: str, temp: str, env: dict[str, str], deadline: float
+    url: str, ref: str | None, as_of: str, temp: str, env: dict[str, str], limits: GitLimits
 ) -> tuple[str, str]:
     """(commit, how it was chosen): the last commit of `ref` before `as_of`, else the first one after it.
 
@@ -389,19 +496,19 @@ def find_commit_as_of(
     commit is then fetched whole rather than object by object.
     """
     history = os.path.join(temp, "history")
-    run_git(["init", "-q", "--bare", "--template=", history], temp, env, deadline)
+    run_git(["init", "-q", "--bare", "--template=", history], temp, env, limits)
     run_git(
         ["-C", history, "fetch", "-q", "--filter=tree:0", "--no-tags", url, ref or "HEAD"],
         temp,
         env,
-        deadline,
+        limits,
     )
     cutoff = f"{as_of}T00:00:00Z" if len(as_of) == 10 else as_of
     follow = ["-C", history, "rev-list", "--first-parent"]  # the branch's own commits, not merged branches'
-    before = run_git([*follow, "-1", f"--before={cutoff}", "FETCH_HEAD"], temp, env, deadline)
+    before = run_git([*follow, "-1", f"--before={cutoff}", "FETCH_HEAD"], temp, env, limits)
     if before.strip():
         return before.decode().strip(), f"the last commit before {as_of[:10]}"
-    first = run_git([*follow, "--reverse", "FETCH_HEAD"], temp, env, deadline).split(b"\n")[0]
+    first = run_git([*follow, "--reverse", "FETCH_HEAD"], temp, env, limits).split(b"\n")[0]
     return first.decode().strip(), f"the first commit (the repository was created after {as_of[:10]})"
 
 
@@ -429,7 +536,7 @@ def read_blobs(
     wanted: dict[str, str],
     git_dir: str,
     env: dict[str, str],
-    deadline: float,
+    limits: GitLimits,
     max_file_bytes: int,
     result: FetchResult,
     give_up_on_files: bool = False,
@@ -450,17 +557,17 @@ def read_blobs(
     for start in range(0, len(oids), BLOB_BATCH):
         batch = oids[start : start + BLOB_BATCH]
         try:
-            failed.update(fetch_blobs(batch, git_dir, env, deadline, limit, give_up_on_files))
+            failed.update(fetch_blobs(batch, git_dir, env, limits, limit, give_up_on_files))
         except TooManyBytes:
             for oid in batch:  # one by one: the oversized ones are stopped at the cap
                 try:
-                    failed.update(fetch_blobs([oid], git_dir, env, deadline, limit, give_up_on_files))
+                    failed.update(fetch_blobs([oid], git_dir, env, limits, limit, give_up_on_files))
                 except TooManyBytes as error:
                     failed[oid] = (
                         f"larger than {format_size(max_file_bytes)}: stopped after {error.received} bytes"
                     )
     present = "".join(f"{oid}\n" for oid in oids if oid not in failed).encode()
-    blobs = parse_cat_file_batch(run_git(["cat-file", "--batch"], git_dir, env, deadline, stdin=present))
+    blobs = parse_cat_file_batch(run_git(["cat-file", "--batch"], git_dir, env, limits, stdin=present))
     for index, (path, _) in enumerate(result.files):
         oid = wanted.get(path, "")
         if oid in failed:
@@ -482,7 +589,7 @@ def fetch_blobs(
     oids: list[str],
     git_dir: str,
     env: dict[str, str],
-    deadline: float,
+    limits: GitLimits,
     byte_limit: tuple[str, int] | None = None,
     give_up: bool = False,
 ) -> dict[str, str]:
@@ -495,7 +602,7 @@ def fetch_blobs(
             [*fetch_args, "--filter=blob:none", "--stdin", "origin"],
             git_dir,
             env,
-            deadline,
+            limits,
             stdin,
             byte_limit,
         )
@@ -507,6 +614,6 @@ def fetch_blobs(
             return {oids[0]: (error.stderr.strip().splitlines() or ["refused"])[-1][:160]}
     half = len(oids) // 2
     return {
-        **fetch_blobs(oids[:half], git_dir, env, deadline, byte_limit, give_up),
-        **fetch_blobs(oids[half:], git_dir, env, deadline, byte_limit, give_up),
+        **fetch_blobs(oids[:half], git_dir, env, limits, byte_limit, give_up),
+        **fetch_blobs(oids[half:], git_dir, env, limits, byte_limit, give_up),
     }

@@ -135,12 +135,18 @@ def draw_sample(papers: list[dict], size: int, seed: int) -> list[dict]:
     >>> [p["forum_id"] for p in draw_sample([{"forum_id": c} for c in "abcdef"], 3, seed=2024)]
     ['b', 'c', 'd']
     """
+    check_sample(size)
     if not size or size >= len(papers):
         return papers
-    if size < 0:
-        raise ValueError(f"sample={size}: give a number of papers to draw, or 0 for all")
     drawn = random.Random(seed).sample(sorted(papers, key=lambda paper: paper["forum_id"]), size)
     return sorted(drawn, key=lambda paper: paper["forum_id"])
+
+
+def check_sample(size: int) -> int:
+    """`size` if it is a number of papers to draw (0: all), else a ValueError saying what to give."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise ValueError(f"sample={size!r}: give a number of papers to draw (e.g. 200), or 0 for all of them")
+    return size
 
 
 def read_snapshot_sample(folder: Path, year: int, links: list[dict]) -> str:
@@ -165,6 +171,7 @@ def read_papers_and_links(
     Live (or from recorded notes), `sample` papers are drawn at random first (`seed` defaults to the year); a
     recorded folder holding a sample of code links gives that sample's papers.
     """
+    check_sample(sample)  # at once, before any paper is fetched
     papers = fetch_papers(year, source, settings)
     snapshot = None if str(source) == "live" else Path(source)
     if snapshot is None or has_code_field_papers(papers):
@@ -210,12 +217,16 @@ def check_rows_year(frame: pd.DataFrame, year: int, path: str | Path) -> pd.Data
     """`frame` if every row is of ICLR `year`; else a clear error naming the file, its years and `year`."""
     if "year" not in frame.columns:
         raise ValueError(
-            f"{path} has no `year` column, so its rows cannot be shown as ICLR {year}: rebuild it"
+            f"{path} has no `year` column, so its rows cannot be shown as ICLR {year}: build it again with "
+            f"notebooks/01_create_data.ipynb (-p year {year} writes out/iclr{year}.csv), or read the embedded data"
         )
     years = sorted({int(value) for value in frame["year"].dropna()})
     if years != [year] or frame["year"].isna().any():
         found = ", ".join(str(y) for y in years) or "no"
-        raise ValueError(f"{path} holds ICLR {found} rows, not ICLR {year}: pick that year's file")
+        todo = f"ask for -p year {years[0]} with it" if len(years) == 1 else "give a file of one year"
+        raise ValueError(
+            f"{path} holds ICLR {found} rows, not ICLR {year}: {todo}, or give ICLR {year}'s file"
+        )
     return frame
 
 

@@ -56,6 +56,7 @@ def fetch_repo(
             timeout=settings.total_timeout, max_file_bytes=settings.max_file_bytes,
             retries=settings.clone_retries, backoff_factor=settings.backoff_factor, as_of=find_as_of_date(settings),
             stall_timeout=settings.stall_timeout, give_up_on_files=give_up_on_files,
+            input_timeout=settings.input_timeout, connect_timeout=settings.timeout,
         )  # fmt: skip
     result = fetch_archive(
         owner, repo, ref, subdir, keep=keep, base_url=settings.archive_url, token=token, pool=pool,
@@ -96,31 +97,34 @@ def describe_exception(target: object, error: BaseException) -> FetchResult:
 
 def fetch_many(
     targets: Iterable[T], fetch_one: Callable[[T], FetchResult], workers: int = 8, desc: str = "fetch"
-) -> Iterator[FetchResult]:
-    """Run `fetch_one` on many targets in a thread pool; yield results in input order, errors as results.
+) -> Iterator[tuple[int, FetchResult]]:
+    """Run `fetch_one` on many targets in a thread pool; yield (index, result) as each ends, errors as results.
 
-    Lazy: nothing runs until iterated. At most 4 x `workers` results wait in memory for an earlier slow target.
+    Lazy: nothing runs until iterated. Results come in the order they end, so a slow target holds only its own
+    worker while the others go on (sort by index for the input order); at most 2 x `workers` are submitted.
     """
     items = list(targets)
-    window = max(1, workers) * 4
-    done: dict[int, FetchResult] = {}
+    waiting = iter(range(len(items)))
     running: dict[concurrent.futures.Future, int] = {}
-    submitted = 0
     bar = tqdm(total=len(items), desc=desc, unit="repo")
     executor = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="fetch")
+
+    def submit_next() -> None:
+        index = next(waiting, None)
+        if index is not None:
+            running[executor.submit(fetch_one, items[index])] = index
+
     try:
-        for next_out in range(len(items)):
-            while submitted < len(items) and submitted < next_out + window:
-                running[executor.submit(fetch_one, items[submitted])] = submitted
-                submitted += 1
-            while next_out not in done:
-                finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
-                for future in finished:
-                    index = running.pop(future)
-                    error = future.exception()
-                    done[index] = describe_exception(items[index], error) if error else future.result()
-                    bar.update(1)
-            yield done.pop(next_out)
+        for _ in range(max(1, workers) * 2):
+            submit_next()
+        while running:
+            finished, _ = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+            for future in sorted(finished, key=running.__getitem__):
+                index = running.pop(future)
+                error = future.exception()
+                bar.update(1)
+                submit_next()
+                yield index, describe_exception(items[index], error) if error else future.result()
     finally:
         for future in running:
             future.cancel()

@@ -26,7 +26,7 @@ from typing import Any
 from requests.adapters import HTTPAdapter
 
 from .net import CappedRetry, make_retry
-from .settings import Settings
+from .settings import Settings, describe_embedded
 
 API_V1_URL = "https://api.openreview.net"
 API_V2_URL = "https://api2.openreview.net"  # where both APIs' logins go
@@ -47,9 +47,13 @@ class LoginRequiredError(ServiceRefusedError):
 LOGIN_HELP = (
     "OpenReview has answered requests made without a login with a browser challenge since about August 2026, "
     "so a live run needs an OpenReview account: set OPENREVIEW_USERNAME and OPENREVIEW_PASSWORD in the "
-    "environment (in Colab: add them as secrets under the key icon and allow this notebook to read them), "
-    "or run on a recorded snapshot folder (source='../shared/iclr2020') instead"
+    "environment (in Colab: add them as secrets under the key icon and allow this notebook to read them)"
 )
+
+
+def describe_login_help() -> str:
+    """What a live run without a login can do: log in, or read the embedded data, which needs none."""
+    return f"{LOGIN_HELP}. Without an account: {describe_embedded()}"
 
 
 def read_colab_secret(name: str) -> str:
@@ -67,7 +71,7 @@ def read_credentials() -> tuple[str, str]:
     values = [os.environ.get(name) or read_colab_secret(name) for name in CREDENTIALS]
     missing = [name for name, value in zip(CREDENTIALS, values, strict=True) if not value]
     if missing:
-        raise LoginRequiredError(f"{' and '.join(missing)} not set. {LOGIN_HELP}.")
+        raise LoginRequiredError(f"{' and '.join(missing)} not set. {describe_login_help()}")
     return values[0], values[1]
 
 
@@ -231,8 +235,8 @@ def explain_refusal(error: BaseException, service: str, url: str) -> str:
     if name == "MfaRequiredError" or "mfa" in name.lower():
         what = "asks this account for a two-factor code, which a scripted or papermill run cannot type"
         todo = (
-            "use an OpenReview account without two-factor login for OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD, "
-            "or run on a recorded snapshot folder"
+            "use an OpenReview account without two-factor login for OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD. "
+            f"Without one: {describe_embedded()}"
         )
     elif (
         name == "ChallengeRequiredError"
@@ -241,7 +245,7 @@ def explain_refusal(error: BaseException, service: str, url: str) -> str:
     ):
         kind = "HTTP 403 ChallengeRequiredError" if name else "a web page where data was expected"
         what = f"answered with its browser challenge instead of data ({kind})"
-        todo = f"log in: {LOGIN_HELP}"
+        todo = f"log in: {describe_login_help()}"
     elif "timed out" in low or "timeout" in low:  # before digits: its message holds URLs
         what = "did not answer in time"
         todo = "check your connection and rerun; nothing fetched so far is lost"
@@ -250,7 +254,7 @@ def explain_refusal(error: BaseException, service: str, url: str) -> str:
         todo = "wait an hour and rerun (the cache keeps what was fetched)"
     elif 403 in status or "forbidden" in low or "challenge" in low or "cloudflare" in low:
         what = "refused the request (HTTP 403, often a bot challenge page)"
-        todo = f"wait a few minutes and rerun; {LOGIN_HELP}"
+        todo = f"wait a few minutes and rerun; {describe_login_help()}"
     elif 401 in status or "credentials" in low or "password" in low or ("invalid" in low and "user" in low):
         what = "rejected the login"
         todo = (
@@ -258,5 +262,5 @@ def explain_refusal(error: BaseException, service: str, url: str) -> str:
         )
     else:
         what = f"failed ({type(error).__name__}: {text[:200]})"
-        todo = "rerun later; if it persists, use a snapshot folder"
-    return f"{service} at {url} {what}. What to do: {todo}."
+        todo = f"rerun later (the cache keeps what was fetched). Meanwhile: {describe_embedded()}"
+    return f"{service} at {url} {what}. What to do: {todo}".rstrip(".") + "."

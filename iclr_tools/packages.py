@@ -1,5 +1,6 @@
-"""Stage 5, tools (what is a package): import names -> PyPI distributions, families of equivalent
-distributions, the names that are almost always a repository's own, and the distributions known to exist.
+"""Stage 5, tools (what is a package): import names -> PyPI distributions (pipreqs' mapping, MODULE_TO_PACKAGE
+and the reviewed table `data/import_names.csv`), families of equivalent distributions, the names that are almost
+always a repository's own, and the distributions known to exist.
 
 >>> map_module_to_package("cv2.dnn")
 'opencv-python'
@@ -9,7 +10,9 @@ True
 
 from __future__ import annotations
 
+import csv
 import functools
+import io
 import re
 import sys
 from pathlib import Path
@@ -33,7 +36,8 @@ FRAMEWORK_BY_MODULE = {  # top-level import -> framework name used in the `frame
     "mindspore": "mindspore",
 }
 FRAMEWORKS = list(dict.fromkeys(FRAMEWORK_BY_MODULE.values()))
-# Reviewed additions to pipreqs' import-to-package mapping (module -> PyPI distribution).
+# Reviewed additions to pipreqs' import-to-package mapping (module -> PyPI distribution); more, each with its
+# evidence, in data/import_names.csv (imports seen unresolved in the recorded years: `load_import_names`).
 MODULE_TO_PACKAGE = {
     "cv2": "opencv-python",
     "skimage": "scikit-image",
@@ -148,6 +152,7 @@ MODULE_TO_PACKAGE = {
     "mindspore": "mindspore",
 }
 BUILD_TOOLS = {"setuptools", "pip", "wheel"}  # every environment has them: never "undeclared"
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 @functools.cache
@@ -190,19 +195,70 @@ def canonical(name: str) -> str:
     return canonicalize_name(name)
 
 
-def map_module_to_package(module: str) -> str:
-    """The canonical PyPI distribution that provides a dotted import (`cv2.dnn` -> `opencv-python`)."""
+IMPORT_NAMES_COLUMNS = ["import", "distribution", "pipreqs", "evidence"]
+
+
+def parse_import_names(text: str, source: str = "import_names.csv") -> dict[str, str]:
+    """The reviewed import -> distribution rows of a CSV text (columns IMPORT_NAMES_COLUMNS), each checked: a
+    dotted import name, a canonical distribution name, evidence given, no import twice."""
+    reader = csv.DictReader(io.StringIO(text))
+    if reader.fieldnames != IMPORT_NAMES_COLUMNS:
+        raise ValueError(
+            f"{source}: the columns must be {','.join(IMPORT_NAMES_COLUMNS)}, not {reader.fieldnames}"
+        )
+    table: dict[str, str] = {}
+    for line, row in enumerate(reader, start=2):
+        module, distribution = row["import"] or "", row["distribution"] or ""
+        problem = ""
+        if not all(part.isidentifier() for part in module.split(".")):
+            problem = f"import {module!r} is not a dotted Python name"
+        elif not distribution:
+            problem = f"import {module!r} has no distribution"
+        elif distribution != canonical(distribution):
+            problem = f"distribution {distribution!r} is not canonical (write {canonical(distribution)!r})"
+        elif not (row["evidence"] or "").strip():
+            problem = f"import {module!r} has no evidence (where its distribution's docs or source show it)"
+        elif module in table:
+            problem = f"import {module!r} is listed twice"
+        if problem:
+            raise ValueError(f"{source}, line {line}: {problem}; fix the row and run again")
+        table[module] = distribution
+    return table
+
+
+@functools.cache
+def load_import_names() -> dict[str, str]:
+    """The reviewed table of imports the other mappings lack (`data/import_names.csv`): import -> distribution."""
+    path = DATA_DIR / "import_names.csv"
+    return parse_import_names(path.read_text(encoding="utf-8"), str(path))
+
+
+def find_reviewed_package(module: str) -> str | None:
+    """The distribution a reviewed table (MODULE_TO_PACKAGE, then `import_names.csv`) gives for the longest
+    prefix of a dotted import, or None."""
     parts = module.split(".")
+    table = load_import_names()
     for n in range(len(parts), 0, -1):
         prefix = ".".join(parts[:n])
         if prefix in MODULE_TO_PACKAGE:
-            return canonical(MODULE_TO_PACKAGE[prefix])
-    top = parts[0]
+            return MODULE_TO_PACKAGE[prefix]
+        if prefix in table:
+            return table[prefix]
+    return None
+
+
+def map_module_to_package(module: str) -> str:
+    """The canonical PyPI distribution that provides a dotted import (`cv2.dnn` -> `opencv-python`)."""
+    reviewed = find_reviewed_package(module)
+    if reviewed is not None:
+        return canonical(reviewed)
+    top = module.split(".")[0]
     return canonical(load_pipreqs_mapping().get(top, top))
 
 
-# Imports that are almost always a repository's own module, whatever pipreqs' mapping or PyPI says (pipreqs
-# maps `models` to asposestorage, `test` to pytabix, `src` to auto-mix-prep): a distribution only when declared.
+# Imports that are almost always a repository's own module, whatever pipreqs' mapping, PyPI or a reviewed table
+# says (pipreqs maps `models` to asposestorage, `test` to pytabix, `src` to auto-mix-prep): a distribution only
+# when declared.
 LOCAL_NAMES = frozenset(
     """
     agent agents app base common config configs core data data_loader data_utils dataloader dataset datasets_local
@@ -238,7 +294,6 @@ FAMILY_PATTERNS = [  # CUDA-specific builds: mxnet-cu101, cupy-cuda111, dgl-cu10
     (re.compile(r"tensorflow-gpu-\w+"), "tensorflow"),
 ]
 FAMILY_OF = {member: family for family, members in FAMILIES.items() for member in members}
-DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def find_family(distribution: str) -> str:
@@ -258,6 +313,7 @@ def load_known_distributions() -> frozenset[str]:
     text = (DATA_DIR / "top_pypi_distributions.txt").read_text(encoding="utf-8")
     names = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
     names |= set(FAMILY_OF) | {canonical(name) for name in MODULE_TO_PACKAGE.values()}
+    names |= set(load_import_names().values())
     names |= {canonical(name) for name in load_pipreqs_mapping().values()}
     return frozenset(names)
 
@@ -276,7 +332,5 @@ def resolve_distribution(module: str, declared: frozenset[str] = frozenset()) ->
         return distribution
     if top in LOCAL_NAMES:
         return None
-    reviewed = any(
-        ".".join(module.split(".")[:n]) in MODULE_TO_PACKAGE for n in range(1, module.count(".") + 2)
-    )
+    reviewed = find_reviewed_package(module) is not None
     return distribution if reviewed or distribution in load_known_distributions() else None

@@ -16,7 +16,7 @@ from .openreview_api import (
     explained_refusals,
     make_openreview_client,
 )
-from .settings import Settings
+from .settings import Settings, describe_embedded, is_iso_date
 
 # Years ICLR's accepted papers are on OpenReview with a decision; 2018-2023 on API v1, 2024 on on API v2.
 FIRST_YEAR = 2018
@@ -40,19 +40,25 @@ def find_cutoff(year: int, as_of: str) -> str:
         return CONFERENCE_DATES[check_year(year)]
     if as_of in ("latest", ""):
         return ""
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+    if not is_iso_date(as_of):
         raise ValueError(f"as_of={as_of!r}: give 'conference', 'latest' or a date such as 2024-05-07")
     return as_of
 
 
 def check_year(year: int) -> int:
     """Return `year` if ICLR has accepted papers on OpenReview for it, else raise a clear ValueError."""
-    if not isinstance(year, int) or isinstance(year, bool) or not FIRST_YEAR <= year <= LAST_YEAR:
+    if not is_live_year(year):
         raise ValueError(
             f"ICLR {year!r} is not on OpenReview with decisions: supported years are "
-            f"{FIRST_YEAR}-{LAST_YEAR} (API v1 for {FIRST_YEAR}-{FIRST_V2_YEAR - 1}, API v2 from {FIRST_V2_YEAR})."
+            f"{FIRST_YEAR}-{LAST_YEAR} (API v1 for {FIRST_YEAR}-{FIRST_V2_YEAR - 1}, API v2 from {FIRST_V2_YEAR}). "
+            f"{describe_embedded()}"
         )
     return year
+
+
+def is_live_year(year: object) -> bool:
+    """Whether a live run can list the accepted papers of `year` (an int from FIRST_YEAR to LAST_YEAR)."""
+    return isinstance(year, int) and not isinstance(year, bool) and FIRST_YEAR <= year <= LAST_YEAR
 
 
 def api_version(year: int) -> int:
@@ -268,8 +274,9 @@ def read_snapshot_notes(folder: str | Path) -> tuple[list[dict], dict[str, dict]
     for path in (notes_path, decisions_path):
         if not path.is_file():
             raise FileNotFoundError(
-                f"{path} is missing: a snapshot folder needs openreview_notes_api_v1.json and "
-                "decisions_affiliations.json (see ../shared/iclr2020/README.md), or run with source='live'."
+                f"{path} is missing: a recorded folder holding OpenReview notes needs both "
+                "openreview_notes_api_v1.json and decisions_affiliations.json. Give a complete folder, or run "
+                f"live (-p source live, an OpenReview login is needed). {describe_embedded()}"
             )
     return read_json(notes_path), read_json(decisions_path)
 
@@ -281,12 +288,13 @@ def check_snapshot_year(folder: str | Path, year: int) -> None:
     match = re.search(r"iclr(\d{4})", folder.resolve().name, re.IGNORECASE)
     if match and int(match.group(1)) != year:
         raise ValueError(
-            f"{folder} records ICLR {match.group(1)}, not ICLR {year}: pick the folder of {year}"
+            f"{folder} records ICLR {match.group(1)}, not ICLR {year}: run with -p year {match.group(1)} for this "
+            f"folder, or with -p source live for ICLR {year} (an OpenReview login is needed)"
         )
     if not match and not (folder / "openreview_notes_api_v1.json").is_file():
         raise ValueError(
-            f"{folder} does not say which ICLR year it records: name it iclr{year} (as ../shared does) so its "
-            "rows cannot be shown under another year"
+            f"{folder} does not say which ICLR year it records: name the folder iclr{year} (as the recorded "
+            "folders are named) so its rows cannot be shown under another year"
         )
 
 
@@ -352,8 +360,9 @@ def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
         rows = list({row["forum"]: row for row in read_json(folder / "code_links.json")}.values())
     else:
         raise FileNotFoundError(
-            f"{folder} holds no papers: a snapshot folder needs openreview_notes_api_v1.json, papers.json or "
-            "code_links.json (see ../shared/README.md), or run with source='live'."
+            f"{folder} holds no papers: a recorded folder needs openreview_notes_api_v1.json, papers.json or "
+            f"code_links.json. Give such a folder, or run live (-p source live, an OpenReview login is needed). "
+            f"{describe_embedded()}"
         )
     papers = [paper for paper in (parse_listed_paper(row, year) for row in rows) if paper]
     return sorted(papers, key=lambda paper: paper["forum_id"])

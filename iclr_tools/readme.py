@@ -85,10 +85,11 @@ CUDA_VERSION = re.compile(r"\bcuda\s*(?:toolkit\s*)?(?:version\s*)?[=<>~]*\s*(\d
 
 def split_sections(text: str) -> list[tuple[str, int, list[str]]]:
     """A README as (heading, level, lines) sections: Markdown `#` and setext headings, reST underlines,
-    bold or `Word:` lines standing alone."""
+    bold or `Word:` lines standing alone (one level below the heading they sit under: "This code requires:")."""
     lines = text.splitlines()
     sections: list[tuple[str, int, list[str]]] = [("", 0, [])]
     in_code = False
+    real_level = 0  # the level of the last Markdown or reST heading: a bold or `Word:` line sits under it
     for index, line in enumerate(lines):
         if line.strip().startswith(("```", "~~~")):
             in_code = not in_code
@@ -99,10 +100,12 @@ def split_sections(text: str) -> list[tuple[str, int, list[str]]]:
         if not in_code:
             if match := ATX.match(line):
                 heading = (match.group(2), len(match.group(1)))
+                real_level = heading[1]
             elif line.strip() and RST_UNDERLINE.match(following) and not RST_UNDERLINE.match(line):
                 heading = (line.strip(), 1 if following.strip()[0] == "=" else 2)
+                real_level = heading[1]
             elif match := BOLD_HEADING.match(line):
-                heading = ((match.group(1) or match.group(2)).strip(), 3)
+                heading = ((match.group(1) or match.group(2)).strip(), max(3, real_level + 1))
         if heading:
             sections.append((heading[0], heading[1], []))
         elif not (not in_code and RST_UNDERLINE.match(line) and sections[-1][2] == []):

@@ -277,11 +277,16 @@ def fetch_repo_records(
     if to_fetch:
         sweep_leftovers(settings.cache_dir)
         token = os.environ.get("GITHUB_TOKEN") or None
-        results = fetch_many(
-            to_fetch, lambda target: fetch_repo_record(target, settings=settings, token=token), settings.workers,
-            "repositories",
-        )  # fmt: skip
-        for target, result in zip(to_fetch, results, strict=True):
+        fetched = dict(
+            fetch_many(
+                to_fetch,
+                lambda target: fetch_repo_record(target, settings=settings, token=token),
+                settings.workers,
+                "repositories",
+            )
+        )  # fmt: skip  (in the order they end; stored below in the targets' order)
+        for index, target in enumerate(to_fetch):
+            result = fetched[index]
             if not isinstance(result, dict):  # fetch_many turned an exception into a failed FetchResult
                 result = {**target, "status": result.status, "reason": result.reason, "origin": "fetched"}
             records[(target["repo"], target["ref"], target["subdir"])] = result

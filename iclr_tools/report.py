@@ -22,6 +22,8 @@ from typing import Any
 import pandas as pd
 
 from .analysis import (
+    CHECKLIST_ITEMS,
+    count_checklist,
     count_declared_by,
     count_declared_vs_imported,
     count_frameworks,
@@ -29,6 +31,7 @@ from .analysis import (
     count_papers_by,
     count_unresolved_imports,
     extract_targets,
+    list_without_readmes,
     split_list,
 )
 from .files import write_text_atomic
@@ -334,6 +337,17 @@ def describe_own_modules(frame: pd.DataFrame) -> str:
     )
 
 
+def describe_checklist_2020(frame: pd.DataFrame) -> str:
+    """`dependencies 199 (81%), ...`: the checklist items over the repositories with README texts (a range
+    where an item is unknown)."""
+    words = ["dependencies", "training code", "evaluation code", "pre-trained models", "results"]
+    table = count_checklist(frame)
+    assert len(words) == len(CHECKLIST_ITEMS) == len(table), "a checklist item without its README word"
+    parts = [f"{word} {row.yes} ({row.at_least:.0%})" if row.at_least == row.at_most
+             else f"{word} {row.at_least:.0%}-{row.at_most:.0%}" for word, row in zip(words, table.itertuples(), strict=True)]  # fmt: skip
+    return ", ".join(parts)
+
+
 def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     """Every block of README.md written from the committed data."""
     frame = read_all_years(data_dir)[STUDY_YEAR]
@@ -346,6 +360,9 @@ def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
         "iclr2020-unresolved": describe_unresolved(frame),
         "iclr2020-own-modules": describe_own_modules(frame),
         "iclr2020-methods": describe_methods_2020(frame, reproduced),
+        "iclr2020-checklist-with-readmes": str(int(count_checklist(frame)["n"].max())),
+        "iclr2020-checklist-without-readmes": str(len(list_without_readmes(frame))),
+        "iclr2020-checklist": describe_checklist_2020(frame),
     }
 
 
@@ -397,6 +414,15 @@ def describe_partial_records(frames: dict[int, pd.DataFrame]) -> str:
     return f"{sum(counts.values())} partial records built from stored single files ({per_year})"
 
 
+def describe_readmes_known(years: pd.DataFrame) -> str:
+    """`2019-2024 records and live runs: yes; the 2018 records: no`: the years whose README texts were recorded."""
+    known = years.loc[years["readmes_known"].astype(str) == "True", "year"].tolist()
+    unknown = [year for year in years["year"] if year not in known]
+    return f"{format_years(known)} records and live runs: yes" + (
+        f"; the {format_years(unknown)} records: no" if unknown else ""
+    )
+
+
 def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     """Every block of data/README.md written from the committed data."""
     frames = read_all_years(data_dir)
@@ -407,6 +433,10 @@ def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
         "files": format_files_table(years, frames),
         "partial-records": describe_partial_records(frames),
         "sample-of-example": f"`{sample_2021}`",
+        "readme-years": format_years(
+            years.loc[years["readmes_known"].astype(str) == "True", "year"].tolist()
+        ),
+        "readmes-known": describe_readmes_known(years),
     }
 
 

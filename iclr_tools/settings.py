@@ -13,12 +13,19 @@ True
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import datetime
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+ROOT = Path(__file__).resolve().parents[1]  # the project root (notebooks/, data/, cache/)
+DATA_DIR = ROOT / "data"  # the embedded data of every recorded year, written by `make data` only
+# The project's public repository: the Colab badges and setup cells (README, notebooks) clone it. A fork changes it
+# here, and `make test` names every badge or setup cell that still says otherwise (README: "Colab and forks").
+PROJECT_URL = "https://github.com/iclr-tools/iclr-tools"
 CODELOAD_URL = "https://codeload.github.com"
 GITHUB_GIT_URL = "https://github.com"
 ENV_PREFIX = "ICLR_TOOLS_"
@@ -39,9 +46,12 @@ class Settings:
     openreview_url: str = ""  # "" means OpenReview's own API for the year (v1 or v2)
     archive_url: str = CODELOAD_URL  # where tar.gz archives come from
     git_url: str = GITHUB_GIT_URL  # where git clones come from
-    timeout: float = 30.0  # connect and per-read socket timeout of an HTTP request, seconds
+    timeout: float = (
+        30.0  # connect and per-read socket timeout of an HTTP request (git's connect too), seconds
+    )
     total_timeout: float = 600.0  # wall-clock budget for one repository, seconds
     stall_timeout: float = 30.0  # a transfer that receives nothing for this long is ended, seconds
+    input_timeout: float = 10.0  # a git command that takes none of its remaining input for this long is ended
     retries: int = 4  # HTTP retries of one archive request (429, 5xx, resets)
     clone_retries: int = 2  # whole partial-clone attempts after a rate limit or server error
     backoff_factor: float = 1.0  # exponential backoff base between retries, seconds
@@ -54,6 +64,19 @@ class Settings:
         ""  # live runs: a CSV or JSON of forum id -> code URL to add (e.g. a published data set)
     )
 
+    def __post_init__(self) -> None:
+        """Refuse, at once, the values a run cannot work with, naming the value and what to give instead."""
+        if not isinstance(self.workers, int) or isinstance(self.workers, bool) or self.workers < 1:
+            raise ValueError(
+                f"workers={self.workers!r}: give how many repositories to fetch at once, 1 or more"
+            )
+        if self.method not in ("clone", "archive"):
+            raise ValueError(f"fetch method {self.method!r} (fetch_method): use 'clone' or 'archive'")
+        if self.as_of not in ("conference", "latest", "") and not is_iso_date(self.as_of):
+            raise ValueError(
+                f"as_of={self.as_of!r}: give 'conference', 'latest' or a date such as 2024-05-07"
+            )
+
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         """Defaults, then `ICLR_TOOLS_<FIELD>` environment variables, then `overrides`."""
@@ -63,6 +86,55 @@ class Settings:
             if raw is not None:
                 values[spec.name] = parse_setting(spec.name, raw, type(spec.default))
         return cls(**{**values, **overrides})
+
+
+def is_iso_date(text: str) -> bool:
+    """Whether `text` is a real calendar date written YYYY-MM-DD.
+
+    >>> is_iso_date("2024-05-07"), is_iso_date("2024-02-30"), is_iso_date("May 7")
+    (True, False, False)
+    """
+    try:
+        return len(text) == 10 and datetime.date.fromisoformat(text).isoformat() == text
+    except (TypeError, ValueError):
+        return False
+
+
+def read_embedded_years(data_dir: str | Path = DATA_DIR) -> list[int]:
+    """The years whose data the project embeds: the `year` column of `data/years.csv` ([] without it)."""
+    path = Path(data_dir) / "years.csv"
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as handle:
+        return sorted(int(row["year"]) for row in csv.DictReader(handle))
+
+
+def format_years(years: list[int]) -> str:
+    """Years as a reader writes them, runs of consecutive years as ranges.
+
+    >>> format_years([2018, 2019, 2020, 2022, 2024, 2025]), format_years([])
+    ('2018-2020, 2022, 2024-2025', 'none')
+    """
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs) or "none"
+
+
+def describe_embedded(data_dir: str | Path = DATA_DIR, year: int | None = None) -> str:
+    """Where a reader finds data with no service and no login: the embedded years, and the command that reads
+    one (`year` if it is embedded, else the latest)."""
+    years = read_embedded_years(data_dir)
+    if not years:
+        return f"This copy embeds no year's data ({Path(data_dir).name}/years.csv is missing)."
+    shown = year if year in years else years[-1]
+    return (
+        f"The project embeds ICLR {format_years(years)}, read with no download and no login: "
+        f"`mkdir -p out && papermill notebooks/02_analyse_tools.ipynb out/02_{shown}.ipynb -p year {shown}`."
+    )
 
 
 DEFAULTS = Settings()  # the defaults alone (no environment): the keyword defaults of the low-level functions

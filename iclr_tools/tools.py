@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from .checklist import score_checklist
 from .declared import extract_declarations, parse_install_line
 from .modules import find_local_names, find_own_imports
@@ -17,12 +15,10 @@ from .packages import (
     resolve_distribution,
 )
 from .readme import extract_readmes_requirements
-from .scan import PYTHON_SUFFIXES, is_manifest, is_readme
+from .scan import PYTHON_SUFFIXES, is_readme
 
 CHECKLIST_COLUMNS = ["has_dependencies", "has_training_code", "has_evaluation_code", "has_pretrained_models",
                      "has_results", "completeness"]  # fmt: skip
-OTHER_MANIFESTS = {"Cargo.toml", "package.json", "Project.toml", "DESCRIPTION", "renv.lock", "Gemfile", "go.mod",
-                   "environment.yml", "environment.yaml", "conda.yml", "conda.yaml"}  # fmt: skip
 
 
 def extract_frameworks(modules: list[str]) -> list[str]:
@@ -92,33 +88,6 @@ def format_declared_by(declarations: list[dict], readme_names: list[str]) -> lis
     return [f"{name}:{','.join(sorted(by))}" for name, by in sorted(sources.items())]
 
 
-ENV_FILE_COMMAND = re.compile(  # a README installing from a file: `conda env create -f ipdiff.yml`
-    r"\bconda (?:env )?(?:create|update|install)\b[^\n]*?(?:-f|--file)[ =]+[\"']?([\w./-]+)|"
-    r"\bpip3? install\b[^\n]*?(?:-r|--requirement)[ =]*[\"']?([\w./-]+)",
-    re.IGNORECASE,
-)
-
-
-def has_manifest_file(record: dict) -> bool:
-    """Whether a dependency manifest is among the files, read or not (any ecosystem's), including an environment
-    or requirements file of another name that a README installs from."""
-
-    def base(path: str) -> str:  # `env.yaml` and `env.yml` are one file to a reader
-        return path.rsplit("/", 1)[-1].lower().replace(".yaml", ".yml")
-
-    names = {base(str(path)) for path, *_ in record.get("files") or []}
-    for path, *_ in record.get("files") or []:
-        name = str(path).rsplit("/", 1)[-1]
-        if is_manifest(str(path)) or name in OTHER_MANIFESTS:
-            return True
-    texts = [text for text in (record.get("readmes") or {}).values() if isinstance(text, str)]
-    return any(
-        base(match.group(1) or match.group(2)) in names
-        for text in texts
-        for match in ENV_FILE_COMMAND.finditer(text)
-    )
-
-
 def describe_read_at(record: dict) -> str:
     """Which commit of the repository was read, in words (a recorded record says it by its cut-off date)."""
     if record.get("read_at"):
@@ -163,11 +132,7 @@ def extract_tools(record: dict) -> dict:
     undeclared = [name for name in imported if find_family(name) not in declared_families]
     declares = bool(runtime)
     readme_declares = bool(readme["names"] or readme_installs) if readmes_known else None
-    if declares or readme_declares or (fetched and has_manifest_file(record)):
-        has_dependencies: bool | None = True
-    else:
-        has_dependencies = False if readmes_known or not fetched else None
-    checklist = score_checklist(record, has_dependencies) if fetched else {}
+    checklist = score_checklist(record) if fetched else {}
     return {
         "status": status,
         "reason": record.get("reason") or explain_record(record, status),

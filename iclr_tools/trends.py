@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .analysis import count_tools, estimate_share, extract_targets, split_list
+from .analysis import count_tools, count_unresolved_imports, estimate_share, extract_targets, split_list
 
 TREND_COLUMNS = ["year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
 FRAMEWORK_MEASURES = {"pytorch": "pytorch", "tensorflow": "tensorflow", "keras": "keras", "jax": "jax"}
@@ -86,6 +86,20 @@ def count_trends(frames: dict[int, pd.DataFrame], years: pd.DataFrame, top: int 
         for row in count_year_measures(year, frames[year], facts[year], top_tools)
     ]
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def count_unresolved_across_years(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:
+    """Every year's unresolved imports: per name, the repositories importing it (summed over years) and the
+    years, most used first; the coverage a reviewed import table is measured by."""
+    found: dict[str, dict] = {}
+    for year in sorted(frames):
+        for name, count in count_unresolved_imports(frames[year]).items():
+            entry = found.setdefault(str(name), {"import": str(name), "repositories": 0, "years": []})
+            entry["repositories"] += int(count)
+            entry["years"].append(str(year))
+    table = pd.DataFrame(list(found.values()), columns=["import", "repositories", "years"])
+    table["years"] = table["years"].map(";".join)
+    return table.sort_values(["repositories", "import"], ascending=[False, True], ignore_index=True)
 
 
 def pivot_measure(trends: pd.DataFrame, measure: str) -> pd.DataFrame:

@@ -16,10 +16,9 @@ import pandas as pd
 from .dataset import check_rows_year, create_dataset, read_dataset, write_dataset
 from .files import write_text_atomic
 from .links import find_full_link_list
-from .papers import has_paper_list, read_snapshot_papers
+from .papers import FIRST_YEAR, LAST_YEAR, has_paper_list, is_live_year, read_snapshot_papers
+from .settings import DATA_DIR, ROOT, describe_embedded, read_embedded_years
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = ROOT / "data"
 RECORDED_YEARS = (2018, 2019, 2020, 2021, 2022, 2023, 2024)
 STUDY_YEAR = 2020  # the 2020 case study's year: its file name and its comparison
 LINK_SOURCES = {  # where each recorded year's code links come from (see ../shared/links/README.md)
@@ -46,15 +45,66 @@ def find_year_dataset(year: int, data_dir: str | Path = DATA_DIR) -> Path:
 
 def read_year_dataset(year: int, csv_path: str | Path = "", data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
     """The dataset of `year`: the given CSV or the embedded one; any other year's rows are a clear error."""
+    check_source_year(year, "", data_dir)
     path = Path(csv_path) if str(csv_path) else find_year_dataset(year, data_dir)
-    if not path.is_file():
-        embedded = ", ".join(str(y) for y in RECORDED_YEARS)
+    if not path.is_file() and str(csv_path):
         raise FileNotFoundError(
-            f"No data for ICLR {year}: {path} does not exist. Embedded years: {embedded}. To build {year} from "
-            f"the live services: papermill notebooks/01_create_data.ipynb out/01_{year}.ipynb -p year {year} "
-            f"-p source live -p out_csv data/years/iclr{year}.csv (needs an OpenReview login)."
+            f"No data for ICLR {year}: {path} does not exist. Give the CSV notebook 01 wrote (out/iclr{year}.csv "
+            f"unless its out_csv said otherwise), or leave csv_path empty for the embedded data. "
+            f"{describe_year_options(year, data_dir)}"
+        )
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"No data for ICLR {year}: this copy embeds none ({describe_path(path)}). "
+            f"{describe_year_options(year, data_dir)}"
         )
     return check_rows_year(read_dataset(path), year, path)
+
+
+def check_source_year(year: int, source: str | Path, data_dir: str | Path = DATA_DIR) -> int:
+    """`year` if `source` can have it (live: the years OpenReview lists; else: those or an embedded year), else
+    a ValueError at once, before any work, saying which years exist and how to read them."""
+    live = str(source) == "live"
+    if is_live_year(year) or (not live and year in read_embedded_years(data_dir)):
+        return year
+    what = f"A live run cannot list ICLR {year!r}" if live else f"No source holds ICLR {year!r}"
+    raise ValueError(f"{what}. {describe_year_options(year, data_dir)}")
+
+
+def describe_year_options(year: int, data_dir: str | Path = DATA_DIR, rebuild: bool = False) -> str:
+    """What a reader can do about `year` from their own clone: the embedded years (a command for one), and the
+    live run where it can work (for a year not embedded, or any year to `rebuild`), its output under out/, never
+    data/ (`make data`'s)."""
+    told = [describe_embedded(data_dir, year)]
+    if is_live_year(year) and (rebuild or year not in read_embedded_years(data_dir)):
+        told.append(
+            f"ICLR {year} from the live services (an OpenReview login is needed; README: Credentials), a quick "
+            f"sample of 200 papers (-p sample 0 for all): `mkdir -p out && papermill notebooks/01_create_data.ipynb "
+            f"out/01_{year}.ipynb -p year {year} -p source live -p sample 200`, then its analysis: `papermill "
+            f"notebooks/02_analyse_tools.ipynb out/02_{year}.ipynb -p year {year} -p csv_path out/iclr{year}.csv`."
+        )
+    elif not is_live_year(year):
+        told.append(
+            f"The live services list ICLR {FIRST_YEAR}-{LAST_YEAR} only, so no run can build ICLR {year!r}."
+        )
+    return " ".join(told)
+
+
+def describe_path(path: str | Path) -> str:
+    """`path` as a reader at the project root writes it (relative there, so no machine's folders show)."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+
+
+def resolve_out_csv(out_csv: str, year: int) -> str:
+    """Where notebook 01 writes the dataset: `out_csv`, or `out/iclr{year}.csv`; never data/ (`make data`'s)."""
+    path = out_csv or f"out/iclr{year}.csv"
+    if Path(path).resolve().is_relative_to(DATA_DIR.resolve()):
+        raise ValueError(
+            f"out_csv={out_csv!r}: data/ holds the embedded data, written by `make data` only. Leave out_csv "
+            f"empty (out/iclr{year}.csv) or give another path under out/."
+        )
+    return path
 
 
 def count_github_papers(frame: pd.DataFrame) -> int:
@@ -115,7 +165,7 @@ def build_years(
 
 def read_years(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
     """What each embedded year holds (`data/years.csv`)."""
-    return pd.read_csv(Path(data_dir) / "years.csv", keep_default_na=False)
+    return pd.read_csv(check_embedded_file(Path(data_dir) / "years.csv"), keep_default_na=False)
 
 
 def read_all_years(data_dir: str | Path = DATA_DIR) -> dict[int, pd.DataFrame]:
@@ -127,11 +177,23 @@ def read_all_years(data_dir: str | Path = DATA_DIR) -> dict[int, pd.DataFrame]:
 
 def read_trends(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
     """The tidy trends table (`data/trends.csv`): year, measure, count, n, share, ci_low, ci_high, method."""
-    return pd.read_csv(Path(data_dir) / "trends.csv")
+    return pd.read_csv(check_embedded_file(Path(data_dir) / "trends.csv"))
+
+
+def check_embedded_file(path: Path) -> Path:
+    """`path` if it exists, else a FileNotFoundError pointing to the project's own copy in data/."""
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the project's own copy is {DATA_DIR.relative_to(ROOT) / path.name} (leave "
+            "data_dir as 'data'; `make data` rebuilds it)"
+        )
+    return path
 
 
 def resolve_source(source: str, year: int, data_dir: str | Path = DATA_DIR) -> str:
-    """`source` if it can be read here; else the embedded dataset of `year` (saying so); else a clear error."""
+    """`source` if it can be read here; else the embedded dataset of `year` (saying so); else a clear error.
+    A year `source` cannot have is refused at once."""
+    check_source_year(year, source, data_dir)
     if source == "live" or Path(source).exists():
         return source
     embedded = find_year_dataset(year, data_dir)
@@ -140,6 +202,6 @@ def resolve_source(source: str, year: int, data_dir: str | Path = DATA_DIR) -> s
               f"CI): showing the embedded ICLR {year} data, {embedded}, instead of rebuilding it.")  # fmt: skip
         return str(embedded)
     raise FileNotFoundError(
-        f"{source} is not here and ICLR {year} has no embedded data ({embedded}): run with -p source live "
-        "(an OpenReview login is needed) or give a recorded folder of that year."
+        f"{source} is not here and ICLR {year} has no embedded data ({describe_path(embedded)}). "
+        f"{describe_year_options(year, data_dir)}"
     )

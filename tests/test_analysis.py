@@ -63,3 +63,42 @@ def test_funnel_frameworks_and_tools_on_a_frame_counted_by_hand() -> None:
     ) == (1, 1, 1)
     failed = analysis.extract_failed_targets(frame)
     assert failed["repo"].tolist() == ["o/gone"] and failed["status"].tolist() == ["missing"]
+
+
+def checklist_row(forum: str, repo: str, status: str, known: bool, items: tuple, subdir: str = "") -> dict:
+    """A dataset row with its README texts known or not and the five checklist items in order."""
+    columns = [
+        "has_dependencies",
+        "has_training_code",
+        "has_evaluation_code",
+        "has_pretrained_models",
+        "has_results",
+    ]
+    return {"forum_id": forum, "code_url": f"https://github.com/{repo}", "link_kind": "github", "repo": repo,
+            "subdir": subdir, "status": status, "readmes_known": known, **dict(zip(columns, items, strict=True))}  # fmt: skip
+
+
+def test_checklist_counts_repositories_with_readme_texts_and_names_the_others(tmp_path: Path) -> None:
+    rows = [checklist_row("p1", "o/a", "ok", True, (True, True, False, False, True)),
+            checklist_row("p2", "o/b", "no_python", True, (False, False, True, False, False)),  # no Python: counted
+            checklist_row("p3", "o/c", "ok", False, (None, True, None, None, None)),
+            checklist_row("p4", "o/d", "ok", False, (True, True, True, None, None), subdir="sub"),
+            {"forum_id": "p5", "code_url": "https://github.com/o/gone", "link_kind": "github", "repo": "o/gone",
+             "status": "missing", "reason": "HTTP 404"}]  # fmt: skip
+    frame = dataset.read_dataset(dataset.write_dataset(dataset.make_dataset(rows), tmp_path / "d.csv"))
+    table = analysis.count_checklist(frame).set_index("item")
+    assert table["n"].tolist() == [2] * 5 and table["unknown"].tolist() == [0] * 5
+    assert table["yes"].tolist() == [1, 1, 1, 0, 1] and table["no"].tolist() == [1, 1, 1, 2, 1]
+    assert analysis.list_without_readmes(frame) == ["o/c", "o/d/sub"]
+    text = analysis.describe_checklist(analysis.count_checklist(frame), analysis.list_without_readmes(frame))
+    assert (
+        text.startswith("Of 2 repositories: dependencies specified 1 (50%)")
+        and "2 repositories (o/c, o/d/sub)" in text
+    )
+    none_known = frame[
+        frame["readmes_known"].ne(True)
+    ]  # a year without README texts: every repository, ranges
+    table = analysis.count_checklist(none_known).set_index("item")
+    assert table.loc["training code", ["yes", "unknown", "n"]].tolist() == [2, 0, 2]
+    assert table.loc["pre-trained models", ["yes", "unknown", "at_most"]].tolist() == [0, 2, 1.0]
+    assert analysis.list_without_readmes(none_known) == []

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import concurrent.futures
 import os
+import socket
 import subprocess
+import sys
+import threading
 import time
 import tracemalloc
 from pathlib import Path
@@ -417,7 +421,9 @@ def test_fetch_many_keeps_order_and_turns_exceptions_into_errors(github: FakeGit
             raise RuntimeError("kaput")
         return archive(github, name)
 
-    results = list(fetch.fetch_many(targets, fetch_one, workers=4, desc="test"))
+    ended = list(fetch.fetch_many(targets, fetch_one, workers=4, desc="test"))
+    assert sorted(index for index, _ in ended) == list(range(len(targets)))  # each target once
+    results = [result for _, result in sorted(ended, key=lambda pair: pair[0])]
     assert [r.status for r in results] == ["ok", "error", "ok", "missing", "ok"] * 3
     assert "kaput" in results[1].reason
     assert results[0].commit == github.repos["alice/normal"].commit
@@ -585,3 +591,127 @@ def test_an_oversized_file_costs_about_the_cap_not_its_size(tmp_path: Path) -> N
     # the server also counts what sat in socket buffers, and a batch attempt before the blob's own: still far
     # from the file's 30 MB
     assert sent < 8 * 2**20, f"the server sent {sent} bytes for a 30 MB file with a 1 MB cap"
+
+
+# --------------------------------------------------------------------------------------------------
+# A guarded git command never waits on itself
+# --------------------------------------------------------------------------------------------------
+
+
+def late_reader(delay_s: float) -> list[str]:
+    """git arguments for a command that sleeps, then counts the bytes of its standard input (`wc -c`)."""
+    return ["-c", f"alias.late-reader=!sleep {delay_s}; wc -c", "late-reader"]
+
+
+@pytest.mark.parametrize("size", [40, 1_000_000])  # a few object ids; more than a pipe's buffer holds
+def test_a_guarded_command_receives_all_its_input_however_late_it_reads(tmp_path: Path, size: int) -> None:
+    payload = b"0123456789abcdef0123456789abcdef01234567\n" * (size // 41 + 1)
+    env = clone_module.make_git_env("http://127.0.0.1:9", None, 30)
+    pack_dir = tmp_path / "pack"
+    pack_dir.mkdir()
+    limits = clone_module.GitLimits(deadline=time.monotonic() + 20, input_s=10, connect_s=10)
+    out = clone_module.run_git(
+        late_reader(0.5), str(tmp_path), env, limits, stdin=payload, byte_limit=(str(pack_dir), 2**30)
+    )
+    assert int(out.split()[0]) == len(payload)  # wc -c counted every byte, and saw the end of its input
+
+
+def test_a_guarded_command_gets_its_input_when_the_first_poll_ends_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(clone_module, "POLL_S", 1e-4)  # a busy machine: each poll ends before a write could
+    payload = b"x" * 5000
+    env = clone_module.make_git_env("http://127.0.0.1:9", None, 30)
+    limits = clone_module.GitLimits(deadline=time.monotonic() + 20, input_s=10, connect_s=10)
+    out = clone_module.run_git(
+        late_reader(0), str(tmp_path), env, limits, stdin=payload, byte_limit=(str(tmp_path), 2**30)
+    )
+    assert int(out.split()[0]) == len(payload)
+
+
+def test_a_command_that_never_takes_its_input_fails_saying_so(tmp_path: Path) -> None:
+    env = clone_module.make_git_env("http://127.0.0.1:9", None, 30)
+    limits = clone_module.GitLimits(deadline=time.monotonic() + 60, input_s=1.0, connect_s=10)
+    started = time.monotonic()
+    with pytest.raises(clone_module.InputNotTaken) as raised:  # sleeps 30 s and never reads 1 MB
+        clone_module.run_git(late_reader(30), str(tmp_path), env, limits, stdin=b"y" * 2**20)
+    assert time.monotonic() - started < 10
+    abort = clone_module.classify_git_error(raised.value, "http://x/a/b.git", "blob fetch", 60)
+    assert abort.status == "timeout" and "did not take its input within 1 s" in abort.reason
+
+
+def test_one_slow_target_does_not_hold_the_others_back() -> None:
+    fast = [f"fast/{i}" for i in range(40)]
+    done: list[str] = []
+    lock, all_fast_done = threading.Lock(), threading.Event()
+
+    def fetch_one(name: str) -> FetchResult:
+        if name == "slow/one":  # ends only once every fast target has ended (or after 20 s, failing the test)
+            finished = all_fast_done.wait(timeout=20)
+            return FetchResult(status="ok", reason=f"all fast ones ended first: {finished}", method="")
+        with lock:
+            done.append(name)
+            if len(done) == len(fast):
+                all_fast_done.set()
+        return FetchResult(status="ok", reason=name, method="")
+
+    started = time.monotonic()
+    ended = list(fetch.fetch_many(["slow/one", *fast], fetch_one, workers=2, desc="test"))
+    assert time.monotonic() - started < 15
+    assert [index for index, _ in ended][-1] == 0  # the slow one ended last ...
+    assert ended[-1][1].reason == "all fast ones ended first: True"  # ... after every fast one
+    assert sorted(index for index, _ in ended) == list(range(41))
+
+
+def test_a_connection_not_made_in_time_fails_saying_so(tmp_path: Path) -> None:
+    with socket.socket() as server:  # a listening socket whose queue is full: a new connection is never made
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers = [socket.socket() for _ in range(4)]
+        for filler in fillers:
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.1", port))
+        time.sleep(0.2)
+        started = time.monotonic()
+        result = fetch_clone("a", "b", None, None, tmp_path, keep=scan.is_scan_file, git_base=f"http://127.0.0.1:{port}",
+                             timeout=60, connect_timeout=2, retries=0)  # fmt: skip
+        elapsed = time.monotonic() - started
+        for filler in fillers:
+            filler.close()
+    assert result.status == "timeout" and "could not connect within 2 s" in result.reason, result.reason
+    assert elapsed < 10, (
+        f"a connection that was never made held the fetch {elapsed:.0f} s (connect limit 2 s)"
+    )
+
+
+def test_guarded_fetches_at_once_on_a_busy_machine_all_end(github: FakeGitHub, tmp_path: Path) -> None:
+    names = [
+        name for name in ("alice/normal", "bob/mono", "carol/faulty", "dave/huge-py") if name in github.repos
+    ]
+    deadline = time.monotonic() + 60  # bounded: the busy processes stop by themselves
+    burners = [
+        subprocess.Popen([sys.executable, "-c", BURN_CPU, str(deadline - time.monotonic())]) for _ in range(3)
+    ]
+    try:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [
+                pool.submit(clone, github, name, tmp_path, timeout=45.0, retries=0) for name in names * 4
+            ]
+            results = [future.result() for future in futures]
+    finally:
+        for burner in burners:
+            burner.kill()
+            burner.wait()
+    assert [r.status for r in results] == ["ok"] * len(results), [
+        r.reason for r in results if r.status != "ok"
+    ]
+    for name, result in zip(names * 4, results, strict=True):  # every scan file, byte for byte
+        files = github.repos[name].files
+        read = {
+            path: blob for path, blob in result.contents.items() if path != ".gitmodules"
+        }  # the fake's own
+        assert read == {p: v for p, v in files.items() if isinstance(v, bytes) and scan.is_scan_file(p)}
+
+
+BURN_CPU = "import sys, time\nend = time.monotonic() + min(60, float(sys.argv[1]))\nwhile time.monotonic() < end: pass\n"

@@ -20,6 +20,8 @@ READMES = [
     ("## Results\n| model | acc |\n|---|---|\n| ours | 93.1 |\n", [], "", ""),  # a table outside a requirement section
     ("We implement our method in PyTorch.\n## Requirements\n- Ubuntu 18.04\n- GCC 7\n- an NVIDIA GPU\n", [], "", ""),
     ("Our code was tested with PyTorch 1.7.1 on one GPU.\n", ["torch"], "", ""),  # a framework with a version
+    ("### Requirements before running\nThis code requires:\n* numpy\n* pytorch\n\n### Usage\n- tqdm\n",
+     ["numpy", "torch"], "", ""),  # a `Word:` line under a heading is inside its section, not a new one
 ]  # fmt: skip
 
 
