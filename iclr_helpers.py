@@ -51,6 +51,7 @@ from iclr_tools.charts import (
     plot_study_comparison,
     plot_tool_heatmap,
     plot_top_tools,
+    plot_venue_sharing,
     plot_wordcloud,
     setup_style,
 )
@@ -82,11 +83,14 @@ from iclr_tools.study import (
 from iclr_tools.tools import extract_tools
 from iclr_tools.trends import (
     PDF_MENTION_PYTORCH_SHARE,
+    compare_venues,
     count_unresolved_across_years,
     describe_trends,
     pivot_measure,
     rank_tools,
+    select_venue,
 )
+from iclr_tools.venues import VENUE_NAMES, VENUES, check_venue, name_venue_year, read_venue_links
 from iclr_tools.years import (
     STUDY_YEAR,
     find_year_dataset,
@@ -164,6 +168,13 @@ __all__ = [
     "describe_trends",
     "pivot_measure",
     "rank_tools",
+    "select_venue",
+    "compare_venues",
+    "VENUES",
+    "VENUE_NAMES",
+    "check_venue",
+    "name_venue_year",
+    "read_venue_links",
     "PDF_MENTION_PYTORCH_SHARE",
     # 8. charts
     "setup_style",
@@ -179,6 +190,7 @@ __all__ = [
     "plot_pytorch_share",
     "plot_rate_trends",
     "plot_tool_heatmap",
+    "plot_venue_sharing",
     # command line
     "run_data",
     "run_render",

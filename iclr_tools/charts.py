@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from .settings import format_years
+
 FRAMEWORK_COLORS = {"pytorch": "#EE4C2C", "tensorflow": "#FF9900", "keras": "#8B0000", "jax": "#4285F4"}
 PNG_METADATA = {"Software": None}  # no "Matplotlib version...": a PNG's bytes depend on the chart alone
 
@@ -252,6 +254,46 @@ def plot_rate_trends(trends: pd.DataFrame, measures: dict[str, str], title: str,
     axes.set_ylim(0, 100)
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
     add_sampling_note(axes, trends)
+    return save_figure(figure, path)
+
+
+VENUE_COLORS = {"iclr": "#2C7BB6", "neurips": "#D7191C", "icml": "#1A9641"}
+VENUE_LABELS = {"iclr": "ICLR", "neurips": "NeurIPS", "icml": "ICML"}
+
+
+def plot_venue_sharing(
+    trends: pd.DataFrame, years: pd.DataFrame, title: str, path: str | Path | None = None
+) -> Any:
+    """Code sharing by venue and year (papers quoting a GitHub repository / papers), each point's n and the
+    source of its links under the chart; NeurIPS 2024's Datasets and Benchmarks track as a point of its own."""
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(10, 5.5))
+    for venue, color in VENUE_COLORS.items():
+        rows = trends[(trends["venue"] == venue) & (trends["measure"] == "code_sharing")].sort_values("year")
+        if rows.empty:
+            continue
+        axes.plot(rows["year"], rows["share"] * 100, marker="o", color=color, label=VENUE_LABELS[venue])
+    tracks = trends[trends["measure"].str.startswith("code_sharing:")]
+    for row in tracks.itertuples():
+        axes.scatter([row.year], [row.share * 100], marker="D", s=45, color=VENUE_COLORS[row.venue], zorder=3,
+                     label=f"{VENUE_LABELS[row.venue]} {row.year}: {row.measure.split(':', 1)[1].replace('_', ' ')} "
+                     f"(n={row.n:,}, apart)")  # fmt: skip
+    axes.set(title=title, xlabel="", ylabel="% of papers quoting a GitHub repository")
+    axes.set_ylim(0, 100)
+    sharing = trends[trends["measure"] == "code_sharing"]
+    n = sharing.set_index(["year", "venue"])["n"]
+    ticks = sorted(sharing["year"].unique())
+    axes.set_xticks(ticks, [f"{year}\n" + "\n".join(f"{VENUE_LABELS[v]} n={n[(year, v)]:,}" for v in VENUE_COLORS
+                                                     if (year, v) in n.index) for year in ticks])  # fmt: skip
+    axes.tick_params(axis="x", labelsize=8)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="venue (n: papers)")
+    sources = years.groupby(["venue", "link_source"], sort=False)["year"].agg(
+        lambda ys: format_years([int(y) for y in ys])
+    )
+    note = "; ".join(f"{VENUE_LABELS[venue]} {span}: {source}" for (venue, source), span in sources.items())
+    axes.annotate("links: " + note, (0, -0.25), xycoords="axes fraction", fontsize=7, color="#555555", va="top",
+                  wrap=True)  # fmt: skip
     return save_figure(figure, path)
 
 

@@ -13,13 +13,15 @@ from .report import render_notebook, write_readme_blocks
 from .settings import describe_embedded
 from .study import STUDY_FIGURES, reproduce_study, write_study_figures
 from .trends import count_trends, count_unresolved_across_years
-from .years import (
+from .venues import name_venue_year
+from .years import (  # ROOT: the project root
     ROOT,
     build_years,
     describe_year_options,
     find_year_dataset,
+    read_all_venue_links,
     read_all_years,
-)  # ROOT: the project root
+)
 
 NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb", "03_trends.ipynb")
 
@@ -49,15 +51,16 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
         )
     years = build_years(shared, data_dir, cache_dir=ROOT / "cache")
     frames = read_all_years(data_dir)
-    trends = count_trends(frames, years)
+    trends = count_trends(frames, years, venue_links=read_all_venue_links(data_dir))
     write_text_atomic(Path(data_dir) / "trends.csv", trends.to_csv(index=False, lineterminator="\n"))
     reproduced = reproduce_study(study_file)
     write_study_figures(reproduced, Path(data_dir) / STUDY_FIGURES)
     for row in years.itertuples():
-        print(
-            f"ICLR {row.year}: {row.dataset} ({row.method}, {row.repositories_with_python} repositories with Python)"
-        )
-        print(f"  {describe_funnel(count_funnel(frames[int(row.year)]))}")
+        held = (f"{row.repositories_with_python} repositories with Python" if row.method != "links"
+                else f"{row.github_links} GitHub links of {row.accepted_papers} papers, no repository records")  # fmt: skip
+        print(f"{name_venue_year(row.venue, row.year)}: {row.dataset} ({row.method}, {held})")
+        if row.venue == "iclr":
+            print(f"  {describe_funnel(count_funnel(frames[int(row.year)]))}")
     print(f"wrote {Path(data_dir) / 'years.csv'} and {Path(data_dir) / 'trends.csv'} ({len(trends)} rows)")
     print(f"wrote {Path(data_dir) / STUDY_FIGURES}: the 2020 study's method re-run on {study_file}: "
           + ", ".join(f"{name} {value}" for name, value in reproduced.items()))  # fmt: skip

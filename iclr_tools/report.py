@@ -37,6 +37,7 @@ from .analysis import (
 from .files import write_text_atomic
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
 from .trends import PDF_MENTION_PYTORCH_SHARE, pivot_measure
+from .venues import VENUE_NAMES
 from .years import DATA_DIR, ROOT, STUDY_YEAR, read_all_years, read_trends, read_years
 
 WIDTH = 110  # the READMEs' line length
@@ -353,7 +354,7 @@ def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     frame = read_all_years(data_dir)[STUDY_YEAR]
     reproduced = read_study_figures(data_dir)
     return {
-        "trend": describe_trend_block(read_trends(data_dir), read_years(data_dir)),
+        "trend": describe_trend_block(read_trends(data_dir), read_years(data_dir, "iclr")),
         "iclr2020-numbers": describe_numbers_2020(frame),
         "iclr2020-table": format_table_2020(frame, reproduced),
         "iclr2020-requirements-files": describe_requirements_files(frame),
@@ -369,7 +370,9 @@ def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
 # -- data/README.md ----------------------------------------------------------------------------------------------
 
 
-def format_files_table(years: pd.DataFrame, frames: dict[int, pd.DataFrame]) -> str:
+def format_files_table(
+    years: pd.DataFrame, frames: dict[int, pd.DataFrame], venue_rows: list[str] = ()
+) -> str:
     """data/README.md's table of files: each dataset with what it holds, years.csv, trends.csv, study2020.csv."""
     lines = ["| file | what |", "| --- | --- |"]
     sampled = years[years["method"] == "sample"]
@@ -388,11 +391,13 @@ def format_files_table(years: pd.DataFrame, frames: dict[int, pd.DataFrame]) -> 
         lines.append(f"| `years/iclr{{{','.join(str(y) for y in sampled['year'])}}}.csv` | the papers of a random "
                      f"sample of that year's GitHub links ({drawn} links drawn with Python's "
                      f"`random.Random(YEAR).sample` from {pool}) |")  # fmt: skip
+    lines += list(venue_rows)
     lines += [
         (
-            "| `years.csv` | one row per year: `method` (`exact` or `sample`), accepted papers, papers linking "
-            "GitHub, GitHub links, links drawn and seed, repository targets, read, with Python; whether README "
-            "texts, a paper list and author e-mail domains were recorded; where the links come from |"
+            "| `years.csv` | one row per venue and year: `venue`, `method` (`exact` or `sample`; `links` where only "
+            "the links are embedded), accepted papers, papers linking GitHub, GitHub links, links drawn and seed, "
+            "repository targets, read, with Python; whether README texts, a paper list and author e-mail domains "
+            "were recorded; where the links come from |"
         ),
         "| `trends.csv` | the tidy trend table (below) |",
         (
@@ -401,6 +406,17 @@ def format_files_table(years: pd.DataFrame, frames: dict[int, pd.DataFrame]) -> 
         ),
     ]
     return "\n" + "\n".join(lines) + "\n"
+
+
+def format_venue_rows(years: pd.DataFrame) -> list[str]:
+    """data/README.md's rows for the other venues' link tables (`data/venues/`), one row per venue."""
+    rows = []
+    for venue, part in years[years["venue"] != "iclr"].groupby("venue", sort=False):
+        links = ", ".join(f"{int(n):,}" for n in part["github_links"])
+        rows.append(f"| `venues/{venue}{{YEAR}}_links.csv` | {VENUE_NAMES[venue]} "
+                    f"{format_years(part['year'].tolist())}: every GitHub link its accepted papers quote ({links}), "
+                    "parsed into a repository target or a kind and reason; no repository records |")  # fmt: skip
+    return rows
 
 
 def describe_partial_records(frames: dict[int, pd.DataFrame]) -> str:
@@ -427,10 +443,10 @@ def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     """Every block of data/README.md written from the committed data."""
     frames = read_all_years(data_dir)
     sample_2021 = frames[2021]["sample_of"].iloc[0] if 2021 in frames else ""
-    years = read_years(data_dir)
+    years, every_venue = read_years(data_dir, "iclr"), read_years(data_dir)
     return {
         "years": f"{years['year'].min()}-{years['year'].max()}",
-        "files": format_files_table(years, frames),
+        "files": format_files_table(years, frames, format_venue_rows(every_venue)),
         "partial-records": describe_partial_records(frames),
         "sample-of-example": f"`{sample_2021}`",
         "readme-years": format_years(

@@ -100,13 +100,13 @@ def is_iso_date(text: str) -> bool:
         return False
 
 
-def read_embedded_years(data_dir: str | Path = DATA_DIR) -> list[int]:
-    """The years whose data the project embeds: the `year` column of `data/years.csv` ([] without it)."""
+def read_embedded_years(data_dir: str | Path = DATA_DIR, venue: str = "iclr") -> list[int]:
+    """The years of `venue` whose data the project embeds, from `data/years.csv` ([] without it)."""
     path = Path(data_dir) / "years.csv"
     if not path.is_file():
         return []
     with path.open(encoding="utf-8", newline="") as handle:
-        return sorted(int(row["year"]) for row in csv.DictReader(handle))
+        return sorted(int(row["year"]) for row in csv.DictReader(handle) if row.get("venue", "iclr") == venue)
 
 
 def format_years(years: list[int]) -> str:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import count_tools, count_unresolved_imports, estimate_share, extract_targets, split_list
+from .venues import VENUES, check_venue, split_sharing_by_track
 
-TREND_COLUMNS = ["year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
+TREND_COLUMNS = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
 FRAMEWORK_MEASURES = {"pytorch": "pytorch", "tensorflow": "tensorflow", "keras": "keras", "jax": "jax"}
 CHECKLIST_MEASURES = ["has_dependencies", "has_training_code", "has_evaluation_code", "has_pretrained_models",
                       "has_results"]  # fmt: skip
@@ -25,10 +26,10 @@ PDF_MENTION_PYTORCH_SHARE = {2018: 0.228, 2019: 0.50, 2020: 0.64, 2021: 0.777, 2
 SMALL_N = 30  # points from fewer repositories than this are marked on the charts
 
 
-def make_trend_row(year: int, measure: str, count: int, n: int, method: str) -> dict:
+def make_trend_row(year: int, measure: str, count: int, n: int, method: str, venue: str = "iclr") -> dict:
     """One row of the trends table."""
     share, low, high = estimate_share(count, n, method)
-    return {"year": year, "measure": measure, "count": count, "n": n, "share": share, "ci_low": low,
+    return {"venue": venue, "year": year, "measure": measure, "count": count, "n": n, "share": share, "ci_low": low,
             "ci_high": high, "method": method}  # fmt: skip
 
 
@@ -76,15 +77,29 @@ def find_top_tools(frames: dict[int, pd.DataFrame], top: int = 12) -> list[str]:
     return sorted(found)
 
 
-def count_trends(frames: dict[int, pd.DataFrame], years: pd.DataFrame, top: int = 12) -> pd.DataFrame:
-    """The tidy trends table: one row per year and measure with count, n, share and its interval."""
-    facts = {int(row["year"]): row for row in years.to_dict("records")}
+def count_trends(
+    frames: dict[int, pd.DataFrame],
+    years: pd.DataFrame,
+    top: int = 12,
+    venue_links: dict[tuple[str, int], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """The tidy trends table: one row per venue, year and measure with count, n, share and its interval; ICLR's
+    years from their datasets, then NeurIPS's and ICML's code sharing from their link tables."""
+    iclr = years[years["venue"] == "iclr"] if "venue" in years.columns else years
+    facts = {int(row["year"]): row for row in iclr.to_dict("records")}
     top_tools = find_top_tools(frames, top)
     rows = [
         row
         for year in sorted(frames)
         for row in count_year_measures(year, frames[year], facts[year], top_tools)
     ]
+    papers = {
+        (row["venue"], int(row["year"])): int(row["accepted_papers"]) for row in years.to_dict("records")
+    }
+    for venue in VENUES[1:]:
+        for key in sorted(key for key in venue_links or {} if key[0] == venue):
+            rows += [make_trend_row(key[1], measure, count, n, "exact", venue)
+                     for measure, count, n in split_sharing_by_track(venue, key[1], venue_links[key], papers[key])]  # fmt: skip
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
@@ -102,9 +117,23 @@ def count_unresolved_across_years(frames: dict[int, pd.DataFrame]) -> pd.DataFra
     return table.sort_values(["repositories", "import"], ascending=[False, True], ignore_index=True)
 
 
-def pivot_measure(trends: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """One measure's rows, by year."""
-    return trends[trends["measure"] == measure].set_index("year")
+def pivot_measure(trends: pd.DataFrame, measure: str, venue: str = "iclr") -> pd.DataFrame:
+    """One measure's rows of one venue, by year."""
+    return trends[(trends["measure"] == measure) & (trends["venue"] == venue)].set_index("year")
+
+
+def compare_venues(trends: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Year x venue table of one measure's shares (%), with each cell's count and n: "40.4% (1,295/3,206)"."""
+    rows = trends[trends["measure"] == measure]
+    cells = rows.assign(cell=[f"{share:.1%} ({count:,}/{n:,})" for share, count, n in
+                              zip(rows["share"], rows["count"], rows["n"], strict=True)])  # fmt: skip
+    table = cells.pivot(index="year", columns="venue", values="cell").fillna("")
+    return table[[venue for venue in VENUES if venue in table.columns]]
+
+
+def select_venue(trends: pd.DataFrame, venue: str) -> pd.DataFrame:
+    """The trend rows of one venue."""
+    return trends[trends["venue"] == check_venue(venue)].reset_index(drop=True)
 
 
 def rank_tools(trends: pd.DataFrame) -> pd.DataFrame:

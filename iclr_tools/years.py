@@ -18,6 +18,7 @@ from .files import write_text_atomic
 from .links import find_full_link_list
 from .papers import FIRST_YEAR, LAST_YEAR, has_paper_list, is_live_year, read_snapshot_papers
 from .settings import DATA_DIR, ROOT, describe_embedded, read_embedded_years
+from .venues import build_venue_links, check_venue, read_venue_links
 
 RECORDED_YEARS = (2018, 2019, 2020, 2021, 2022, 2023, 2024)
 STUDY_YEAR = 2020  # the 2020 case study's year: its file name and its comparison
@@ -33,7 +34,7 @@ LINK_SOURCES = {  # where each recorded year's code links come from (see ../shar
 ACCEPTED_WITHOUT_LIST = {
     2024: 2260
 }  # no paper list is recorded for 2024: ../shared/links/README.md gives the count
-YEAR_COLUMNS = ["year", "method", "accepted_papers", "papers_with_github_link", "github_links", "links_drawn",
+YEAR_COLUMNS = ["venue", "year", "method", "accepted_papers", "papers_with_github_link", "github_links", "links_drawn",
                 "seed", "targets", "repositories_read", "repositories_with_python", "readmes_known", "paper_list",
                 "author_domains", "link_source", "dataset"]  # fmt: skip
 
@@ -124,6 +125,7 @@ def describe_year(year: int, folder: Path, frame: pd.DataFrame) -> dict:
         accepted = ACCEPTED_WITHOUT_LIST[year]
     targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
     return {
+        "venue": "iclr",
         "year": year,
         "method": "sample" if sampled else "exact",
         "accepted_papers": accepted,
@@ -158,20 +160,32 @@ def build_years(
         frame = create_dataset(year, folder, cache_dir=cache_dir)
         write_dataset(frame, find_year_dataset(year, data_dir))
         rows.append(describe_year(year, folder, read_dataset(find_year_dataset(year, data_dir))))
-    years = pd.DataFrame(rows, columns=YEAR_COLUMNS)
+    venues = build_venue_links(shared_dir, data_dir)  # NeurIPS and ICML: their links, parsed
+    years = pd.DataFrame(rows + venues.to_dict("records"), columns=YEAR_COLUMNS)
     write_text_atomic(Path(data_dir) / "years.csv", years.to_csv(index=False, lineterminator="\n"))
     return years
 
 
-def read_years(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
-    """What each embedded year holds (`data/years.csv`)."""
-    return pd.read_csv(check_embedded_file(Path(data_dir) / "years.csv"), keep_default_na=False)
+def read_years(data_dir: str | Path = DATA_DIR, venue: str = "") -> pd.DataFrame:
+    """What each embedded venue-year holds (`data/years.csv`): every venue's, or one venue's."""
+    years = pd.read_csv(check_embedded_file(Path(data_dir) / "years.csv"), keep_default_na=False)
+    return years[years["venue"] == check_venue(venue)].reset_index(drop=True) if venue else years
 
 
 def read_all_years(data_dir: str | Path = DATA_DIR) -> dict[int, pd.DataFrame]:
-    """Every embedded year's dataset, by year."""
+    """Every embedded ICLR year's dataset, by year."""
     return {
-        int(year): read_year_dataset(int(year), data_dir=data_dir) for year in read_years(data_dir)["year"]
+        int(year): read_year_dataset(int(year), data_dir=data_dir)
+        for year in read_years(data_dir, "iclr")["year"]
+    }
+
+
+def read_all_venue_links(data_dir: str | Path = DATA_DIR) -> dict[tuple[str, int], pd.DataFrame]:
+    """Every embedded NeurIPS and ICML year's parsed link table, by (venue, year)."""
+    years = read_years(data_dir)
+    return {
+        (row.venue, int(row.year)): read_venue_links(row.venue, int(row.year), data_dir)
+        for row in years[years["method"] == "links"].itertuples()
     }
 
 

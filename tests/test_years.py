@@ -48,7 +48,7 @@ def test_each_row_carries_its_year_and_how_it_was_drawn(rebuilt: Path, year: int
     frame = years.read_year_dataset(year, data_dir=rebuilt)
     papers, method, drawn, total = RECORDED[year]
     assert (frame["year"] == year).all() and frame["forum_id"].nunique() == papers
-    facts = years.read_years(rebuilt).set_index("year").loc[year]
+    facts = years.read_years(rebuilt, "iclr").set_index("year").loc[year]
     assert facts["method"] == method and facts["github_links"] == total
     if method == "sample":
         assert (

@@ -1,0 +1,98 @@
+"""NeurIPS and ICML beside ICLR: their links parsed into the embedded data, code sharing counted per venue-year."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from iclr_tools import venues
+
+ROOT = Path(__file__).resolve().parents[1]
+TRENDS = pd.read_csv(ROOT / "data" / "trends.csv")
+YEARS = pd.read_csv(ROOT / "data" / "years.csv", keep_default_na=False)
+VENUE_YEARS = [(venue, year) for venue in ("neurips", "icml") for year in range(2019, 2025)]
+# A GitHub repository URL, read with a regular expression of this test's own (not the project's parser)
+REPOSITORY = re.compile(r"^https?://(?:www\.)?github\.com/([^/?#\s]+)/([^/?#\s]+)", re.IGNORECASE)
+NOT_OWNERS = {"orgs", "topics", "about", "features", "marketplace", "sponsors", "settings", "search"}
+
+
+def quotes_repository(url: str) -> bool:
+    """Whether a URL names a GitHub repository (owner/name), by this test's own reading."""
+    match = REPOSITORY.match(url.strip())
+    return bool(match) and match.group(1).lower() not in NOT_OWNERS
+
+
+def count_from_links(shared_dir: Path, venue: str, year: int, track: str | None = None) -> tuple[int, int]:
+    """(papers quoting a GitHub repository, papers with any GitHub URL) straight from ../shared/links."""
+    rows = json.loads((shared_dir / "links" / f"{venue}{year}_links.json").read_text())
+    rows = [row for row in rows if track is None or row["track"] == track]
+    return len({row["paper"] for row in rows if quotes_repository(row["url"])}), len(
+        {row["paper"] for row in rows}
+    )
+
+
+@pytest.mark.parametrize(("venue", "year"), VENUE_YEARS)
+def test_code_sharing_equals_a_count_straight_from_the_links(shared_dir: Path, venue: str, year: int) -> None:
+    rows = TRENDS[
+        (TRENDS["venue"] == venue) & (TRENDS["year"] == year) & (TRENDS["measure"] == "code_sharing")
+    ]
+    counts = {
+        (row["venue"], row["year"]): row
+        for row in json.loads((shared_dir / "links" / "venue_counts.json").read_text())
+    }
+    facts = counts[({"neurips": "NeurIPS", "icml": "ICML"}[venue], year)]
+    main = "conference" if (venue, year) == ("neurips", 2024) else None  # 2024's list holds D&B too
+    repositories, any_github = count_from_links(shared_dir, venue, year, main)
+    assert rows["count"].item() == repositories
+    assert rows["n"].item() == (4035 if main else facts["papers_read"])  # ../shared/links/README.md
+    if main is None:
+        assert any_github == facts["with_github_url"]  # every paper of the source's count is in the file
+    # the gap, row by row: a paper whose every GitHub URL is a user or organisation page quotes no repository
+    rows_file = json.loads((shared_dir / "links" / f"{venue}{year}_links.json").read_text())
+    pages_only = {r["paper"] for r in rows_file if main in (None, r["track"])} - {
+        r["paper"] for r in rows_file if quotes_repository(r["url"])
+    }
+    assert any_github - repositories == len(pages_only)
+    for paper in pages_only:
+        urls = [r["url"] for r in rows_file if r["paper"] == paper]
+        assert all(re.match(r"^https?://github\.com/(?:[^/]+/?|orgs/.*)$", url.strip()) for url in urls), urls
+
+
+def test_neurips_2024_datasets_and_benchmarks_stands_apart(shared_dir: Path) -> None:
+    rows = TRENDS[(TRENDS["venue"] == "neurips") & (TRENDS["year"] == 2024)].set_index("measure")
+    repositories, _ = count_from_links(shared_dir, "neurips", 2024, "datasets_and_benchmarks_track")
+    row = rows.loc["code_sharing:datasets_and_benchmarks_track"]
+    assert (row["count"], row["n"]) == (repositories, 459)  # 459 papers listed in the track (README)
+    assert set(TRENDS.loc[TRENDS["measure"].str.startswith("code_sharing:"), "year"]) == {2024}
+
+
+@pytest.mark.parametrize(("venue", "year"), VENUE_YEARS)
+def test_every_link_is_a_target_or_classified_with_a_reason(shared_dir: Path, venue: str, year: int) -> None:
+    table = venues.read_venue_links(venue, year, ROOT / "data")
+    source = json.loads((shared_dir / "links" / f"{venue}{year}_links.json").read_text())
+    assert len(table) == len(source) and table["paper"].tolist() == [row["paper"] for row in source]
+    targets = table["link_kind"] == "github"
+    assert (table.loc[targets, "repo"] != "").all() and (table.loc[targets, "reason"] == "").all()
+    assert (table.loc[~targets, "reason"] != "").all()
+    assert (table["venue"] == venue).all() and (table["year"] == year).all()
+    assert targets.tolist() == [quotes_repository(row["url"]) for row in source]
+
+
+def test_years_table_holds_every_venue_and_says_where_links_come_from() -> None:
+    assert YEARS.columns[0] == "venue"
+    assert sorted(
+        map(tuple, YEARS.loc[YEARS["venue"] != "iclr", ["venue", "year"]].values.tolist())
+    ) == sorted(VENUE_YEARS)
+    other = YEARS[YEARS["venue"] != "iclr"]
+    assert (other["method"] == "links").all() and (other["link_source"] == venues.PDF_QUOTES).all()
+
+
+def test_an_unknown_venue_is_refused_with_the_venues_there_are() -> None:
+    with pytest.raises(ValueError, match="use one of iclr, neurips, icml"):
+        venues.check_venue("cvpr")
+    with pytest.raises(FileNotFoundError, match="embedded are NeurIPS 2019-2024, ICML 2019-2024"):
+        venues.read_venue_links("neurips", 2018, ROOT / "data")
