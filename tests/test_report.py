@@ -183,6 +183,13 @@ def test_committed_render_has_no_machine_trace_or_warning(name: str) -> None:
     assert "start_time" not in json.dumps(notebook) and '"execution"' not in json.dumps(notebook)
 
 
+@pytest.mark.parametrize("name", sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb")))
+def test_every_source_cell_has_an_id(name: str) -> None:
+    """A cell without an id makes nbformat warn on every read (`MissingIDFieldWarning`), papermill's included."""
+    cells = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))["cells"]
+    assert [index for index, cell in enumerate(cells) if not cell.get("id")] == []
+
+
 def copy_project(target: Path) -> Path:
     """The project as a fresh clone holds it (no renders, figures, caches or environment), with no ../shared."""
     ignore = shutil.ignore_patterns(
