@@ -13,12 +13,13 @@ space := $(subst ,, )
 
 .PHONY: venv check-python run data test lint format bench faults clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt
+# Versions pinned by constraints.txt. An existing .venv is kept: pip installs only what differs from the pins
+# (nothing, when the environment already has them).
+$(VENV)/.installed: requirements.txt requirements-dev.txt requirements-nodeps.txt constraints.txt
 	@$(CHECK_PYTHON)
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -r requirements-nodeps.txt
+	test -x $(BIN)/python || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet --upgrade pip; }
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
+	$(BIN)/python -m pip install --quiet --no-deps --ignore-requires-python -r requirements-nodeps.txt -c constraints.txt
 	touch $@
 
 venv: $(VENV)/.installed
@@ -29,7 +30,7 @@ check-python:
 
 ## Render the notebooks into notebooks/rendered/ (01 and 02 for ICLR 2020, 03 the trends) from the committed data (no network).
 run: venv
-	$(BIN)/python iclr_helpers.py render --year $(YEAR) --shared $(SHARED)
+	$(BIN)/python iclr_helpers.py render --year $(YEAR)
 
 ## Rebuild every recorded year (data/all_tools.csv is ICLR 2020, data/years/), years.csv and trends.csv from ../shared (no network).
 data: venv

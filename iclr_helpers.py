@@ -6,8 +6,9 @@ re-exports what the notebooks, the README and the benchmarks call. `fetch_*` fun
 `parse_*`, `extract_*` and `count_*` functions are pure.
 
     python iclr_helpers.py data --year 2020 --snapshot ../shared/iclr2020 --out data/all_tools.csv
-    python iclr_helpers.py render --year 2020 --snapshot ../shared/iclr2020
-    python iclr_helpers.py unresolved   # every year's unresolved imports, most used first
+    python iclr_helpers.py data                 # every year from ../shared (`make data`)
+    python iclr_helpers.py render --year 2020   # the notebooks from data/ (`make run`)
+    python iclr_helpers.py unresolved           # every year's unresolved imports, most used first
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ from iclr_tools.study import (
     count_method_comparison,
     count_niche_tools,
     count_study_comparison,
+    read_study_figures,
     reproduce_study,
 )
 from iclr_tools.tools import extract_tools
@@ -157,6 +159,7 @@ __all__ = [
     "describe_frameworks_by",
     "STUDY_2020",
     "reproduce_study",
+    "read_study_figures",
     "count_study_comparison",
     "count_method_comparison",
     "count_niche_tools",

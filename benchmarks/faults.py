@@ -28,6 +28,10 @@ for path in (ROOT, ROOT / "tests"):
 
 import robustness_cases as rc  # noqa: E402
 
+from iclr_tools.report import as_paragraph, write_blocks  # noqa: E402
+
+DEFAULTS = {"kills": 8, "seed": 2024, "examples": 400}  # `make faults`: the run the README reports
+
 
 def run_properties(examples: int) -> tuple[list[rc.Outcome], int, int]:
     """Every generated-input property: (one outcome per property, inputs tried, inputs that crashed)."""
@@ -57,10 +61,15 @@ def run_properties(examples: int) -> tuple[list[rc.Outcome], int, int]:
 def main(argv: list[str] | None = None) -> int:
     """Run every section, print each outcome and the tally; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--kills", type=int, default=8, help="SIGKILLs of the interrupted data run")
-    parser.add_argument("--seed", type=int, default=2024, help="seed of the kill points")
-    parser.add_argument("--examples", type=int, default=400, help="generated inputs per property")
+    parser.add_argument(
+        "--kills", type=int, default=DEFAULTS["kills"], help="SIGKILLs of the interrupted data run"
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="seed of the kill points")
+    parser.add_argument(
+        "--examples", type=int, default=DEFAULTS["examples"], help="generated inputs per property"
+    )
     args = parser.parse_args(argv)
+    run_started = time.monotonic()
     outcomes: list[rc.Outcome] = []
     generated = {"tried": 0, "crashed": 0}
     with tempfile.TemporaryDirectory(prefix="iclr-faults-") as temp:
@@ -110,11 +119,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"failed: {len(failed)}")
         for outcome in failed:
             print(f"   {outcome}")
-    print(
+    tally = (
         f"faults injected: {len(faults)}, survived: {survived}, bad inputs tried: {bad_inputs}, "
         f"crashes: {crashes}, secrets leaked: {leaks}"
     )
+    print(tally)
+    if vars(args) == DEFAULTS:  # the README reports `make faults` as it is run, not a variant
+        minutes = (time.monotonic() - run_started) / 60
+        write_blocks(ROOT / "README.md", {"faults": format_readme_tally(tally, minutes, failed)})
     return 1 if crashes or leaks or survived != len(faults) or failed else 0
+
+
+def format_readme_tally(tally: str, minutes: float, failed: list) -> str:
+    """The README's line on the last `make faults` run.
+
+    >>> format_readme_tally("faults injected: 2, survived: 2", 3.2, []).strip()
+    'The last `make faults` run (3 minutes): faults injected: 2, survived: 2.'
+    """
+    checks = f"; {len(failed)} check(s) failed" if failed else ""
+    return as_paragraph(f"The last `make faults` run ({minutes:.0f} minutes): {tally}{checks}.")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar, as in fetch.py: tqdm.auto wants ipywidgets in a notebook
 
 from .files import read_stamped_json, write_json_atomic
 

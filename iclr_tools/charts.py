@@ -10,6 +10,7 @@ import pandas as pd
 from .settings import format_years
 
 FRAMEWORK_COLORS = {"pytorch": "#EE4C2C", "tensorflow": "#FF9900", "keras": "#8B0000", "jax": "#4285F4"}
+PNG_METADATA = {"Software": None}  # no "Matplotlib version...": a PNG's bytes depend on the chart alone
 
 
 def save_figure(figure: Any, path: str | Path | None) -> Any:
@@ -18,16 +19,23 @@ def save_figure(figure: Any, path: str | Path | None) -> Any:
 
     if path:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path, dpi=150, bbox_inches="tight")
+        figure.savefig(path, dpi=150, bbox_inches="tight", metadata=PNG_METADATA)
     plt.close(figure)  # shown once, as the cell's value, not again by the inline backend
     return figure
 
 
 def setup_style() -> None:
-    """A clean seaborn style for talk-ready charts."""
+    """A clean seaborn style for talk-ready charts; in a notebook, charts shown as PNGs without metadata too."""
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", context="notebook", font_scale=1.05)
+    try:
+        from IPython import get_ipython
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # not in IPython: nothing is shown inline
+        return
+    if get_ipython() is not None:
+        set_matplotlib_formats("png", metadata=PNG_METADATA)
 
 
 def plot_funnel(funnel: pd.DataFrame, title: str, path: str | Path | None = None) -> Any:

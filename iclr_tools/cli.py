@@ -1,21 +1,24 @@
-"""The command line (`make data`, `make run`): rebuild the dataset from a snapshot, render the notebooks."""
+"""The command line (`make data`, `make run`): rebuild the data from ../shared, render the notebooks from data/."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from .analysis import count_funnel, describe_funnel
 from .dataset import create_dataset
 from .files import write_text_atomic
+from .report import render_notebook, write_readme_blocks
 from .settings import describe_embedded
+from .study import STUDY_FIGURES, reproduce_study, write_study_figures
 from .trends import count_trends, count_unresolved_across_years
 from .venues import name_venue_year
 from .years import (  # ROOT: the project root
     ROOT,
     build_years,
     describe_year_options,
+    find_year_dataset,
     read_all_venue_links,
     read_all_years,
 )
@@ -37,21 +40,30 @@ def run_data(year: int, snapshot: str | Path, out: str | Path) -> pd.DataFrame:
 
 
 def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd.DataFrame:
-    """Rebuild every recorded year's dataset, `years.csv` and `trends.csv` from `shared` (offline)."""
-    if not Path(shared).is_dir():
+    """Rebuild every recorded year's dataset, `years.csv`, `trends.csv` and the 2020 study's figures from `shared`
+    (offline), printing what each year's rebuild found."""
+    study_file = Path(shared) / "reference" / "article_all_tools.csv"
+    if not Path(shared).is_dir() or not study_file.is_file():
         raise SystemExit(
-            f"{shared} is not here: `make data` rebuilds every year from the recorded folders, which sit beside "
-            "the project on the developers' machines and in CI only; the committed data/ holds what they give. "
-            f"{describe_embedded()}"
+            f"{shared if not Path(shared).is_dir() else study_file} is not here: `make data` rebuilds every year "
+            "from the recorded folders, which sit beside the project on the developers' machines and in CI only; "
+            f"the committed data/ holds what they give, and `make run` renders from it. {describe_embedded()}"
         )
     years = build_years(shared, data_dir, cache_dir=ROOT / "cache")
-    trends = count_trends(read_all_years(data_dir), years, venue_links=read_all_venue_links(data_dir))
+    frames = read_all_years(data_dir)
+    trends = count_trends(frames, years, venue_links=read_all_venue_links(data_dir))
     write_text_atomic(Path(data_dir) / "trends.csv", trends.to_csv(index=False, lineterminator="\n"))
+    reproduced = reproduce_study(study_file)
+    write_study_figures(reproduced, Path(data_dir) / STUDY_FIGURES)
     for row in years.itertuples():
         held = (f"{row.repositories_with_python} repositories with Python" if row.method != "links"
                 else f"{row.github_links} GitHub links of {row.accepted_papers} papers, no repository records")  # fmt: skip
         print(f"{name_venue_year(row.venue, row.year)}: {row.dataset} ({row.method}, {held})")
+        if row.venue == "iclr":
+            print(f"  {describe_funnel(count_funnel(frames[int(row.year)]))}")
     print(f"wrote {Path(data_dir) / 'years.csv'} and {Path(data_dir) / 'trends.csv'} ({len(trends)} rows)")
+    print(f"wrote {Path(data_dir) / STUDY_FIGURES}: the 2020 study's method re-run on {study_file}: "
+          + ", ".join(f"{name} {value}" for name, value in reproduced.items()))  # fmt: skip
     return trends
 
 
@@ -63,29 +75,19 @@ def run_unresolved(data_dir: str | Path = ROOT / "data", top: int = 40) -> pd.Da
     return table
 
 
-def run_render(
-    year: int, snapshot: str | Path, out_dir: str | Path = ROOT / "notebooks" / "rendered"
-) -> None:
-    """Render the notebooks with papermill: 01 and 02 for `year` (01 from the snapshot when it is here, else
-    the year's embedded data), and 03, the trends across years."""
-    import papermill
-
-    source = os.path.relpath(Path(snapshot).resolve(), ROOT)  # notebooks run from the project root
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
+def run_render(year: int, root: Path = ROOT) -> None:
+    """Render the notebooks with papermill from the project's own data/, never from what sits beside it: 01 and
+    02 for `year` (01 showing the embedded dataset), and 03, the trends across years."""
+    out_dir = root / "notebooks" / "rendered"
+    out_dir.mkdir(parents=True, exist_ok=True)
     params = {
-        "01_create_data.ipynb": {"year": year, "source": source},
+        "01_create_data.ipynb": {"year": year, "source": find_year_dataset(year, Path("data")).as_posix()},
         "02_analyse_tools.ipynb": {"year": year},
         "03_trends.ipynb": {},
     }
     for name in NOTEBOOKS:
-        papermill.execute_notebook(
-            ROOT / "notebooks" / name,
-            Path(out_dir) / name,
-            parameters=params[name],
-            cwd=ROOT,
-            progress_bar=False,
-        )
-        print(f"rendered {Path(out_dir) / name}")
+        render_notebook(root / "notebooks" / name, out_dir / name, params[name], root)
+        print(f"rendered {(out_dir / name).relative_to(root)}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -106,7 +108,9 @@ def main(argv: list[str] | None = None) -> None:
         run_data(args.year, args.snapshot, args.out)
     elif args.command == "data":
         run_data_all(args.shared)
+        for path in write_readme_blocks():
+            print(f"wrote the figures quoted in {path.relative_to(ROOT)}")
     elif args.command == "unresolved":
         run_unresolved()
     else:
-        run_render(args.year, Path(args.shared) / f"iclr{args.year}")
+        run_render(args.year)

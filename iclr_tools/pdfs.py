@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar, as in fetch.py: tqdm.auto wants ipywidgets in a notebook
 
 from .files import read_stamped_json, write_bytes_atomic, write_json_atomic
 from .links import URL_TRAILING, parse_code_link

@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from .analysis import count_frameworks, extract_targets, split_list
+from .files import write_text_atomic
+from .years import DATA_DIR
 
 # The 2020 case study's published figures (Analytics Vidhya, 5 May 2020; see ../shared/reference/README.md).
 STUDY_2020 = {
@@ -20,6 +22,9 @@ STUDY_2020 = {
     "keras": 23,
     "unique_tools": 687,
 }
+# The study's figures re-computed from its own file by `make data` (the file itself sits in ../shared/reference
+# on the developers' machines and is never committed): the rendered notebooks read these, on any machine.
+STUDY_FIGURES = "study2020.csv"
 # "The State of Machine Learning Frameworks in 2019" (The Gradient): papers whose PDF mentions one framework.
 PDF_MENTIONS_2020 = {"accepted_papers": 687, "pytorch_only": 169, "tensorflow_only": 95}
 
@@ -46,6 +51,24 @@ def reproduce_study(path: str | Path) -> dict:
         "empty_rows": int((per_row.str.replace(",", "") == "").sum()),
         **{f"niche_{name}": count for name, count in niche.items()},
     }
+
+
+def write_study_figures(reproduced: dict, path: str | Path) -> None:
+    """Write what `reproduce_study` computed as a two-column CSV (`figure,value`), one figure a row."""
+    table = pd.DataFrame({"figure": list(reproduced), "value": list(reproduced.values())})
+    write_text_atomic(path, table.to_csv(index=False, lineterminator="\n"))
+
+
+def read_study_figures(data_dir: str | Path = DATA_DIR) -> dict:
+    """The study's figures as `make data` re-computed them from its file (`data/study2020.csv`)."""
+    path = Path(data_dir) / STUDY_FIGURES
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: it is committed with the project (git checkout -- {path} restores it); "
+            "`make data` writes it from the study's own file where ../shared/reference holds it."
+        )
+    table = pd.read_csv(path)
+    return {str(row.figure): int(row.value) for row in table.itertuples()}
 
 
 def count_niche_tools(frame: pd.DataFrame, tools: tuple[str, ...] = ("transformers", "tensorboard", "gym",

@@ -205,3 +205,71 @@ def test_quick_fetch_and_memory_figures(shared_dir: Path) -> None:
     )
     assert figures["memory_status"].startswith("ok") and figures["memory_status_archive"].startswith("ok")
     assert float(figures["peak_rss_mb_1gb_repo"]) > 0 and float(figures["peak_rss_mb_1gb_repo_archive"]) > 0
+
+
+# The figures of the run the README reported before `make bench` wrote its own block (typed from that README).
+LAST_RUN = {
+    "nproc": 2, "cpu_model": "AMD EPYC 7B13", "memory_total_gb": 24.0, "python": "3.11.7",
+    "git": "git version 2.39.5", "date": "2026-11-29T10:00:00Z", "bench_total_s": 310.4, "fetch_targets": 60,
+    "fetch_targets_largest": "a/a,b/b,c/c,d/d,e/e", "scan_repos": 14, "scan_files": 3931, "scan_mb": 73.1,
+    "scan_repos_per_s": 3.22, "pipreqs_repos_per_s": 0.71, "scan_speedup_vs_pipreqs": 4.55,
+    "scan_results_identical": True, "scan_repos_iclr2020": 252, "pipreqs_failed_repos": 0,
+    "pipreqs_failed_repos_iclr2020": 23, "scan_failed_repos": 0, "scan_failed_repos_iclr2020": 0,
+    "framework_agreement_vs_pipreqs": 0.897, "framework_agreement_vs_pipreqs_where_pipreqs_ran": 0.987,
+    "fetch_s_workers_1": 22.9, "fetch_s_workers_16": 2.66, "fetch_parallel_speedup": 8.62,
+    "fetch_parallel_speedup_ceiling_cpu_bound": 9.4, "fetch_parallel_speedup_ceiling_without_server_cpu": 14.9,
+    "fetch_cpu_s_client_workers_16": 3.1, "fetch_cpu_s_server_workers_16": 1.8, "bytes_all_files": 994_000_000,
+    "bytes_floor": 42_700_000, "bytes_fetched": 10_100_000, "bytes_over_floor": 0.237,
+    "bytes_over_floor_archive": 17.28, "bytes_fetched_archive": 737_000_000, "bytes_over_floor_as_of": 0.239,
+    "memory_big_file_mb": 1024, "peak_rss_mb_1gb_repo": 82.6, "peak_rss_mb_1gb_repo_archive": 82.4,
+    "rebuild_dataset_s": 1.45, "rebuild_all_years_s": 5.36, "render_notebooks_s": 8.1,
+}  # fmt: skip
+
+
+def test_readme_performance_block_from_a_run() -> None:
+    """`make bench` writes the README's table from its figures, with each target judged."""
+    block = bench.format_readme_block(LAST_RUN)
+    for row in (
+        "| `scan_repos_per_s` (14 installed packages, 3,931 files, 73.1 MB) | 3.22 | |",
+        "| `scan_speedup_vs_pipreqs` | 4.55 | >= 2.5: met |",
+        "| `pipreqs_failed_repos` (installed packages / 252 ICLR 2020 repositories) | 0 / 23 | ours: 0 / 0 |",
+        "| `fetch_parallel_speedup` | 8.62 | >= 8: met (CPU-bound ceiling 9.4, below) |",
+        "| `bytes_all_files` (every file of the 60 repositories) | 994 MB | |",
+        "| `bytes_over_floor` (partial clone; streamed archive: 17.28, 737 MB) | 0.237 | <= 1.5: met |",
+        "| `peak_rss_mb_1gb_repo` (clone / archive of a repository with a 1 GB data file) | 82.6 / 82.4 | < 300: met |",
+        "| `render_notebooks_s` (notebooks 01 and 02 with papermill) | 8.1 s | |",
+    ):
+        assert f"\n{row}\n" in block, row
+    text = " ".join(block.split())
+    assert (
+        "(2 cores, AMD EPYC 7B13, 24 GiB, Python 3.11.7, git 2.39.5; 2026-11-29, one full run, 310 s)" in text
+    )
+    assert "with 50 ms added per request and 2 MB/s per connection, serving 60" in text
+    assert "(the 5 largest among them)" in text and "(non-scan files capped at 20 MB)" in text
+    assert (
+        "ceiling of that run was 9.4x; against a real GitHub, whose CPU is not ours, it would be 14.9x"
+        in text
+    )
+    slower = bench.format_readme_block(
+        {**LAST_RUN, "fetch_parallel_speedup": 7.46, "rebuild_all_years_s": 61.0}
+    )
+    assert "| `fetch_parallel_speedup` | 7.46 | >= 8: not met (CPU-bound ceiling 9.4, below) |" in slower
+    assert "| 61.00 s | < 60: not met |" in slower
+
+
+def test_readme_performance_block_needs_every_figure() -> None:
+    """A run that skipped a section (no ../shared) has no figure for it: nothing is written."""
+    with pytest.raises(KeyError, match="render_notebooks_s"):
+        bench.format_readme_block({k: v for k, v in LAST_RUN.items() if k != "render_notebooks_s"})
+
+
+def test_readme_faults_tally() -> None:
+    import faults
+
+    line = faults.format_readme_tally("faults injected: 51, survived: 51, crashes: 0", 3.4, [])
+    assert (
+        line == "\nThe last `make faults` run (3 minutes): faults injected: 51, survived: 51, crashes: 0.\n"
+    )
+    assert (
+        faults.format_readme_tally("faults injected: 2", 1, ["x"]).strip().endswith("2; 1 check(s) failed.")
+    )

@@ -36,6 +36,7 @@ ORDER = [
     ["trends"],  # 7: counts, the 2020 study, estimates, trends
     ["study"],
     ["charts"],
+    ["report"],  # 8: rendered notebooks and the READMEs' figures
     ["cli"],  # 6-8, then the command line
 ]
 RANK = {name: rank for rank, names in enumerate(ORDER) for name in names}

@@ -25,7 +25,7 @@ PARAMETERS = {
         "sample": "int", "refresh": "bool", "fetch_method": "str", "as_of": "str", "pdf_links": "bool", "links_file": "str",
     },
     "02_analyse_tools.ipynb": {
-        "year": "int", "csv_path": "str", "top_n": "int", "figures_dir": "str", "study_csv": "str",
+        "year": "int", "csv_path": "str", "top_n": "int", "figures_dir": "str",
     },
     "03_trends.ipynb": {"data_dir": "str", "figures_dir": "str"},
 }  # fmt: skip

@@ -93,7 +93,13 @@ def test_make_venv_refuses_an_old_python_at_once_and_accepts_this_one(tmp_path: 
     old = find_old_pythons()
     if not old:
         pytest.skip("no Python older than 3.11 on this machine (PATH or ~/.pyenv) to be refused")
-    for name in ("Makefile", "requirements.txt", "requirements-dev.txt", "requirements-nodeps.txt"):
+    for name in (
+        "Makefile",
+        "requirements.txt",
+        "requirements-dev.txt",
+        "requirements-nodeps.txt",
+        "constraints.txt",
+    ):
         shutil.copy2(ROOT / name, tmp_path / name)
     for python in old:
         done = subprocess.run(["make", "venv", f"PYTHON={python}"], cwd=tmp_path, capture_output=True, text=True,

@@ -17,3 +17,23 @@ def test_reproduce_the_2020_study(shared_dir: Path) -> None:
     assert reproduced["unique_tools"] == study.STUDY_2020["unique_tools"] == 687
     assert reproduced["unique_real_tools"] == 686
     assert reproduced["empty_rows"] == 13
+
+
+def test_committed_study_figures_are_the_published_ones() -> None:
+    """data/study2020.csv (what `make data` re-computed) gives back the study's published figures."""
+    figures = study.read_study_figures()
+    published = {
+        "repositories_parsed": 237,
+        "pytorch": 154,
+        "tensorflow": 95,
+        "keras": 23,
+        "unique_tools": 687,
+    }
+    assert {name: figures[name] for name in published} == published
+    assert figures["tensorflow_counted"] + study.STUDY_2020["tensorflow_offset"] == figures["tensorflow"]
+
+
+def test_committed_study_figures_are_the_study_rerun(shared_dir: Path) -> None:
+    """The committed figures equal the study's method re-run on its file now: `make data` has been run."""
+    rerun = study.reproduce_study(shared_dir / "reference" / "article_all_tools.csv")
+    assert study.read_study_figures() == rerun
