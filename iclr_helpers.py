@@ -90,7 +90,7 @@ from iclr_tools.trends import (
     rank_tools,
     select_venue,
 )
-from iclr_tools.venues import VENUE_NAMES, VENUES, check_venue, name_venue_year, read_venue_links
+from iclr_tools.venues import check_venue, name_venue_year
 from iclr_tools.years import (
     STUDY_YEAR,
     find_year_dataset,
@@ -170,11 +170,8 @@ __all__ = [
     "rank_tools",
     "select_venue",
     "compare_venues",
-    "VENUES",
-    "VENUE_NAMES",
     "check_venue",
     "name_venue_year",
-    "read_venue_links",
     "PDF_MENTION_PYTORCH_SHARE",
     # 8. charts
     "setup_style",

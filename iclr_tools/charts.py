@@ -164,6 +164,8 @@ def plot_checklist(table: pd.DataFrame, title: str, path: str | Path | None = No
     figure, axes = plt.subplots(figsize=(8, 0.55 * len(table) + 1.4))
     left = pd.Series(0, index=table.index, dtype=float)
     for column, color in (("yes", "#4C72B0"), ("no", "#DD8452"), ("unknown", "#CCCCCC")):
+        if column == "unknown" and not table[column].any():  # every item decided: no empty legend entry
+            continue
         bars = axes.barh(table["item"][::-1], table[column][::-1], left=left[::-1], color=color, label=column)
         axes.bar_label(bars, labels=[str(v) if v else "" for v in table[column][::-1]], label_type="center")
         left += table[column]

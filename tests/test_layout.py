@@ -16,8 +16,9 @@ ORDER = [
     ["net"],  # foundations every stage may use
     ["openreview_api"],  # 1: the OpenReview service (login, refusals)
     ["affiliations"],  # 1: authors' institution domains from profiles
-    ["papers"],
-    ["links"],  # 1-2: OpenReview papers, code links
+    ["links"],  # 1-2: code links (parsed, imports nothing of the project)
+    ["venues"],  # the venues and their embedded links
+    ["papers"],  # OpenReview papers
     ["pdfs"],  # 2: code links read out of PDFs
     ["github"],
     ["archive", "clone"],

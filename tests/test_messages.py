@@ -21,7 +21,7 @@ from iclr_tools import cli, dataset, openreview_api, papers, settings, years
 
 ROOT = Path(__file__).resolve().parents[1]
 with (ROOT / "data" / "years.csv").open(encoding="utf-8", newline="") as _handle:
-    EMBEDDED = sorted(int(row["year"]) for row in csv.DictReader(_handle))
+    EMBEDDED = sorted(int(row["year"]) for row in csv.DictReader(_handle) if row["venue"] == "iclr")  # ICLR's
 LIVE = range(2018, 2027)  # README: API v1 for 2018-2023, API v2 from 2024, up to 2026
 PARAMETERS = {  # each notebook's parameters and their types, as papermill reads them
     name: {key: value["inferred_type_name"] for key, value in papermill.inspect_notebook(path).items()}

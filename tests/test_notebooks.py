@@ -177,7 +177,7 @@ def test_committed_notebook_is_clean_and_thin(name: str) -> None:
 
 
 TREND_FIGURES = ("trend_frameworks.png", "trend_pytorch_share.png", "trend_sharing.png", "trend_checklist.png",
-                 "trend_tools.png")  # fmt: skip
+                 "trend_tools.png", "trend_venues_sharing.png")  # fmt: skip
 
 
 @pytest.mark.slow
