@@ -14,8 +14,9 @@ from test_pdfs import make_pdf
 
 from fakes.github_server import FakeGitHub
 from fakes.openreview_server import FAKE_CREDENTIALS, FakeOpenReview
+from fakes.openreview_server import serve_venue_fixture as serve
 from fakes.venue_notes import FIXTURES, read_venue_fixture
-from iclr_tools import dataset, links, papers
+from iclr_tools import dataset, links, papers, pdfs
 from iclr_tools.openreview_api import LoginRequiredError, ServiceRefusedError
 
 pytestmark = pytest.mark.timeout(180)
@@ -26,13 +27,6 @@ EXPECTED_SOURCE = {
 }  # expected file's field -> the dataset's link_source
 PDF_PAPER = {("neurips", 2023): "mB2xJ7Ny6s", ("icml", 2023): "Bh2Ns5Kv9c", ("neurips", 2022): "Vb5nM1cQe8"}
 PDF_REPO = "pdf-only-fake/own-code"  # the code a paper without a text link gives in its PDF (served here)
-
-
-def serve(venue: str, year: int, **options: object) -> FakeOpenReview:
-    """The fake OpenReview serving one venue-year's built notes (API v1 or v2 as the fixture says)."""
-    fixture = read_venue_fixture(venue, year)
-    kind = "notes_v1" if fixture["api"] == 1 else "notes_v2"
-    return FakeOpenReview(**{kind: fixture["notes"]}, **options)  # type: ignore[arg-type]
 
 
 def expected_rows(venue: str, year: int) -> dict[str, dict]:
@@ -334,3 +328,23 @@ def test_iclr_defaults_are_unchanged() -> None:
         ValueError, match="ICLR 2017 is not on OpenReview with decisions: supported years are 2018-"
     ):
         papers.check_year(2017)
+
+
+@pytest.mark.parametrize(
+    ("venue", "year"),
+    [("neurips", 2019), ("neurips", 2020), ("icml", 2019), ("icml", 2020), ("icml", 2021), ("icml", 2022)],
+)
+def test_the_recorded_links_tables_run_as_the_refusal_says(venue: str, year: int, shared_dir: Path) -> None:
+    table = shared_dir / "links" / f"{venue}{year}_links.json"
+    counts = {
+        (row["venue"].lower(), row["year"]): row
+        for row in json.loads((shared_dir / "links" / "venue_counts.json").read_text())
+    }
+    found = papers.fetch_papers(year, "live", papers.Settings(links_file=str(table)), venue=venue)
+    table_links = links.read_links_table(table)
+    assert (
+        len(found) == counts[(venue, year)]["with_github_url"]
+    )  # venue_counts.json, made apart from the tables
+    assert len(table_links) == counts[(venue, year)]["github_urls"]
+    assert {link["forum_id"] for link in table_links} == {paper["forum_id"] for paper in found}
+    assert not any(pdfs.is_openreview_pdf(paper) for paper in found)  # the PDF pass asks OpenReview nothing
