@@ -104,7 +104,7 @@ def describe_table_run(year: int, venue: str) -> str:
         f"URL), e.g. ../shared/links/{venue}{year}_links.json beside the project: `mkdir -p out && papermill "
         f"notebooks/01_create_data.ipynb out/01_{venue}{year}.ipynb -p venue {venue} -p year {year} -p source live "
         f"-p links_file links.csv`. The papers are those the table lists (a paper without code is not in it), "
-        "read as of the conference's first day."
+        "its repositories read as of the conference's first day."
     )
 
 
