@@ -164,7 +164,12 @@ def read_snapshot_sample(folder: Path, year: int, links: list[dict]) -> str:
 
 
 def read_papers_and_links(
-    year: int, source: str | Path, settings: Settings, sample: int = 0, seed: int | None = None
+    year: int,
+    source: str | Path,
+    settings: Settings,
+    sample: int = 0,
+    seed: int | None = None,
+    venue: str = "iclr",
 ) -> tuple[list[dict], list[dict], str]:
     """The accepted papers of `year`, their code links, and what they were drawn from ('' for all of them).
 
@@ -172,7 +177,7 @@ def read_papers_and_links(
     recorded folder holding a sample of code links gives that sample's papers.
     """
     check_sample(sample)  # at once, before any paper is fetched
-    papers = fetch_papers(year, source, settings)
+    papers = fetch_papers(year, source, settings, venue)
     snapshot = None if str(source) == "live" else Path(source)
     if snapshot is None or has_code_field_papers(papers):
         sample_of = ""
@@ -181,7 +186,7 @@ def read_papers_and_links(
             drawn = draw_sample(papers, sample, seed)
             sample_of = f"{len(drawn)} of {len(papers)} accepted papers, random.Random({seed})"
             papers = drawn
-        return papers, collect_code_links(papers, year, settings, live=snapshot is None), sample_of
+        return papers, collect_code_links(papers, year, settings, snapshot is None, venue), sample_of
     links = read_snapshot_links(snapshot)
     sample_of = read_snapshot_sample(snapshot, year, links)
     if sample and (sample_of or not has_paper_list(snapshot)):
@@ -198,7 +203,9 @@ def read_papers_and_links(
     return papers, links, sample_of
 
 
-def collect_code_links(papers: list[dict], year: int, settings: Settings, live: bool) -> list[dict]:
+def collect_code_links(
+    papers: list[dict], year: int, settings: Settings, live: bool, venue: str = "iclr"
+) -> list[dict]:
     """The papers' code links from every source, each tagged: the `code` field (2020), else the abstract and
     TL;DR; in live runs also a links table the user gives (`links_file`) and, in years without a code field,
     each paper's PDF (`pdf_links`)."""
@@ -209,7 +216,7 @@ def collect_code_links(papers: list[dict], year: int, settings: Settings, live: 
         table = [link for link in read_links_table(settings.links_file) if link["forum_id"] in forums]
     pdf: list[dict] = []
     if live and settings.pdf_links and not any(paper.get("code_field") for paper in papers):
-        pdf = fetch_pdf_code_links(papers, year, settings)
+        pdf = fetch_pdf_code_links(papers, year, settings, venue)
     return merge_code_links(links, table, pdf)
 
 
@@ -238,6 +245,7 @@ def create_dataset(
     sample: int = 0,
     seed: int | None = None,
     settings: Settings | None = None,
+    venue: str = "iclr",
     **options: Any,
 ) -> pd.DataFrame:
     """The whole pipeline: papers -> code links -> repository records -> tools -> the dataset (and its CSV).
@@ -253,11 +261,10 @@ def create_dataset(
     ):  # an existing dataset, e.g. the committed data/all_tools.csv: this year's rows only
         return check_rows_year(read_dataset(source), year, source)
     settings = resolve_settings(settings, options)
-    papers, links, sample_of = read_papers_and_links(year, source, settings, sample, seed)
+    papers, links, sample_of = read_papers_and_links(year, source, settings, sample, seed, venue)
     snapshot = None if str(source) == "live" else source
-    records = fetch_repo_records(
-        extract_code_targets(links), settings, snapshot_dir=snapshot, offline=snapshot is not None, year=year
-    )
+    records = fetch_repo_records(extract_code_targets(links), settings, snapshot_dir=snapshot,
+                                 offline=snapshot is not None, year=year, venue=venue)  # fmt: skip
     frame = make_dataset(build_rows(papers, links, records, year, sample_of))
     if out:
         write_dataset(frame, out)

@@ -120,8 +120,9 @@ def merge_code_links(*sources: list[dict]) -> list[dict]:
 
 
 def read_links_table(path: str | Path) -> list[dict]:
-    """Code links a user gives (a published data set, say): a CSV with `forum` (or `forum_id`) and `url` columns, or
-    JSON (a list of such rows, or an object of forum id -> URL or URLs); classified, source "links table"."""
+    """Code links a user gives (a published data set, say): a CSV with `forum` (or `forum_id`; `paper`, a title key,
+    for years before OpenReview) and `url` columns, or JSON (a list of such rows, or an object of forum id -> URL
+    or URLs); classified, source "links table"."""
     path = Path(path)
     try:
         if path.suffix.lower() == ".csv":
@@ -138,11 +139,17 @@ def read_links_table(path: str | Path) -> list[dict]:
                 for url in ([urls] if isinstance(urls, str) else urls or [])]  # fmt: skip
     links = []
     for number, row in enumerate(rows if isinstance(rows, list) else [], start=1):
-        forum = str((row.get("forum") or row.get("forum_id") or "") if isinstance(row, dict) else "").strip()
+        forum = (
+            (row.get("forum") or row.get("forum_id") or row.get("paper") or "")
+            if isinstance(row, dict)
+            else ""
+        )
+        forum = str(forum).strip()
         url = str(row.get("url") or "" if isinstance(row, dict) else "").strip()
         if not forum or not url:
             raise ValueError(
-                f"links table {path}, row {number}: needs a forum id (`forum` or `forum_id`) and a `url`; "
+                f"links table {path}, row {number}: needs a forum id (`forum` or `forum_id`, or a `paper` key for "
+                "a year before OpenReview) and a `url`; "
                 "fix or drop that row"
             )
         links.append({"forum_id": forum, **parse_code_link(url), "source": "links table"})

@@ -1,7 +1,9 @@
-"""Stage 1, papers: the accepted papers of an ICLR year from OpenReview (API v1 or v2) or a recorded snapshot."""
+"""Stage 1, papers: the accepted papers of a venue-year (ICLR by default, NeurIPS, ICML) from OpenReview (API v1
+or v2, each venue-year read as it was run) or a recorded snapshot, or a links table for years not on OpenReview."""
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 from typing import Any
@@ -17,27 +19,48 @@ from .openreview_api import (
     make_openreview_client,
 )
 from .settings import Settings, describe_embedded, is_iso_date
+from .venues import VENUE_NAMES, check_venue
 
 # Years ICLR's accepted papers are on OpenReview with a decision; 2018-2023 on API v1, 2024 on on API v2.
 FIRST_YEAR = 2018
 LAST_YEAR = 2026
 FIRST_V2_YEAR = 2024
 
+# Each venue on OpenReview (tests/fixtures/venues/README.md gives the sources): its group, the years a live run
+# lists (first, last), and the first year on API v2. NeurIPS reviews there from 2021, ICML from 2023; their
+# earlier papers are on the proceedings sites only (proceedings.neurips.cc, PMLR).
+VENUE_GROUPS = {"iclr": "ICLR.cc", "neurips": "NeurIPS.cc", "icml": "ICML.cc"}
+LIVE_YEARS = {"iclr": (FIRST_YEAR, LAST_YEAR), "neurips": (2021, 2025), "icml": (2023, 2025)}
+FIRST_V2_YEARS = {"iclr": FIRST_V2_YEAR, "neurips": 2023, "icml": 2023}
+PROCEEDINGS = {"neurips": "proceedings.neurips.cc", "icml": "PMLR (proceedings.mlr.press)"}
+DB_TRACK = "Datasets and Benchmarks"  # NeurIPS's Datasets and Benchmarks track, a track of its own
 
-# The cut-off of each year: its first day (2020: the end of the virtual conference week), as the recorded data uses.
-CONFERENCE_DATES = {2018: "2018-05-01", 2019: "2019-05-06", 2020: "2020-05-01", 2021: "2021-05-03",
-                    2022: "2022-04-25", 2023: "2023-05-01", 2024: "2024-05-07", 2025: "2025-04-24",
-                    2026: "2026-04-23"}  # fmt: skip
+# The cut-off of each venue-year: its first day (ICLR 2020: the end of the virtual conference week), as the
+# recorded data uses; NeurIPS and ICML from their own pages (tests/fixtures/venues/README.md, "First day").
+CONFERENCE_DATES = {
+    "iclr": {2018: "2018-05-01", 2019: "2019-05-06", 2020: "2020-05-01", 2021: "2021-05-03",
+             2022: "2022-04-25", 2023: "2023-05-01", 2024: "2024-05-07", 2025: "2025-04-24",
+             2026: "2026-04-23"},
+    "neurips": {2019: "2019-12-08", 2020: "2020-12-06", 2021: "2021-12-06", 2022: "2022-11-28",
+                2023: "2023-12-10", 2024: "2024-12-09", 2025: "2025-12-02"},
+    "icml": {2019: "2019-06-10", 2020: "2020-07-12", 2021: "2021-07-18", 2022: "2022-07-17",
+             2023: "2023-07-23", 2024: "2024-07-21", 2025: "2025-07-13"},
+}  # fmt: skip
 
 
-def find_cutoff(year: int, as_of: str) -> str:
+def find_cutoff(year: int, as_of: str, venue: str = "iclr") -> str:
     """The date code is read as of: the conference's (`"conference"`), none (`"latest"`: ''), or a given date.
 
     >>> find_cutoff(2021, "conference"), find_cutoff(2021, "latest"), find_cutoff(2021, "2021-01-31")
     ('2021-05-03', '', '2021-01-31')
+    >>> find_cutoff(2019, "conference", "neurips")
+    '2019-12-08'
     """
     if as_of == "conference":
-        return CONFERENCE_DATES[check_year(year)]
+        venue = check_venue(venue)
+        if is_table_year(year, venue):  # not on OpenReview, but run from a links table
+            return CONFERENCE_DATES[venue][year]
+        return CONFERENCE_DATES[venue][check_year(year, venue)]
     if as_of in ("latest", ""):
         return ""
     if not is_iso_date(as_of):
@@ -45,41 +68,109 @@ def find_cutoff(year: int, as_of: str) -> str:
     return as_of
 
 
-def check_year(year: int) -> int:
-    """Return `year` if ICLR has accepted papers on OpenReview for it, else raise a clear ValueError."""
-    if not is_live_year(year):
+def check_year(year: int, venue: str = "iclr") -> int:
+    """Return `year` if `venue` has accepted papers on OpenReview for it, else raise a clear ValueError (for a
+    NeurIPS or ICML year before OpenReview: how to run it from a links table instead)."""
+    venue = check_venue(venue)
+    if is_live_year(year, venue):
+        return year
+    if venue == "iclr":
         raise ValueError(
             f"ICLR {year!r} is not on OpenReview with decisions: supported years are "
             f"{FIRST_YEAR}-{LAST_YEAR} (API v1 for {FIRST_YEAR}-{FIRST_V2_YEAR - 1}, API v2 from {FIRST_V2_YEAR}). "
             f"{describe_embedded()}"
         )
-    return year
+    first, last = LIVE_YEARS[venue]
+    name = VENUE_NAMES[venue]
+    supported = (
+        f"{name} reviews on OpenReview from {first}; a live run lists {name} {first}-{last} (API v1 for "
+        f"{first}-{FIRST_V2_YEARS[venue] - 1}, API v2 from {FIRST_V2_YEARS[venue]})"
+        if FIRST_V2_YEARS[venue] > first
+        else f"{name} reviews on OpenReview from {first}; a live run lists {name} {first}-{last} (API v2)"
+    )
+    if is_table_year(year, venue):
+        raise ValueError(
+            f"{name} {year} is not on OpenReview: {supported}, and its papers up to {first - 1} are on "
+            f"{PROCEEDINGS[venue]} only, so -p source live cannot list them. {describe_table_run(year, venue)}"
+        )
+    raise ValueError(f"{name} {year!r} cannot be listed: {supported}. {describe_embedded()}")
 
 
-def is_live_year(year: object) -> bool:
-    """Whether a live run can list the accepted papers of `year` (an int from FIRST_YEAR to LAST_YEAR)."""
-    return isinstance(year, int) and not isinstance(year, bool) and FIRST_YEAR <= year <= LAST_YEAR
+def describe_table_run(year: int, venue: str) -> str:
+    """How to run a NeurIPS or ICML year that is not on OpenReview: from a links table, repositories fetched live."""
+    return (
+        "Run it from a links table instead, with the repositories fetched live (no OpenReview login is needed): "
+        "a CSV with `paper` (or `forum`) and `url` columns, or JSON holding such rows, one row per (paper, code "
+        f"URL), e.g. ../shared/links/{venue}{year}_links.json beside the project: `mkdir -p out && papermill "
+        f"notebooks/01_create_data.ipynb out/01_{venue}{year}.ipynb -p venue {venue} -p year {year} -p source live "
+        f"-p links_file links.csv`. The papers are those the table lists (a paper without code is not in it), "
+        "its repositories read as of the conference's first day."
+    )
 
 
-def api_version(year: int) -> int:
-    """Which OpenReview API serves the papers of `year` (1 or 2)."""
-    return 2 if check_year(year) >= FIRST_V2_YEAR else 1
+def is_live_year(year: object, venue: str = "iclr") -> bool:
+    """Whether a live run can list the accepted papers of `venue` in `year` (an int in its LIVE_YEARS)."""
+    first, last = LIVE_YEARS[check_venue(venue)]
+    return isinstance(year, int) and not isinstance(year, bool) and first <= year <= last
+
+
+def is_table_year(year: object, venue: str = "iclr") -> bool:
+    """Whether `year` of `venue` is a conference year before OpenReview, which a links table can run (NeurIPS
+    2019-2020, ICML 2019-2022: the years whose first day is known)."""
+    venue = check_venue(venue)
+    return venue != "iclr" and not is_live_year(year, venue) and year in CONFERENCE_DATES[venue]
+
+
+def api_version(year: int, venue: str = "iclr") -> int:
+    """Which OpenReview API serves the papers of `venue` in `year` (1 or 2)."""
+    return 2 if check_year(year, venue) >= FIRST_V2_YEARS[check_venue(venue)] else 1
 
 
 def submission_invitation(year: int) -> str:
-    """The API v1 invitation of the blind submissions of `year`."""
+    """The API v1 invitation of the blind submissions of ICLR `year`."""
     return f"ICLR.cc/{year}/Conference/-/Blind_Submission"
 
 
 def venue_id(year: int) -> str:
-    """The API v2 `content.venueid` of the accepted papers of `year`."""
+    """The API v2 `content.venueid` of the accepted papers of ICLR `year`."""
     return f"ICLR.cc/{year}/Conference"
 
 
-def read_cached_notes(path: Path, year: int) -> list[dict] | None:
-    """Notes cached by a complete earlier fetch of `year`, or None (absent, half-written or another year)."""
+def find_db_group(year: int) -> str:
+    """The group of NeurIPS's Datasets and Benchmarks track in `year` (`Track/...` until 2023, `..._Track` on)."""
+    return f"NeurIPS.cc/{year}/" + (
+        "Track/Datasets_and_Benchmarks" if year <= 2023 else "Datasets_and_Benchmarks_Track"
+    )
+
+
+def find_listings(year: int, venue: str = "iclr") -> list[dict[str, str]]:
+    """The listings a live run makes for `venue` in `year`, one per track (NeurIPS 2021's D&B: one per round):
+    API v1 queries by `invitation` (decisions as direct replies), API v2 by `content.venueid` (accepted only).
+
+    >>> [q["invitation"].split("/", 2)[2] for q in find_listings(2021, "neurips")]
+    ['Conference/-/Blind_Submission', 'Track/Datasets_and_Benchmarks/Round1/-/Submission', \
+'Track/Datasets_and_Benchmarks/Round2/-/Submission']
+    """
+    venue = check_venue(venue)
+    if venue == "iclr":
+        if api_version(year) == 1:
+            return [{"invitation": submission_invitation(year)}]
+        return [{"venueid": venue_id(year)}]
+    group = f"{VENUE_GROUPS[venue]}/{year}"
+    if api_version(year, venue) == 1:  # NeurIPS 2021-2022: main double blind, D&B single blind
+        rounds = ["Round1/", "Round2/"] if year == 2021 else [""]
+        return [{"invitation": f"{group}/Conference/-/Blind_Submission"}] + [
+            {"invitation": f"{find_db_group(year)}/{part}-/Submission"} for part in rounds
+        ]
+    groups = [f"{group}/Conference"] + ([find_db_group(year)] if venue == "neurips" else [])
+    return [{"venueid": venue_group} for venue_group in groups]
+
+
+def read_cached_notes(path: Path, year: int, venue: str = "iclr") -> list[dict] | None:
+    """Notes cached by a complete earlier fetch of `year`, or None (absent, half-written, another year or
+    another venue: a NeurIPS or ICML cache is stamped with its venue)."""
     cached = read_stamped_json(path, year=year, complete=True)
-    return None if cached is None else cached.get("notes")
+    return None if cached is None or cached.get("venue", "iclr") != venue else cached.get("notes")
 
 
 def fetch_notes(
@@ -91,32 +182,41 @@ def fetch_notes(
     timeout: float = 60,
     retries: int = 6,
     credentials: tuple[str, str] | None = None,
+    venue: str = "iclr",
 ) -> list[dict]:
-    """The submissions of `year` with their decisions as JSON dicts, from the disk cache or OpenReview.
+    """The submissions of `venue` in `year` with their decisions as JSON dicts, from the disk cache or
+    OpenReview (every listing of the venue-year, merged; a note listed twice is kept once).
 
     A request needs a login (`credentials`, else OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD), checked before
     any request; a listing without one accepted paper is an error and is never cached.
     """
-    check_year(year)
-    path = Path(cache_dir) / "openreview" / f"iclr{year}_notes.json"
-    cached = None if refresh else read_cached_notes(path, year)
+    venue = check_venue(venue)
+    check_year(year, venue)
+    api = api_version(year, venue)
+    path = Path(cache_dir) / "openreview" / f"{venue}{year}_notes.json"
+    cached = None if refresh else read_cached_notes(path, year, venue)
     if cached is not None:
         return cached
-    url = baseurl or (API_V1_URL if api_version(year) == 1 else API_V2_URL)
+    url = baseurl or (API_V1_URL if api == 1 else API_V2_URL)
+    raw = []
     with explained_refusals(url):
-        client = make_openreview_client(api_version(year), baseurl, timeout, retries, credentials)
-        if api_version(year) == 1:
-            raw = client.get_all_notes(invitation=submission_invitation(year), details="directReplies")
-        else:
-            raw = client.get_all_notes(content={"venueid": venue_id(year)})
+        client = make_openreview_client(api, baseurl, timeout, retries, credentials)
+        for query in find_listings(year, venue):
+            if api == 1:
+                raw += client.get_all_notes(invitation=query["invitation"], details="directReplies")
+            else:
+                raw += client.get_all_notes(content={"venueid": query["venueid"]})
     notes = [mask_emails({**note.to_json(), "details": note.details}) for note in raw]
-    if not parse_papers(notes, year):
+    if venue != "iclr":
+        notes = list({note.get("id"): note for note in notes}.values())
+    if not parse_papers(notes, year, venue=venue):
         raise ServiceRefusedError(
-            f"OpenReview at {url} listed {len(notes)} notes but no accepted paper of ICLR {year} (nothing was "
-            "cached). What to do: if the decisions are not out yet, wait for them; otherwise rerun later, and "
-            "report it if it persists."
+            f"OpenReview at {url} listed {len(notes)} notes but no accepted paper of {VENUE_NAMES[venue]} {year} "
+            "(nothing was cached). What to do: if the decisions are not out yet, wait for them; otherwise rerun "
+            "later, and report it if it persists."
         )
-    write_json_atomic(path, {"year": year, "api": api_version(year), "complete": True, "notes": notes})
+    stamp = {"year": year, "api": api, "complete": True, "notes": notes}
+    write_json_atomic(path, stamp if venue == "iclr" else {"venue": venue, **stamp})
     return notes
 
 
@@ -217,24 +317,40 @@ def extract_text_fields(content: dict) -> dict[str, str]:
     }
 
 
-def parse_paper(note: dict, year: int, code_field: bool = False, decision: str | None = None) -> dict | None:
-    """One row per accepted paper from an API v1 or v2 note; None for a paper that was not accepted.
+def parse_paper(
+    note: dict, year: int, code_field: bool = False, decision: str | None = None, venue: str = "iclr"
+) -> dict | None:
+    """One row per accepted paper from an API v1 or v2 note; None for a paper that was not accepted, or a note
+    of another venue-year.
 
     `decision` is the decision text where it is known apart from the note (a recorded snapshot); otherwise it is
-    read from the note's direct replies (API v1) or its `venue` (API v2).
+    read from the note's direct replies (API v1) or its `venue` (API v2). NeurIPS and ICML: see `parse_venue_paper`.
     """
+    if venue != "iclr":
+        return parse_venue_paper(note, year, venue)
+    if not is_own_note(note, year, venue):
+        return None
     content = {key: parse_value(value) for key, value in (note.get("content") or {}).items()}
     if decision is not None or api_version(year) == 1:
         decision = extract_decision(note) if decision is None else decision
-        venue = str(content.get("venue") or "")  # v1 notes of 2021-2023 carry it ("ICLR 2022 Spotlight")
-        if not decision and ACCEPTED_VENUE.match(venue) and venue_year(venue) == year:
-            decision = venue
+        venue_text = str(content.get("venue") or "")  # v1 notes of 2021-2023 carry it ("ICLR 2022 Spotlight")
+        if not decision and ACCEPTED_VENUE.match(venue_text) and venue_year(venue_text) == year:
+            decision = venue_text
         if not (is_accepted(decision) or ACCEPTED_VENUE.match(decision)):
             return None
     else:
         if content.get("venueid") != venue_id(year):
             return None
         decision = str(content.get("venue") or "")
+    return make_paper(
+        note, content, decision, parse_track(decision), code_field, extract_text_fields(content)
+    )
+
+
+def make_paper(
+    note: dict, content: dict, decision: str, track: str, code_field: bool, texts: dict[str, str]
+) -> dict:
+    """The paper row of an accepted note (content unwrapped), its decision, track and texts already read."""
     keywords = content.get("keywords") or []
     if isinstance(keywords, str):
         keywords = [k.strip() for k in re.split(r"[;,]", keywords) if k.strip()]
@@ -245,19 +361,131 @@ def parse_paper(note: dict, year: int, code_field: bool = False, decision: str |
         "forum_id": note.get("forum") or note.get("id"),
         "title": (content.get("title") or "").strip(),
         "decision": decision,
-        "track": parse_track(decision),
+        "track": track,
         "keywords": "; ".join(keywords),
         "primary_area": next((str(content[name]) for name in AREA_FIELDS if content.get(name)), ""),
         "author_domains": "; ".join(extract_email_domains(content.get("authorids") or [])),
         "author_ids": extract_profile_ids(content.get("authorids") or []),  # profiles: domains read from them
         "pdf_url": pdf,
         "code_field": code_field,
-        "texts": extract_text_fields(content),
+        "texts": texts,
     }
 
 
-def parse_papers(notes: list[dict], year: int, decisions: dict[str, str] | None = None) -> list[dict]:
+def read_note_groups(note: dict) -> list[str]:
+    """The invitations, domain and venueid a note names itself by (v1 `invitation`, v2 `invitations`)."""
+    content = note.get("content") or {}
+    names = [note.get("invitation"), *(note.get("invitations") or []), note.get("domain")]
+    names.append(parse_value(content.get("venueid")))
+    return [str(name) for name in names if name]
+
+
+def is_own_note(note: dict, year: int, venue: str) -> bool:
+    """Whether a note is of `venue` in `year` by every invitation, domain and venueid it names (a note naming
+    none passes): so a NeurIPS listing never passes as ICLR, nor 2022's as 2023's.
+
+    >>> is_own_note({"invitation": "NeurIPS.cc/2022/Conference/-/Blind_Submission"}, 2022, "iclr")
+    False
+    """
+    prefix = f"{VENUE_GROUPS[venue]}/{year}/"
+    return all(name.startswith(prefix) or name == prefix[:-1] for name in read_note_groups(note))
+
+
+# NeurIPS and ICML forms: optional fields where authors name their code (NeurIPS 2021 `code`, ICML 2025
+# `link_to_code`, NeurIPS 2025 D&B `code_URL`), read first as "code field" but never instead of the other texts
+# and the PDF; and D&B's `URL` (the dataset's or project's page, sometimes its repository). Never
+# `community_implementations` (CatalyzeX's) nor `dataset_url` (the data).
+VENUE_CODE_FIELDS = ("code", "link_to_code", "code_URL")
+VENUE_FORM_FIELDS = ("URL",)
+NOT_ACCEPTED_WORDS = re.compile(r"submitted|withdrawn|reject", re.IGNORECASE)
+
+
+def extract_venue_texts(content: dict) -> dict[str, str]:
+    """The texts of a NeurIPS or ICML note that can name code: its optional code field (as "code field"), the
+    abstract and TL;DR, then its form's URL field; present ones only."""
+    texts = {
+        "code field": next((content[name] for name in VENUE_CODE_FIELDS if is_text(content.get(name))), "")
+    }
+    texts |= {name: value for name, value in extract_text_fields(content).items() if name != "code"}
+    texts |= {name: content[name] for name in VENUE_FORM_FIELDS if is_text(content.get(name))}
+    return {name: text for name, text in texts.items() if text}
+
+
+def is_text(value: object) -> bool:
+    """Whether a content value is a non-empty string."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def is_accepted_venue(text: str, year: int, venue: str) -> bool:
+    """Whether a NeurIPS or ICML `venue` string says the paper was accepted in `year` ("NeurIPS 2021 Poster",
+    "NeurIPS 2022 Accept", "NeurIPS 2022 Datasets and Benchmarks ", "ICML 2023 OralPoster"; not "NeurIPS 2022
+    Submitted", "Submitted to ICML 2023", "... Withdrawn Submission").
+
+    >>> is_accepted_venue("NeurIPS 2022 Datasets and Benchmarks ", 2022, "neurips")
+    True
+    >>> is_accepted_venue("NeurIPS 2022 Submitted", 2022, "neurips"), is_accepted_venue("NeurIPS 2021 Poster", 2022, "neurips")
+    (False, False)
+    """
+    text = text.strip()
+    return text.startswith(f"{VENUE_NAMES[venue]} {year}") and not NOT_ACCEPTED_WORDS.search(text)
+
+
+def is_db_note(note: dict, year: int) -> bool:
+    """Whether a NeurIPS note is of the Datasets and Benchmarks track (its invitations or venueid say so)."""
+    group = find_db_group(year)
+    return any(name == group or name.startswith(group + "/") for name in read_note_groups(note))
+
+
+def parse_venue_paper(note: dict, year: int, venue: str) -> dict | None:
+    """The paper row of an accepted NeurIPS or ICML note, None for any other note (not accepted, or of another
+    venue-year). API v1 (NeurIPS 2021-2022): the `venue` string decides (its venueid is bare on rejected notes
+    too), else the decision reply; API v2: the venueid, exactly a listed group. The D&B track is a track of its
+    own ("Datasets and Benchmarks", whatever its presentation, which the decision keeps)."""
+    if not is_own_note(note, year, venue):
+        return None
+    content = {key: parse_value(value) for key, value in (note.get("content") or {}).items()}
+    decision = str(content.get("venue") or "")
+    if api_version(year, venue) == 1:
+        if decision.strip().startswith(f"{VENUE_NAMES[venue]} {year}") or "Submitted to" in decision:
+            accepted = is_accepted_venue(decision, year, venue)
+        else:  # no venue string (a 2021 twin): the decision reply, if there is one
+            decision = extract_decision(note)
+            accepted = decision.lower().startswith("accept")
+    else:
+        groups = {query["venueid"] for query in find_listings(year, venue)}
+        accepted = content.get("venueid") in groups
+    if not accepted:
+        return None
+    track = DB_TRACK if venue == "neurips" and is_db_note(note, year) else parse_track(decision)
+    return make_paper(note, content, decision, track, False, extract_venue_texts(content))
+
+
+def collapse_twins(notes: list[dict]) -> list[dict]:
+    """Notes without the twins NeurIPS 2021 lists (two notes, one title and one PDF): the lower number is kept.
+
+    >>> [n["id"] for n in collapse_twins([{"id": "b", "number": 9, "content": {"title": "T", "pdf": "/p"}},
+    ...                                   {"id": "a", "number": 3, "content": {"title": "T", "pdf": "/p"}}])]
+    ['a']
+    """
+    kept: dict[tuple, dict] = {}
+    for note in sorted(notes, key=lambda note: (note.get("number") is None, note.get("number") or 0)):
+        content = note.get("content") or {}
+        title, pdf = (str(parse_value(content.get(name)) or "").strip() for name in ("title", "pdf"))
+        key = (title.lower(), pdf) if title and pdf else ("", str(note.get("id")))
+        kept.setdefault(key, note)
+    order = {id(note): index for index, note in enumerate(notes)}
+    return sorted(kept.values(), key=lambda note: order[id(note)])
+
+
+def parse_papers(
+    notes: list[dict], year: int, decisions: dict[str, str] | None = None, venue: str = "iclr"
+) -> list[dict]:
     """The accepted papers among `notes`, one dict each, in forum-id order (`decisions`: forum id -> text)."""
+    venue = check_venue(venue)
+    if venue != "iclr":
+        notes = collapse_twins([note for note in notes if not note.get("replyto")])
+        papers = (parse_venue_paper(note, year, venue) for note in notes)
+        return sorted((paper for paper in papers if paper), key=lambda paper: paper["forum_id"])
     code_field = has_code_field(notes)
     papers = (
         parse_paper(note, year, code_field, None if decisions is None else decisions.get(note.get("id"), ""))
@@ -374,12 +602,14 @@ def has_paper_list(folder: str | Path) -> bool:
     return (folder / "openreview_notes_api_v1.json").is_file() or (folder / "papers.json").is_file()
 
 
-def fetch_author_domains(papers: list[dict], year: int, settings: Settings) -> list[dict]:
+def fetch_author_domains(
+    papers: list[dict], year: int, settings: Settings, venue: str = "iclr"
+) -> list[dict]:
     """Papers with their profile authors' institution domains added (profiles read once, then cached)."""
     ids = sorted({profile_id for paper in papers for profile_id in paper.get("author_ids") or []})
     if not ids:
         return papers
-    cache = Path(settings.cache_dir) / "openreview" / f"iclr{year}_profiles.json"
+    cache = Path(settings.cache_dir) / "openreview" / f"{venue}{year}_profiles.json"
 
     def search(batch: list[str]) -> list[dict]:
         profiles = connect(settings).search_profiles(ids=batch)
@@ -390,12 +620,66 @@ def fetch_author_domains(papers: list[dict], year: int, settings: Settings) -> l
     return add_profile_domains(papers, domains)
 
 
-def fetch_papers(year: int, source: str | Path = "live", settings: Settings | None = None) -> list[dict]:
-    """Accepted papers of `year` from OpenReview (`source='live'`, authors' domains from their profiles too) or a
-    recorded snapshot folder."""
+def read_table_rows(path: str | Path) -> list[dict]:
+    """The rows of a links table (CSV, or JSON: a list of rows), or a ValueError naming the file."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8", newline="") as handle:
+                rows = list(csv.DictReader(handle))
+        else:
+            rows = read_json(path)
+    except (OSError, ValueError) as error:
+        raise ValueError(f"links table {path} cannot be read ({error}): give a CSV or JSON file") from error
+    if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
+        raise ValueError(
+            f"links table {path} is not a list of rows: give rows with `paper` (or `forum`) and `url`"
+        )
+    return rows
+
+
+def read_table_papers(path: str | Path, year: int, venue: str) -> list[dict]:
+    """The papers of a links table (one per `paper` or `forum` key, in key order), for a NeurIPS or ICML year
+    before OpenReview: title, track and PDF as the table gives them; a table named for another venue-year
+    (`neurips2020_links.json` asked for 2019) is refused."""
+    match = re.search(r"(iclr|neurips|icml)(\d{4})", Path(path).name, re.IGNORECASE)
+    if match and (match.group(1).lower(), int(match.group(2))) != (venue, year):
+        name = VENUE_NAMES[match.group(1).lower()]
+        raise ValueError(
+            f"links table {path} is named for {name} {match.group(2)}, not {VENUE_NAMES[venue]} {year}: give "
+            f"{VENUE_NAMES[venue]} {year}'s table, or run with -p venue {match.group(1).lower()} "
+            f"-p year {match.group(2)}"
+        )
+    papers: dict[str, dict] = {}
+    for number, row in enumerate(read_table_rows(path), start=1):
+        key = str(row.get("paper") or row.get("forum") or row.get("forum_id") or "").strip()
+        if not key or not str(row.get("url") or "").strip():
+            raise ValueError(
+                f"links table {path}, row {number}: needs a paper key (`paper` or `forum`) and a `url`; fix or "
+                "drop that row"
+            )
+        track = str(row.get("track") or "")
+        papers.setdefault(key, {
+            "forum_id": key, "title": str(row.get("title") or "").strip(), "decision": "",
+            "track": "" if track == "None" else track, "keywords": "", "primary_area": "", "author_domains": "",
+            "pdf_url": str(row.get("pdf_url") or ""), "code_field": False, "texts": {},
+        })  # fmt: skip
+    return [papers[key] for key in sorted(papers)]
+
+
+def fetch_papers(
+    year: int, source: str | Path = "live", settings: Settings | None = None, venue: str = "iclr"
+) -> list[dict]:
+    """Accepted papers of `venue` in `year` from OpenReview (`source='live'`, authors' domains from their profiles
+    too) or a recorded snapshot folder. A NeurIPS or ICML year before OpenReview runs live only from a links
+    table (`settings.links_file`): its papers are those the table lists."""
+    venue = check_venue(venue)
     if str(source) != "live":
         return read_snapshot_papers(source, year)
     settings = settings or Settings.from_env()
+    if is_table_year(year, venue) and settings.links_file:
+        return read_table_papers(settings.links_file, year, venue)
+    check_year(year, venue)  # before any request: a year not on OpenReview says how to run it
     notes = fetch_notes(
         year,
         baseurl=settings.openreview_url or None,
@@ -403,5 +687,6 @@ def fetch_papers(year: int, source: str | Path = "live", settings: Settings | No
         refresh=settings.refresh,
         timeout=settings.openreview_timeout,
         retries=settings.openreview_retries,
+        venue=venue,
     )
-    return fetch_author_domains(parse_papers(notes, check_year(year)), year, settings)
+    return fetch_author_domains(parse_papers(notes, year, venue=venue), year, settings, venue)

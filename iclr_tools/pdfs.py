@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from tqdm import tqdm  # the text bar, as in fetch.py: tqdm.auto wants ipywidgets in a notebook
 
@@ -177,14 +178,29 @@ def fetch_pdf(client: Any, forum_id: str, timeout: float) -> bytes | None:
     return response.content
 
 
-def fetch_pdf_code_links(papers: list[dict], year: int, settings: Settings) -> list[dict]:
-    """Code-link rows read from each paper's PDF (the paper's own code; source "PDF (annotation)" or "PDF
-    (text)"). PDFs are kept under the cache and the links read from them too, so a rerun or a killed run goes on
-    where it stopped."""
+def is_openreview_pdf(paper: dict) -> bool:
+    """Whether a paper's PDF is on OpenReview (or unknown): a paper of a links table of a year before
+    OpenReview names its proceedings PDF, which the PDF pass does not read.
+
+    >>> is_openreview_pdf({"pdf_url": "https://openreview.net/pdf?id=x"}), is_openreview_pdf({"pdf_url": ""})
+    (True, True)
+    >>> is_openreview_pdf({"pdf_url": "https://proceedings.neurips.cc/paper/2019/file/x-Paper.pdf"})
+    False
+    """
+    host = urlsplit(paper.get("pdf_url") or "").hostname or ""
+    return not paper.get("pdf_url") or host == "openreview.net" or host.endswith(".openreview.net")
+
+
+def fetch_pdf_code_links(
+    papers: list[dict], year: int, settings: Settings, venue: str = "iclr"
+) -> list[dict]:
+    """Code-link rows read from each paper's PDF on OpenReview (the paper's own code; source "PDF (annotation)"
+    or "PDF (text)"). PDFs are kept under the cache and the links read from them too (one file per venue-year),
+    so a rerun or a killed run goes on where it stopped."""
     folder = Path(settings.cache_dir) / "openreview"
-    cache_path = folder / f"iclr{year}_pdf_links.json"
+    cache_path = folder / f"{venue}{year}_pdf_links.json"
     found = read_pdf_links_cache(cache_path, year)
-    todo = [paper for paper in papers if paper["forum_id"] not in found]
+    todo = [paper for paper in papers if paper["forum_id"] not in found and is_openreview_pdf(paper)]
     try:
         with explained_refusals(settings.openreview_url or API_V2_URL):  # what was read is kept
             for number, paper in enumerate(

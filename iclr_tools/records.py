@@ -245,17 +245,18 @@ def fetch_repo_records(
     snapshot_dir: str | Path | None = None,
     offline: bool = False,
     year: int | None = None,
+    venue: str = "iclr",
     **options: Any,
 ) -> dict[tuple[str, str, str], dict]:
     """Records of all targets: from a snapshot, the cache, or fetched (`workers` at once, with a progress bar).
 
     Keyword `options` override single settings (`cache_dir=...`, `workers=...`, `method=...`, `refresh=...`).
-    `settings.as_of` "conference" reads each repository as of `year`'s conference (it needs the year).
+    `settings.as_of` "conference" reads each repository as of `year`'s conference of `venue` (it needs the year).
     """
     settings = resolve_settings(settings, options)
     if settings.as_of == "conference" and year is None:
         raise ValueError("as_of='conference' needs the ICLR year: pass year=..., or as_of='latest' or a date")
-    settings = dataclasses.replace(settings, as_of=find_cutoff(year or FIRST_YEAR, settings.as_of))
+    settings = dataclasses.replace(settings, as_of=find_cutoff(year or FIRST_YEAR, settings.as_of, venue))
     cache_as_of = find_as_of_date(settings) if settings.method == "clone" and is_git_available() else ""
     records: dict[tuple[str, str, str], dict] = {}
     missing = read_snapshot_missing(snapshot_dir) if snapshot_dir else {}

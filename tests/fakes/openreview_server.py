@@ -401,3 +401,14 @@ class FakeOpenReview:
             return note
         replies = [reply for reply in self.notes if reply.get("replyto") == note.get("id")]
         return {**note, "details": {**(note.get("details") or {}), "directReplies": replies}}
+
+
+def serve_venue_fixture(venue: str, year: int, **options: Any) -> FakeOpenReview:
+    """A fake serving one venue-year's built notes (tests/fixtures/venues): `notes_v1` or `notes_v2` as the
+    fixture's API says, decision replies attached to their papers as the API does."""
+    from .venue_notes import read_venue_fixture
+
+    fixture = read_venue_fixture(venue, year)
+    if fixture["api"] == 1:
+        return FakeOpenReview(notes_v1=fixture["notes"], **options)
+    return FakeOpenReview(notes_v2=fixture["notes"], **options)
