@@ -55,7 +55,7 @@ from iclr_tools.charts import (
     plot_wordcloud,
     setup_style,
 )
-from iclr_tools.cli import main, run_data, run_render, run_unresolved
+from iclr_tools.cli import main, run_data, run_render
 from iclr_tools.dataset import (
     build_rows,
     create_dataset,
@@ -71,7 +71,7 @@ from iclr_tools.papers import ServiceRefusedError, fetch_papers
 from iclr_tools.pdfs import extract_pdf_code_links
 from iclr_tools.records import fetch_repo_records
 from iclr_tools.scan import extract_repo_facts, is_scan_file
-from iclr_tools.settings import Settings
+from iclr_tools.settings import Settings, check_venue
 from iclr_tools.study import (
     STUDY_2020,
     count_method_comparison,
@@ -84,17 +84,17 @@ from iclr_tools.tools import extract_tools
 from iclr_tools.trends import (
     PDF_MENTION_PYTORCH_SHARE,
     compare_venues,
-    count_unresolved_across_years,
     describe_trends,
     pivot_measure,
     rank_tools,
     select_venue,
 )
-from iclr_tools.venues import check_venue, name_venue_year
+from iclr_tools.venues import name_venue_year
 from iclr_tools.years import (
     STUDY_YEAR,
-    find_year_dataset,
+    describe_sharing,
     read_trends,
+    read_venue_year,
     read_year_dataset,
     read_years,
     resolve_out_csv,
@@ -129,8 +129,9 @@ __all__ = [
     "STUDY_YEAR",
     "resolve_source",
     "resolve_out_csv",
-    "find_year_dataset",
     "read_year_dataset",
+    "read_venue_year",
+    "describe_sharing",
     "read_years",
     "read_trends",
     # 7. analysis
@@ -149,7 +150,6 @@ __all__ = [
     "extract_paper_table",
     "count_declared_by",
     "count_unresolved_imports",
-    "count_unresolved_across_years",
     "count_checklist",
     "describe_checklist",
     "list_without_readmes",
@@ -191,7 +191,6 @@ __all__ = [
     # command line
     "run_data",
     "run_render",
-    "run_unresolved",
     "main",
 ]
 

@@ -7,6 +7,7 @@ import re
 import pandas as pd
 
 from .tools import BUILD_TOOLS, FRAMEWORKS
+from .venues import name_venue_year
 
 FETCHED_STATUSES = ("ok", "no_python")
 WEBMAIL_DOMAINS = {"gmail.com", "googlemail.com", "163.com", "126.com", "qq.com", "outlook.com", "hotmail.com",
@@ -38,8 +39,14 @@ def split_list(value: str) -> list[str]:
 
 def extract_targets(frame: pd.DataFrame, statuses: tuple[str, ...] = ("ok",)) -> pd.DataFrame:
     """One row per distinct repository target among dataset rows with one of `statuses`."""
-    rows = frame[frame["status"].isin(statuses)]
-    return rows.drop_duplicates(["repo", "ref", "subdir"]).reset_index(drop=True)
+    rows = (
+        frame[frame["status"].isin(statuses)]
+        .drop_duplicates(["repo", "ref", "subdir"])
+        .reset_index(drop=True)
+    )
+    return (
+        rows if len(rows) else rows.astype(object)
+    )  # none: counts over it are 0 (an empty text column sums to '')
 
 
 def count_funnel(frame: pd.DataFrame) -> pd.DataFrame:
@@ -89,10 +96,12 @@ def count_frameworks(frame: pd.DataFrame, unit: str = "repository") -> pd.DataFr
     else:
         sets = targets["frameworks"].map(lambda v: set(split_list(v)))
     total = len(sets)
-    counts = {fw: int(sets.map(lambda s, fw=fw: fw in s).sum()) for fw in FRAMEWORKS}
+    counts = {fw: int(sets.map(lambda s, fw=fw: fw in s).astype(bool).sum()) for fw in FRAMEWORKS}
     counts = {fw: n for fw, n in counts.items() if n or fw in ("pytorch", "tensorflow", "keras", "jax")}
-    counts["pytorch and tensorflow"] = int(sets.map(lambda s: {"pytorch", "tensorflow"} <= s).sum())
-    counts["none of these"] = int(sets.map(lambda s: not s).sum())
+    counts["pytorch and tensorflow"] = int(
+        sets.map(lambda s: {"pytorch", "tensorflow"} <= s).astype(bool).sum()
+    )
+    counts["none of these"] = int(sets.map(lambda s: not s).astype(bool).sum())
     table = pd.DataFrame({"framework": list(counts), "count": list(counts.values())})
     table["share"] = (table["count"] / max(total, 1)).round(3)
     method = find_method(frame)
@@ -326,6 +335,8 @@ def count_unresolved_imports(frame: pd.DataFrame) -> pd.Series:
 def describe_checklist(table: pd.DataFrame, without_readmes: list[str] | tuple = ()) -> str:
     """A one-line takeaway from `count_checklist`: counts and shares, or ranges where README texts are unknown, and
     the repositories left out for want of README texts."""
+    if not len(table) or not table["n"].max():
+        return "No repository was read, so no checklist item can be scored."
     parts = []
     for row in table.itertuples():
         share = (
@@ -354,6 +365,13 @@ IMPORT_RULE = (
 )
 
 
+def name_frame(frame: pd.DataFrame, year: int) -> str:
+    """The venue-year a dataset holds, as a reader writes it ("ICLR 2020": a file without a `venue` column is
+    ICLR's)."""
+    venue = str(frame["venue"].iloc[0]) if "venue" in frame and len(frame) else "iclr"
+    return name_venue_year(venue, year)
+
+
 def describe_findings(frame: pd.DataFrame, year: int) -> str:
     """The findings of one year in a few lines: n, the main frameworks with intervals, what counts as an import."""
     counts = count_frameworks(frame).set_index("framework")
@@ -366,9 +384,13 @@ def describe_findings(frame: pd.DataFrame, year: int) -> str:
         interval = f", 95% CI {row['ci_low']:.0%}-{row['ci_high']:.0%}" if method == "sample" else ""
         return f"{label} {int(row['count'])} ({row['share']:.0%}{interval})"
 
+    if not n:
+        return (
+            f"{name_frame(frame, year)}: no repository with Python code was read, so no framework is counted."
+        )
     names = [("pytorch", "PyTorch"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("jax", "JAX")]
     lines = [
-        f"ICLR {year}: n = {n} repositories with Python code"
+        f"{name_frame(frame, year)}: n = {n} repositories with Python code"
         + (
             f", from a random sample ({sample}); intervals are 95% Wilson intervals"
             if sample
@@ -385,10 +407,17 @@ def describe_coverage(frame: pd.DataFrame, year: int) -> str:
     papers = frame.drop_duplicates("forum_id")
     targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
     sample = str(frame["sample_of"].iloc[0]) if "sample_of" in frame and len(frame) else ""
+    only_linked = "venue" in frame and not (frame["status"] == "no_code").any()
+    whole = (
+        "the papers that quote GitHub (their list names no other)" if only_linked else "every accepted paper"
+    )
     lines = [
-        f"ICLR {year}: {len(papers)} papers, {len(targets)} GitHub repository targets"
-        + (f"; a random sample: {sample}." if sample else "; every accepted paper and code link.")
+        f"{name_frame(frame, year)}: {len(papers)} papers, {len(targets)} GitHub repository targets"
+        + (f"; a random sample: {sample}." if sample else f"; {whole} and code link.")
     ]
+    if len(targets) and not targets["status"].isin(["ok", "no_python", "missing"]).any():
+        lines.append(f"No repository was read: {targets['reason'].iloc[0]}. Frameworks, tools and the checklist "
+                     "below need the repositories, so they show nothing.")  # fmt: skip
     if sample:
         lines.append("The funnel below covers the sampled papers only; shares carry 95% Wilson intervals.")
     missing = {

@@ -20,6 +20,7 @@ from .years import (  # ROOT: the project root
     describe_year_options,
     find_year_dataset,
     read_all_venue_links,
+    read_all_venue_samples,
     read_all_years,
 )
 
@@ -51,7 +52,12 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
         )
     years = build_years(shared, data_dir, cache_dir=ROOT / "cache")
     frames = read_all_years(data_dir)
-    trends = count_trends(frames, years, venue_links=read_all_venue_links(data_dir))
+    trends = count_trends(
+        frames,
+        years,
+        venue_links=read_all_venue_links(data_dir),
+        venue_samples=read_all_venue_samples(data_dir),
+    )
     write_text_atomic(Path(data_dir) / "trends.csv", trends.to_csv(index=False, lineterminator="\n"))
     reproduced = reproduce_study(study_file)
     write_study_figures(reproduced, Path(data_dir) / STUDY_FIGURES)

@@ -21,7 +21,7 @@ from .links import (
 from .papers import fetch_papers, has_paper_list
 from .pdfs import fetch_pdf_code_links
 from .records import fetch_repo_records
-from .settings import Settings, resolve_settings
+from .settings import VENUE_NAMES, Settings, check_venue, resolve_settings
 from .tools import extract_tools
 
 DATASET_COLUMNS = [
@@ -95,8 +95,9 @@ def build_rows(
     return rows
 
 
-def make_dataset(rows: list[dict]) -> pd.DataFrame:
-    """The dataset table: fixed columns, lists joined with ';', rows in a stable order."""
+def make_dataset(rows: list[dict], venue: str = "iclr") -> pd.DataFrame:
+    """The dataset table: fixed columns, lists joined with ';', rows in a stable order; a NeurIPS or ICML table's
+    rows carry their venue (a `venue` column first), ICLR's need none."""
     frame = pd.DataFrame(rows).reindex(columns=DATASET_COLUMNS)
     for column in LIST_COLUMNS:
         frame[column] = frame[column].map(lambda v: ";".join(v) if isinstance(v, list) else "")
@@ -106,7 +107,10 @@ def make_dataset(rows: list[dict]) -> pd.DataFrame:
         frame[column] = frame[column].map(lambda v: "" if v is None or v != v else str(bool(v)))
     frame["completeness"] = frame["completeness"].map(lambda v: "" if v is None or v != v else str(int(v)))
     frame = frame.fillna("")
-    return frame.sort_values(["forum_id", "code_url", "subdir"], kind="stable").reset_index(drop=True)
+    frame = frame.sort_values(["forum_id", "code_url", "subdir"], kind="stable").reset_index(drop=True)
+    if check_venue(venue) != "iclr":
+        frame.insert(0, "venue", venue)
+    return frame
 
 
 def write_dataset(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -149,13 +153,17 @@ def check_sample(size: int) -> int:
     return size
 
 
-def read_snapshot_sample(folder: Path, year: int, links: list[dict]) -> str:
+def read_snapshot_sample(folder: Path, year: int, links: list[dict], venue: str = "iclr") -> str:
     """What a recorded folder's code links were drawn from ('' when they are all of the year's links)."""
-    full = find_full_link_list(folder, year)
+    full = find_full_link_list(folder, year, venue)
     if full is None:
         return ""
-    total = len(json.loads(full.read_text(encoding="utf-8")))
+    rows = json.loads(full.read_text(encoding="utf-8"))
     drawn = len(links)
+    if venue != "iclr":  # proceedings papers: their sorted keys shuffled, each with its first repository link
+        papers = len({row["paper"] for row in rows})
+        return f"{drawn} of {papers} papers quoting GitHub, random.Random({year}).shuffle of their keys ({full.name})"
+    total = len(rows)
     return (
         f"{drawn} of {total} GitHub links, random.Random({year}).sample ({full.name})"
         if drawn < total
@@ -188,7 +196,7 @@ def read_papers_and_links(
             papers = drawn
         return papers, collect_code_links(papers, year, settings, snapshot is None, venue), sample_of
     links = read_snapshot_links(snapshot)
-    sample_of = read_snapshot_sample(snapshot, year, links)
+    sample_of = read_snapshot_sample(snapshot, year, links, venue)
     if sample and (sample_of or not has_paper_list(snapshot)):
         raise ValueError(f"{snapshot} already holds a random sample of code links: run it without `sample`")
     if sample:  # a recorded year with every paper and link: draw papers, keep their links
@@ -220,19 +228,27 @@ def collect_code_links(
     return merge_code_links(links, table, pdf)
 
 
-def check_rows_year(frame: pd.DataFrame, year: int, path: str | Path) -> pd.DataFrame:
-    """`frame` if every row is of ICLR `year`; else a clear error naming the file, its years and `year`."""
+def check_rows_year(frame: pd.DataFrame, year: int, path: str | Path, venue: str = "iclr") -> pd.DataFrame:
+    """`frame` if every row is of `venue` (a file without a `venue` column is ICLR's) and `year`; else a clear
+    error naming the file, what it holds and what was asked for."""
+    name = VENUE_NAMES[venue]
     if "year" not in frame.columns:
         raise ValueError(
-            f"{path} has no `year` column, so its rows cannot be shown as ICLR {year}: build it again with "
-            f"notebooks/01_create_data.ipynb (-p year {year} writes out/iclr{year}.csv), or read the embedded data"
+            f"{path} has no `year` column, so its rows cannot be shown as {name} {year}: build it again with "
+            f"notebooks/01_create_data.ipynb (-p venue {venue} -p year {year} writes out/{venue}{year}.csv), or "
+            "read the embedded data"
         )
+    venues = sorted(set(frame["venue"])) if "venue" in frame.columns else ["iclr"]
+    if venues != [venue]:
+        found = ", ".join(VENUE_NAMES.get(v, v) for v in venues)
+        raise ValueError(f"{path} holds {found} rows, not {name} {year}: ask for -p venue {venues[0]} with it, "
+                         f"or give {name} {year}'s file")  # fmt: skip
     years = sorted({int(value) for value in frame["year"].dropna()})
     if years != [year] or frame["year"].isna().any():
         found = ", ".join(str(y) for y in years) or "no"
         todo = f"ask for -p year {years[0]} with it" if len(years) == 1 else "give a file of one year"
         raise ValueError(
-            f"{path} holds ICLR {found} rows, not ICLR {year}: {todo}, or give ICLR {year}'s file"
+            f"{path} holds {name} {found} rows, not {name} {year}: {todo}, or give {name} {year}'s file"
         )
     return frame
 
@@ -256,16 +272,17 @@ def create_dataset(
     code links says so in `sample_of`. `settings` (or keyword `options` such as `cache_dir`, `workers`,
     `method`, `refresh`, `openreview_url`) say how to fetch and cache; see `Settings`.
     """
+    venue = check_venue(venue)
     if is_dataset_csv(
         source
     ):  # an existing dataset, e.g. the committed data/all_tools.csv: this year's rows only
-        return check_rows_year(read_dataset(source), year, source)
+        return check_rows_year(read_dataset(source), year, source, venue)
     settings = resolve_settings(settings, options)
     papers, links, sample_of = read_papers_and_links(year, source, settings, sample, seed, venue)
     snapshot = None if str(source) == "live" else source
     records = fetch_repo_records(extract_code_targets(links), settings, snapshot_dir=snapshot,
                                  offline=snapshot is not None, year=year, venue=venue)  # fmt: skip
-    frame = make_dataset(build_rows(papers, links, records, year, sample_of))
+    frame = make_dataset(build_rows(papers, links, records, year, sample_of), venue)
     if out:
         write_dataset(frame, out)
     return frame

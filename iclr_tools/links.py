@@ -190,14 +190,15 @@ def read_snapshot_links(folder: str | Path) -> list[dict]:
     rows = json.loads((Path(folder) / "code_links.json").read_text(encoding="utf-8"))
     links = []
     for row in rows:
-        link = {"forum_id": row["forum"], **parse_code_link(row["url"]), "source": "recorded"}
+        paper = row.get("forum") or row["paper"]  # an OpenReview forum, or a proceedings paper's key
+        link = {"forum_id": paper, **parse_code_link(row["url"]), "source": "recorded"}
         if link["kind"] == "github" and row.get("repo"):
             link.update(repo=row["repo"], subdir=row.get("subdir") or "")
         links.append(link)
     return links
 
 
-def find_full_link_list(folder: str | Path, year: int) -> Path | None:
-    """The list of every GitHub link of `year` beside a recorded folder (`../links/iclr{year}_links.json`)."""
-    path = Path(folder).resolve().parent / "links" / f"iclr{year}_links.json"
+def find_full_link_list(folder: str | Path, year: int, venue: str = "iclr") -> Path | None:
+    """The list of every GitHub link of a venue's `year` beside a recorded folder (`../links/iclr{year}_links.json`)."""
+    path = Path(folder).resolve().parent / "links" / f"{venue}{year}_links.json"
     return path if path.is_file() else None

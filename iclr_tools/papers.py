@@ -18,8 +18,7 @@ from .openreview_api import (
     explained_refusals,
     make_openreview_client,
 )
-from .settings import Settings, describe_embedded, is_iso_date
-from .venues import VENUE_NAMES, check_venue
+from .settings import VENUE_NAMES, Settings, check_venue, describe_embedded, is_iso_date
 
 # Years ICLR's accepted papers are on OpenReview with a decision; 2018-2023 on API v1, 2024 on on API v2.
 FIRST_YEAR = 2018
@@ -101,10 +100,10 @@ def describe_table_run(year: int, venue: str) -> str:
     return (
         "Run it from a links table instead, with the repositories fetched live (no OpenReview login is needed): "
         "a CSV with `paper` (or `forum`) and `url` columns, or JSON holding such rows, one row per (paper, code "
-        f"URL), e.g. ../shared/links/{venue}{year}_links.json beside the project: `mkdir -p out && papermill "
-        f"notebooks/01_create_data.ipynb out/01_{venue}{year}.ipynb -p venue {venue} -p year {year} -p source live "
-        f"-p links_file links.csv`. The papers are those the table lists (a paper without code is not in it), "
-        "its repositories read as of the conference's first day."
+        f"URL), such as the project's own data/venues/{venue}{year}_links.csv (the links its PDFs quote): "
+        f"`mkdir -p out && papermill notebooks/01_create_data.ipynb out/01_{venue}{year}.ipynb -p venue {venue} "
+        f"-p year {year} -p source live -p links_file data/venues/{venue}{year}_links.csv`. The papers are those "
+        "the table lists (a paper without code is not in it), its repositories read as of the conference's first day."
     )
 
 
@@ -509,20 +508,23 @@ def read_snapshot_notes(folder: str | Path) -> tuple[list[dict], dict[str, dict]
     return read_json(notes_path), read_json(decisions_path)
 
 
-def check_snapshot_year(folder: str | Path, year: int) -> None:
-    """Refuse a snapshot folder named for another year (`iclr2019` asked for 2021), or whose name says no year
-    when nothing inside it can (a paper list or a links table carries no year; recorded notes do)."""
+def check_snapshot_year(folder: str | Path, year: int, venue: str = "iclr") -> None:
+    """Refuse a snapshot folder named for another venue or year (`iclr2019` asked for ICLR 2021, `neurips2023`
+    for ICLR 2023), or whose name says no year when nothing inside it can (a paper list or a links table carries
+    no year; recorded notes do)."""
     folder = Path(folder)
-    match = re.search(r"iclr(\d{4})", folder.resolve().name, re.IGNORECASE)
-    if match and int(match.group(1)) != year:
+    asked = f"{VENUE_NAMES[venue]} {year}"
+    match = re.search(r"(iclr|neurips|icml)(\d{4})", folder.resolve().name, re.IGNORECASE)
+    if match and (match.group(1).lower(), int(match.group(2))) != (venue, year):
+        named, named_year = match.group(1).lower(), match.group(2)
         raise ValueError(
-            f"{folder} records ICLR {match.group(1)}, not ICLR {year}: run with -p year {match.group(1)} for this "
-            f"folder, or with -p source live for ICLR {year} (an OpenReview login is needed)"
+            f"{folder} records {VENUE_NAMES[named]} {named_year}, not {asked}: run with -p venue {named} -p year "
+            f"{named_year} for this folder, or with -p source live for {asked} (an OpenReview login is needed)"
         )
     if not match and not (folder / "openreview_notes_api_v1.json").is_file():
         raise ValueError(
-            f"{folder} does not say which ICLR year it records: name the folder iclr{year} (as the recorded "
-            "folders are named) so its rows cannot be shown under another year"
+            f"{folder} does not say which {VENUE_NAMES[venue]} year it records: name the folder {venue}{year} (as "
+            "the recorded folders are named) so its rows cannot be shown under another venue or year"
         )
 
 
@@ -564,13 +566,18 @@ def parse_listed_paper(row: dict, year: int | None = None) -> dict | None:
     }
 
 
-def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
-    """Accepted papers of `year` from a recorded snapshot folder, whatever its shape.
+def read_snapshot_papers(folder: str | Path, year: int, venue: str = "iclr") -> list[dict]:
+    """Accepted papers of `venue` in `year` from a recorded snapshot folder, whatever its shape.
 
-    2020: API v1 notes and a decisions table; 2018, 2019, 2021-2023: a paper list (`papers.json`); 2024: no
-    paper list, so the papers are those of the sampled code links (`code_links.json`) only.
+    ICLR 2020: API v1 notes and a decisions table; 2018, 2019, 2021-2023: a paper list (`papers.json`); 2024: no
+    paper list, so the papers are those of the sampled code links (`code_links.json`) only. NeurIPS and ICML: the
+    proceedings papers of the sampled code links (keyed by `paper`).
     """
     folder = Path(folder)
+    venue = check_venue(venue)
+    if venue != "iclr":
+        check_snapshot_year(folder, year, venue)
+        return read_proceedings_papers(folder)
     check_year(year)
     check_snapshot_year(folder, year)
     if (folder / "openreview_notes_api_v1.json").is_file():
@@ -593,6 +600,15 @@ def read_snapshot_papers(folder: str | Path, year: int) -> list[dict]:
             f"{describe_embedded()}"
         )
     papers = [paper for paper in (parse_listed_paper(row, year) for row in rows) if paper]
+    return sorted(papers, key=lambda paper: paper["forum_id"])
+
+
+def read_proceedings_papers(folder: Path) -> list[dict]:
+    """The papers of a NeurIPS or ICML folder's sampled code links (`code_links.json`, keyed by `paper`)."""
+    rows = {row["paper"]: row for row in read_json(folder / "code_links.json")}
+    papers = [{"forum_id": key, "title": str(row.get("title") or "").strip(), "decision": "accepted (proceedings)",
+               "track": str(row.get("track") or ""), "keywords": "", "primary_area": "", "author_domains": "",
+               "pdf_url": str(row.get("pdf_url") or ""), "code_field": False, "texts": {}} for key, row in rows.items()]  # fmt: skip
     return sorted(papers, key=lambda paper: paper["forum_id"])
 
 
@@ -675,7 +691,7 @@ def fetch_papers(
     table (`settings.links_file`): its papers are those the table lists."""
     venue = check_venue(venue)
     if str(source) != "live":
-        return read_snapshot_papers(source, year)
+        return read_snapshot_papers(source, year, venue)
     settings = settings or Settings.from_env()
     if is_table_year(year, venue) and settings.links_file:
         return read_table_papers(settings.links_file, year, venue)

@@ -35,9 +35,9 @@ from .analysis import (
     split_list,
 )
 from .files import write_text_atomic
+from .settings import VENUE_NAMES
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
 from .trends import PDF_MENTION_PYTORCH_SHARE, pivot_measure
-from .venues import VENUE_NAMES
 from .years import DATA_DIR, ROOT, STUDY_YEAR, read_all_years, read_trends, read_years
 
 WIDTH = 110  # the READMEs' line length

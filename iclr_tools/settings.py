@@ -29,6 +29,8 @@ PROJECT_URL = "https://github.com/iclr-tools/iclr-tools"
 CODELOAD_URL = "https://codeload.github.com"
 GITHUB_GIT_URL = "https://github.com"
 ENV_PREFIX = "ICLR_TOOLS_"
+VENUES = ("iclr", "neurips", "icml")  # the conferences the project reads, ICLR by default
+VENUE_NAMES = {"iclr": "ICLR", "neurips": "NeurIPS", "icml": "ICML"}
 
 
 @dataclass(frozen=True)
@@ -124,16 +126,30 @@ def format_years(years: list[int]) -> str:
     return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs) or "none"
 
 
-def describe_embedded(data_dir: str | Path = DATA_DIR, year: int | None = None) -> str:
-    """Where a reader finds data with no service and no login: the embedded years, and the command that reads
-    one (`year` if it is embedded, else the latest)."""
-    years = read_embedded_years(data_dir)
+def check_venue(venue: str) -> str:
+    """The venue's key (lower case), or a ValueError naming the venues there are.
+
+    >>> check_venue("NeurIPS")
+    'neurips'
+    """
+    key = str(venue).strip().lower()
+    if key not in VENUES:
+        raise ValueError(f"unknown venue {venue!r}: use one of {', '.join(VENUES)} (-p venue neurips)")
+    return key
+
+
+def describe_embedded(data_dir: str | Path = DATA_DIR, year: int | None = None, venue: str = "iclr") -> str:
+    """Where a reader finds data with no service and no login: the venue's embedded years, and the command that
+    reads one (`year` if it is embedded, else the latest)."""
+    years = read_embedded_years(data_dir, venue)
+    name = VENUE_NAMES[check_venue(venue)]
     if not years:
-        return f"This copy embeds no year's data ({Path(data_dir).name}/years.csv is missing)."
+        return f"This copy embeds no {name} year's data ({Path(data_dir).name}/years.csv lists none)."
     shown = year if year in years else years[-1]
+    choose, prefix = ("", "") if venue == "iclr" else (f"-p venue {venue} ", venue)
     return (
-        f"The project embeds ICLR {format_years(years)}, read with no download and no login: "
-        f"`mkdir -p out && papermill notebooks/02_analyse_tools.ipynb out/02_{shown}.ipynb -p year {shown}`."
+        f"The project embeds {name} {format_years(years)}, read with no download and no login: "
+        f"`mkdir -p out && papermill notebooks/02_analyse_tools.ipynb out/02_{prefix}{shown}.ipynb {choose}-p year {shown}`."
     )
 
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import count_tools, count_unresolved_imports, estimate_share, extract_targets, split_list
-from .venues import VENUES, check_venue, split_sharing_by_track
+from .settings import VENUES, check_venue
+from .venues import split_sharing_by_track
 
 TREND_COLUMNS = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
 FRAMEWORK_MEASURES = {"pytorch": "pytorch", "tensorflow": "tensorflow", "keras": "keras", "jax": "jax"}
@@ -33,38 +34,48 @@ def make_trend_row(year: int, measure: str, count: int, n: int, method: str, ven
             "ci_high": high, "method": method}  # fmt: skip
 
 
-def count_year_measures(year: int, frame: pd.DataFrame, facts: dict, top_tools: list[str]) -> list[dict]:
-    """The trend rows of one year: frameworks, declaring, the checklist, code sharing, the top tools."""
+def count_year_measures(
+    year: int, frame: pd.DataFrame, facts: dict, top_tools: list[str], venue: str = "iclr"
+) -> list[dict]:
+    """The trend rows of one venue-year: frameworks, declaring, the checklist, code sharing, the top tools."""
     method = facts["method"]
     targets = extract_targets(frame)  # repository targets whose code was read and holds Python
     sets = targets["frameworks"].map(lambda cell: set(split_list(cell)))
     n = len(targets)
-    rows = [make_trend_row(year, measure, int(sets.map(lambda s, fw=fw: fw in s).sum()), n, method)
+    rows = [make_trend_row(year, measure, int(sets.map(lambda s, fw=fw: fw in s).sum()), n, method, venue)
             for measure, fw in FRAMEWORK_MEASURES.items()]  # fmt: skip
     both = int(sets.map(lambda s: {"pytorch", "tensorflow"} <= s).sum())
-    rows.append(make_trend_row(year, "pytorch_and_tensorflow", both, n, method))
-    rows.append(make_trend_row(year, "none", int(sets.map(lambda s: not s).sum()), n, method))
+    rows.append(make_trend_row(year, "pytorch_and_tensorflow", both, n, method, venue))
+    rows.append(make_trend_row(year, "none", int(sets.map(lambda s: not s).sum()), n, method, venue))
     either = sets.map(lambda s: bool({"pytorch", "tensorflow"} & s))
     pytorch = int((either & sets.map(lambda s: "pytorch" in s)).sum())
     rows.append(
-        make_trend_row(year, "pytorch_share_of_pytorch_or_tensorflow", pytorch, int(either.sum()), method)
+        make_trend_row(
+            year, "pytorch_share_of_pytorch_or_tensorflow", pytorch, int(either.sum()), method, venue
+        )
     )
     rows.append(
-        make_trend_row(year, "declares_dependencies", int(targets["declares_dependencies"].sum()), n, method)
+        make_trend_row(
+            year, "declares_dependencies", int(targets["declares_dependencies"].sum()), n, method, venue
+        )
     )
     known = targets[targets["readmes_known"].fillna(False).astype(bool)]
     if len(known):
         count = int(known["readme_declares_dependencies"].fillna(False).astype(bool).sum())
-        rows.append(make_trend_row(year, "readme_declares_dependencies", count, len(known), method))
+        rows.append(make_trend_row(year, "readme_declares_dependencies", count, len(known), method, venue))
         for column in CHECKLIST_MEASURES:
             values = known[column].astype("boolean")
             rows.append(
-                make_trend_row(year, column, int(values.eq(True).sum()), int(values.notna().sum()), method)
+                make_trend_row(
+                    year, column, int(values.eq(True).sum()), int(values.notna().sum()), method, venue
+                )
             )
     sharing = int(facts["papers_with_github_link"])
-    rows.append(make_trend_row(year, "code_sharing", sharing, int(facts["accepted_papers"]), "exact"))
+    rows.append(make_trend_row(year, "code_sharing", sharing, int(facts["accepted_papers"]), "exact", venue))
     tools = count_tools(frame)
-    rows += [make_trend_row(year, f"tool:{tool}", int(tools.get(tool, 0)), n, method) for tool in top_tools]
+    rows += [
+        make_trend_row(year, f"tool:{tool}", int(tools.get(tool, 0)), n, method, venue) for tool in top_tools
+    ]
     return rows
 
 
@@ -82,9 +93,11 @@ def count_trends(
     years: pd.DataFrame,
     top: int = 12,
     venue_links: dict[tuple[str, int], pd.DataFrame] | None = None,
+    venue_samples: dict[tuple[str, int], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """The tidy trends table: one row per venue, year and measure with count, n, share and its interval; ICLR's
-    years from their datasets, then NeurIPS's and ICML's code sharing from their link tables."""
+    years from their datasets, then NeurIPS's and ICML's code sharing from their link tables and, where a sample of
+    their repositories is embedded, its measures."""
     iclr = years[years["venue"] == "iclr"] if "venue" in years.columns else years
     facts = {int(row["year"]): row for row in iclr.to_dict("records")}
     top_tools = find_top_tools(frames, top)
@@ -93,13 +106,18 @@ def count_trends(
         for year in sorted(frames)
         for row in count_year_measures(year, frames[year], facts[year], top_tools)
     ]
-    papers = {
-        (row["venue"], int(row["year"])): int(row["accepted_papers"]) for row in years.to_dict("records")
-    }
+    every = {(row["venue"], int(row["year"])): row for row in years.to_dict("records")}
+    samples = venue_samples or {}
     for venue in VENUES[1:]:
         for key in sorted(key for key in venue_links or {} if key[0] == venue):
+            papers = int(every[key]["accepted_papers"])
             rows += [make_trend_row(key[1], measure, count, n, "exact", venue)
-                     for measure, count, n in split_sharing_by_track(venue, key[1], venue_links[key], papers[key])]  # fmt: skip
+                     for measure, count, n in split_sharing_by_track(venue, key[1], venue_links[key], papers)]  # fmt: skip
+            if (
+                key in samples
+            ):  # its repositories, from a recorded sample (its code sharing is the links' above)
+                measures = count_year_measures(key[1], samples[key], every[key], top_tools, venue)
+                rows += [row for row in measures if row["measure"] != "code_sharing"]
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
 
 
@@ -123,10 +141,11 @@ def pivot_measure(trends: pd.DataFrame, measure: str, venue: str = "iclr") -> pd
 
 
 def compare_venues(trends: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """Year x venue table of one measure's shares (%), with each cell's count and n: "40.4% (1,295/3,206)"."""
+    """Year x venue table of one measure's shares (%), with each cell's count and n, and its 95% interval where
+    it is estimated from a sample: "40.4% (1,295/3,206)", "76.5% (13/17; 95% CI 53%-90%)"."""
     rows = trends[trends["measure"] == measure]
-    cells = rows.assign(cell=[f"{share:.1%} ({count:,}/{n:,})" for share, count, n in
-                              zip(rows["share"], rows["count"], rows["n"], strict=True)])  # fmt: skip
+    cells = rows.assign(cell=[f"{row.share:.1%} ({row.count:,}/{row.n:,}" + (
+        f"; 95% CI {row.ci_low:.0%}-{row.ci_high:.0%})" if row.method == "sample" else ")") for row in rows.itertuples()])  # fmt: skip
     table = cells.pivot(index="year", columns="venue", values="cell").fillna("")
     return table[[venue for venue in VENUES if venue in table.columns]]
 

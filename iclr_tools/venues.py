@@ -22,9 +22,8 @@ import pandas as pd
 
 from .files import write_text_atomic
 from .links import parse_code_link
+from .settings import VENUE_NAMES, check_venue
 
-VENUES = ("iclr", "neurips", "icml")
-VENUE_NAMES = {"iclr": "ICLR", "neurips": "NeurIPS", "icml": "ICML"}
 LINKED_YEARS = {"neurips": tuple(range(2019, 2025)), "icml": tuple(range(2019, 2025))}  # ../shared/links
 PDF_QUOTES = "code URLs quoted from the paper PDFs"
 # Papers per track where a venue-year's list holds more than the main conference: NeurIPS 2024's holds the
@@ -38,14 +37,6 @@ LINK_REASONS = {
     "github_user": "a GitHub user or organisation page, not a repository",
     "github_other": "a GitHub page that is not a repository (topics, orgs, ...)",
 }
-
-
-def check_venue(venue: str) -> str:
-    """The venue's key (lower case), or a ValueError naming the venues there are."""
-    key = str(venue).strip().lower()
-    if key not in VENUES:
-        raise ValueError(f"unknown venue {venue!r}: use one of {', '.join(VENUES)} (-p venue neurips)")
-    return key
 
 
 def name_venue_year(venue: str, year: int) -> str:

@@ -16,9 +16,16 @@ import pandas as pd
 from .dataset import build_rows, check_rows_year, create_dataset, make_dataset, read_dataset, write_dataset
 from .files import write_text_atomic
 from .links import find_full_link_list
-from .papers import FIRST_YEAR, LAST_YEAR, has_paper_list, is_live_year, read_snapshot_papers
-from .settings import DATA_DIR, ROOT, describe_embedded, read_embedded_years
-from .venues import PDF_QUOTES, build_venue_links, check_venue, name_venue_year, read_venue_links
+from .papers import (
+    LIVE_YEARS,
+    describe_table_run,
+    has_paper_list,
+    is_live_year,
+    is_table_year,
+    read_snapshot_papers,
+)
+from .settings import DATA_DIR, ROOT, VENUE_NAMES, check_venue, describe_embedded, read_embedded_years
+from .venues import PDF_QUOTES, build_venue_links, name_venue_year, read_venue_links
 
 RECORDED_YEARS = (2018, 2019, 2020, 2021, 2022, 2023, 2024)
 STUDY_YEAR = 2020  # the 2020 case study's year: its file name and its comparison
@@ -39,9 +46,12 @@ YEAR_COLUMNS = ["venue", "year", "method", "accepted_papers", "papers_with_githu
                 "author_domains", "link_source", "dataset"]  # fmt: skip
 
 
-def find_year_dataset(year: int, data_dir: str | Path = DATA_DIR) -> Path:
-    """The embedded dataset of `year` (`all_tools.csv` for 2020, `years/iclr{YEAR}.csv` otherwise)."""
-    return Path(data_dir) / ("all_tools.csv" if year == STUDY_YEAR else f"years/iclr{year}.csv")
+def find_year_dataset(year: int, data_dir: str | Path = DATA_DIR, venue: str = "iclr") -> Path:
+    """The embedded dataset of a venue's `year` (`all_tools.csv` for ICLR 2020, `years/{venue}{YEAR}.csv`
+    otherwise)."""
+    if venue == "iclr" and year == STUDY_YEAR:
+        return Path(data_dir) / "all_tools.csv"
+    return Path(data_dir) / f"years/{venue}{year}.csv"
 
 
 def read_year_dataset(year: int, csv_path: str | Path = "", data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
@@ -62,33 +72,52 @@ def read_year_dataset(year: int, csv_path: str | Path = "", data_dir: str | Path
     return check_rows_year(read_dataset(path), year, path)
 
 
-def check_source_year(year: int, source: str | Path, data_dir: str | Path = DATA_DIR) -> int:
-    """`year` if `source` can have it (live: the years OpenReview lists; else: those or an embedded year), else
-    a ValueError at once, before any work, saying which years exist and how to read them."""
+def check_source_year(
+    year: int, source: str | Path, data_dir: str | Path = DATA_DIR, venue: str = "iclr"
+) -> int:
+    """`year` if `source` can have it (live: the years OpenReview lists, or a links table's years; else: those or
+    an embedded year), else a ValueError at once, before any work, saying which years exist and how to read them."""
+    venue = check_venue(venue)
     live = str(source) == "live"
-    if is_live_year(year) or (not live and year in read_embedded_years(data_dir)):
+    if is_live_year(year, venue) or (live and is_table_year(year, venue)):
         return year
-    what = f"A live run cannot list ICLR {year!r}" if live else f"No source holds ICLR {year!r}"
-    raise ValueError(f"{what}. {describe_year_options(year, data_dir)}")
+    if not live and year in read_embedded_years(data_dir, venue):
+        return year
+    name = name_venue_year(venue, year)
+    what = f"A live run cannot list {name}" if live else f"No source holds {name}"
+    raise ValueError(f"{what}. {describe_year_options(year, data_dir, venue=venue)}")
 
 
-def describe_year_options(year: int, data_dir: str | Path = DATA_DIR, rebuild: bool = False) -> str:
-    """What a reader can do about `year` from their own clone: the embedded years (a command for one), and the
-    live run where it can work (for a year not embedded, or any year to `rebuild`), its output under out/, never
-    data/ (`make data`'s)."""
-    told = [describe_embedded(data_dir, year)]
-    if is_live_year(year) and (rebuild or year not in read_embedded_years(data_dir)):
+def describe_year_options(
+    year: int, data_dir: str | Path = DATA_DIR, rebuild: bool = False, venue: str = "iclr"
+) -> str:
+    """What a reader can do about a venue's `year` from their own clone: the embedded years (a command for one),
+    and the live run where it can work (for a year not embedded, or any year to `rebuild`), its output under out/,
+    never data/ (`make data`'s)."""
+    name = name_venue_year(venue, year)
+    told = [describe_embedded(data_dir, year, venue)]
+    if is_live_year(year, venue) and (rebuild or year not in read_embedded_years(data_dir, venue)):
+        choose = f"-p venue {venue} " if venue != "iclr" else ""
         told.append(
-            f"ICLR {year} from the live services (an OpenReview login is needed; README: Credentials), a quick "
+            f"{name} from the live services (an OpenReview login is needed; README: Credentials), a quick "
             f"sample of 200 papers (-p sample 0 for all): `mkdir -p out && papermill notebooks/01_create_data.ipynb "
-            f"out/01_{year}.ipynb -p year {year} -p source live -p sample 200`, then its analysis: `papermill "
-            f"notebooks/02_analyse_tools.ipynb out/02_{year}.ipynb -p year {year} -p csv_path out/iclr{year}.csv`."
+            f"out/01_{venue_file(venue)}{year}.ipynb {choose}-p year {year} -p source live -p sample 200`, then its "
+            f"analysis: `papermill notebooks/02_analyse_tools.ipynb out/02_{venue_file(venue)}{year}.ipynb {choose}"
+            f"-p year {year} -p csv_path out/{venue}{year}.csv`."
         )
-    elif not is_live_year(year):
+    elif is_table_year(year, venue):
+        told.append(describe_table_run(year, venue))
+    elif not is_live_year(year, venue):
+        first, last = LIVE_YEARS[venue]
         told.append(
-            f"The live services list ICLR {FIRST_YEAR}-{LAST_YEAR} only, so no run can build ICLR {year!r}."
+            f"The live services list {VENUE_NAMES[venue]} {first}-{last} only, so no run can build {name}."
         )
     return " ".join(told)
+
+
+def venue_file(venue: str) -> str:
+    """The prefix of an output notebook's name: nothing for ICLR (as before venues), else the venue."""
+    return "" if venue == "iclr" else venue
 
 
 def describe_path(path: str | Path) -> str:
@@ -97,13 +126,13 @@ def describe_path(path: str | Path) -> str:
     return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
 
 
-def resolve_out_csv(out_csv: str, year: int) -> str:
-    """Where notebook 01 writes the dataset: `out_csv`, or `out/iclr{year}.csv`; never data/ (`make data`'s)."""
-    path = out_csv or f"out/iclr{year}.csv"
+def resolve_out_csv(out_csv: str, year: int, venue: str = "iclr") -> str:
+    """Where notebook 01 writes the dataset: `out_csv`, or `out/{venue}{year}.csv`; never data/ (`make data`'s)."""
+    path = out_csv or f"out/{venue}{year}.csv"
     if Path(path).resolve().is_relative_to(DATA_DIR.resolve()):
         raise ValueError(
             f"out_csv={out_csv!r}: data/ holds the embedded data, written by `make data` only. Leave out_csv "
-            f"empty (out/iclr{year}.csv) or give another path under out/."
+            f"empty (out/{venue}{year}.csv) or give another path under out/."
         )
     return path
 
@@ -146,6 +175,18 @@ def describe_year(year: int, folder: Path, frame: pd.DataFrame) -> dict:
     }
 
 
+def describe_venue_sample(folder: Path, frame: pd.DataFrame) -> dict:
+    """What a NeurIPS or ICML year's recorded sample of repositories holds, in `years.csv`'s columns."""
+    venue, year = str(frame["venue"].iloc[0]), int(frame["year"].iloc[0])
+    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    return {"method": "sample", "links_drawn": len(json.loads((folder / "code_links.json").read_text("utf-8"))),
+            "seed": year, "targets": len(targets),
+            "repositories_read": int(targets["status"].isin(["ok", "no_python"]).sum()),
+            "repositories_with_python": int((targets["status"] == "ok").sum()),
+            "readmes_known": bool(targets["readmes_known"].fillna(False).astype(bool).any()),
+            "dataset": str(find_year_dataset(year, Path("data"), venue))}  # fmt: skip
+
+
 def build_years(
     shared_dir: str | Path, data_dir: str | Path = DATA_DIR, cache_dir: str | Path = "cache"
 ) -> pd.DataFrame:
@@ -160,8 +201,17 @@ def build_years(
         frame = create_dataset(year, folder, cache_dir=cache_dir)
         write_dataset(frame, find_year_dataset(year, data_dir))
         rows.append(describe_year(year, folder, read_dataset(find_year_dataset(year, data_dir))))
-    venues = build_venue_links(shared_dir, data_dir)  # NeurIPS and ICML: their links, parsed
-    years = pd.DataFrame(rows + venues.to_dict("records"), columns=YEAR_COLUMNS)
+    for row in build_venue_links(shared_dir, data_dir).to_dict(
+        "records"
+    ):  # NeurIPS and ICML: their links ...
+        folder = Path(shared_dir) / f"{row['venue']}{row['year']}"
+        if (folder / "repos").is_dir():  # ... and their repositories, where a sample of them is recorded
+            frame = create_dataset(int(row["year"]), folder, cache_dir=cache_dir, venue=row["venue"])
+            path = find_year_dataset(int(row["year"]), data_dir, row["venue"])
+            write_dataset(frame, path)
+            row.update(describe_venue_sample(folder, read_dataset(path)))
+        rows.append(row)
+    years = pd.DataFrame(rows, columns=YEAR_COLUMNS)
     write_text_atomic(Path(data_dir) / "years.csv", years.to_csv(index=False, lineterminator="\n"))
     return years
 
@@ -185,8 +235,16 @@ def read_all_venue_links(data_dir: str | Path = DATA_DIR) -> dict[tuple[str, int
     years = read_years(data_dir)
     return {
         (row.venue, int(row.year)): read_venue_links(row.venue, int(row.year), data_dir)
-        for row in years[years["method"] == "links"].itertuples()
+        for row in years[years["venue"] != "iclr"].itertuples()
     }
+
+
+def read_all_venue_samples(data_dir: str | Path = DATA_DIR) -> dict[tuple[str, int], pd.DataFrame]:
+    """Every NeurIPS and ICML year's dataset where a sample of its repositories is embedded, by (venue, year)."""
+    years = read_years(data_dir)
+    chosen = years[(years["venue"] != "iclr") & (years["method"] == "sample")]
+    return {(row.venue, int(row.year)): read_venue_year(row.venue, int(row.year), data_dir=data_dir)
+            for row in chosen.itertuples()}  # fmt: skip
 
 
 def read_trends(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
@@ -204,20 +262,21 @@ def check_embedded_file(path: Path) -> Path:
     return path
 
 
-def resolve_source(source: str, year: int, data_dir: str | Path = DATA_DIR) -> str:
-    """`source` if it can be read here; else the embedded dataset of `year` (saying so); else a clear error.
-    A year `source` cannot have is refused at once."""
-    check_source_year(year, source, data_dir)
+def resolve_source(source: str, year: int, data_dir: str | Path = DATA_DIR, venue: str = "iclr") -> str:
+    """`source` if it can be read here; else the embedded dataset of the venue's `year` (saying so); else a clear
+    error. A year `source` cannot have is refused at once."""
+    check_source_year(year, source, data_dir, venue)
     if source == "live" or Path(source).exists():
         return source
-    embedded = find_year_dataset(year, data_dir)
+    name = name_venue_year(venue, year)
+    embedded = find_year_dataset(year, data_dir, venue)
     if embedded.is_file():
         print(f"{source} is not here (recorded data sits beside the project only on the developers' machines and in "
-              f"CI): showing the embedded ICLR {year} data, {embedded}, instead of rebuilding it.")  # fmt: skip
+              f"CI): showing the embedded {name} data, {describe_path(embedded)}, instead of rebuilding it.")  # fmt: skip
         return str(embedded)
     raise FileNotFoundError(
-        f"{source} is not here and ICLR {year} has no embedded data ({describe_path(embedded)}). "
-        f"{describe_year_options(year, data_dir)}"
+        f"{source} is not here and {name} has no embedded dataset ({describe_path(embedded)}). "
+        f"{describe_year_options(year, data_dir, venue=venue)}"
     )
 
 
@@ -230,13 +289,9 @@ def read_venue_year(
     venue = check_venue(venue)
     if venue == "iclr":
         return read_year_dataset(year, csv_path, data_dir)
-    if str(csv_path):
-        frame = read_dataset(csv_path)
-        found = sorted(set(frame["venue"])) if "venue" in frame.columns else ["iclr"]
-        if found != [venue]:
-            raise ValueError(f"{csv_path} holds {', '.join(found)} rows, not {name_venue_year(venue, year)}: give "
-                             f"a {venue} file, or ask for -p venue {found[0]}")  # fmt: skip
-        return check_rows_year(frame, year, csv_path)
+    path = Path(csv_path) if str(csv_path) else find_year_dataset(year, data_dir, venue)
+    if path.is_file() or str(csv_path):  # a run's CSV, or a recorded sample of its repositories
+        return check_rows_year(read_dataset(path), year, path, venue)
     links = read_venue_links(venue, year, data_dir)
     papers = [{"forum_id": row.paper, "title": row.title, "decision": "accepted (proceedings)", "track": row.track,
                "keywords": "", "primary_area": "", "author_domains": "", "pdf_url": row.pdf_url}
@@ -245,7 +300,29 @@ def read_venue_year(
              "ref": row.ref, "subdir": row.subdir, "source": PDF_QUOTES} for row in links.itertuples()]  # fmt: skip
     why = (f"no repository records are embedded for {name_venue_year(venue, year)}: its tools need the "
            "repositories read (a live run of notebook 01; README: Another venue)")  # fmt: skip
-    frame = make_dataset(build_rows(papers, rows, {}, year))
+    frame = make_dataset(build_rows(papers, rows, {}, year), venue)
     frame.loc[frame["status"] == "not_fetched", "reason"] = why
-    frame.insert(0, "venue", venue)
     return frame
+
+
+def describe_sharing(frame: pd.DataFrame, venue: str, year: int, csv_path: str | Path = "",
+                     data_dir: str | Path = DATA_DIR) -> str:  # fmt: skip
+    """Code sharing of a venue-year: from the embedded trends (every paper read), or from a run's CSV where it
+    lists every paper; a CSV of papers with links only (a links table) has no rate, and says so."""
+    name = name_venue_year(venue, year)
+    if str(csv_path):
+        if not (frame["status"] == "no_code").any():
+            return f"{name}: this dataset lists only papers that give a code link (a links table), so it has no sharing rate."
+        papers = frame["forum_id"].nunique()
+        linking = frame.loc[frame["link_kind"] == "github", "forum_id"].nunique()
+        return f"{name}: {linking} of {papers} papers ({linking / papers:.1%}) link a GitHub repository (this dataset)."
+    trends = read_trends(data_dir)
+    rows = trends[
+        (trends["venue"] == venue)
+        & (trends["year"] == year)
+        & trends["measure"].str.startswith("code_sharing")
+    ]
+    source = read_years(data_dir, venue).set_index("year").loc[year, "link_source"]
+    parts = [f"{row.count:,} of {row.n:,} papers ({row.share:.1%})" + (f" in the {row.measure.split(':', 1)[1].replace('_', ' ')}"
+             if ":" in row.measure else "") for row in rows.itertuples()]  # fmt: skip
+    return f"{name}: {'; '.join(parts)} give a GitHub repository (links: {source})."

@@ -133,7 +133,10 @@ def test_years_before_openreview_are_refused_with_the_links_table_run(
     assert words[:2] == ["papermill", "notebooks/01_create_data.ipynb"] and words[3::3] == ["-p"] * len(
         parameters
     )
-    assert parameters == {"venue": venue, "year": str(year), "source": "live", "links_file": "links.csv"}
+    table = f"data/venues/{venue}{year}_links.csv"  # the project's own: a fresh clone has it
+    assert parameters == {"venue": venue, "year": str(year), "source": "live", "links_file": table}
+    rows = links.read_links_table(Path(__file__).resolve().parents[1] / table)
+    assert rows and {row["forum_id"] for row in rows} and all(row["url"] for row in rows)
     assert "`paper` (or `forum`) and `url`" in message
 
 

@@ -88,7 +88,12 @@ def test_years_table_holds_every_venue_and_says_where_links_come_from() -> None:
         map(tuple, YEARS.loc[YEARS["venue"] != "iclr", ["venue", "year"]].values.tolist())
     ) == sorted(VENUE_YEARS)
     other = YEARS[YEARS["venue"] != "iclr"]
-    assert (other["method"] == "links").all() and (other["link_source"] == venues.PDF_QUOTES).all()
+    assert (other["link_source"] == venues.PDF_QUOTES).all()
+    sampled = other[other["method"] == "sample"]  # a recorded sample of repositories: ../shared/neurips2023
+    assert sampled[["venue", "year", "links_drawn", "repositories_read"]].values.tolist() == [
+        ["neurips", 2023, 28, 19]
+    ]
+    assert (other.drop(sampled.index)["method"] == "links").all()
 
 
 def test_an_unknown_venue_is_refused_with_the_venues_there_are() -> None:
@@ -96,3 +101,26 @@ def test_an_unknown_venue_is_refused_with_the_venues_there_are() -> None:
         venues.check_venue("cvpr")
     with pytest.raises(FileNotFoundError, match="embedded are NeurIPS 2019-2024, ICML 2019-2024"):
         venues.read_venue_links("neurips", 2018, ROOT / "data")
+
+
+def test_a_dataset_never_shows_under_another_venue() -> None:
+    from iclr_tools import dataset, years
+
+    neurips = ROOT / "data" / "years" / "neurips2023.csv"
+    assert pd.read_csv(neurips, nrows=1).columns[0] == "venue"  # its rows carry their venue
+    assert (
+        "venue" not in pd.read_csv(ROOT / "data" / "all_tools.csv", nrows=1).columns
+    )  # ICLR's files as they were
+    with pytest.raises(ValueError, match="holds NeurIPS rows, not ICLR 2023: ask for -p venue neurips"):
+        dataset.create_dataset(2023, neurips)
+    with pytest.raises(ValueError, match="holds ICLR rows, not NeurIPS 2023"):
+        years.read_venue_year("neurips", 2023, ROOT / "data" / "years" / "iclr2023.csv")
+    with pytest.raises(ValueError, match="holds NeurIPS 2023 rows, not NeurIPS 2022"):
+        years.read_venue_year("neurips", 2022, neurips)
+
+
+def test_a_snapshot_folder_of_another_venue_is_refused(shared_dir: Path) -> None:
+    from iclr_tools import dataset
+
+    with pytest.raises(ValueError, match="records NeurIPS 2023, not ICLR 2023: run with -p venue neurips"):
+        dataset.create_dataset(2023, shared_dir / "neurips2023", cache_dir=ROOT / "cache")

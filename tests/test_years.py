@@ -118,13 +118,43 @@ def test_notebook_02_renders_every_year_on_a_fresh_clone_without_shared(tmp_path
         assert f"PyTorch {pytorch} (" in findings
     done = run_papermill(clone, clone / "out" / "02_2025.ipynb", 2025)
     assert done.returncode != 0 and "No data for ICLR 2025" in done.stderr + done.stdout
+    # NeurIPS 2023 (a recorded sample of 28 links, 17 repositories with Python: 13 import torch, counted from the
+    # records of ../shared/neurips2023 by the test below) and NeurIPS 2022 (links only: says what it cannot show)
+    out = clone / "out" / "02_neurips2023.ipynb"
+    done = run_papermill(clone, out, 2023, "neurips")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "NeurIPS 2023: n = 17 repositories" in findings_text(out) and "PyTorch 13 (" in findings_text(out)
+    assert "ICLR" not in findings_text(out)
+    out = clone / "out" / "02_neurips2022.ipynb"
+    done = run_papermill(clone, out, 2022, "neurips")
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = printed_text(out)
+    assert "NeurIPS 2022: no repository with Python code was read" in text
+    assert "No repository was read: no repository records are embedded for NeurIPS 2022" in text
+    assert "NeurIPS 2022: 1,043 of 2,668 papers (39.1%) give a GitHub repository" in text
 
 
-def run_papermill(clone: Path, out: Path, year: int) -> subprocess.CompletedProcess:
+def test_the_neurips_2023_sample_counts_equal_the_records(shared_dir: Path) -> None:
+    """17 of the recorded NeurIPS 2023 repositories hold Python, 13 of them import torch (read here from the
+    records' own import lists)."""
+    records = [
+        json.loads(p.read_text()) for p in sorted((shared_dir / "neurips2023" / "repos").glob("*.json"))
+    ]
+    with_python = [
+        r for r in records if any(path.endswith((".py", ".ipynb", ".pyx")) for path, _ in r["files"])
+    ]
+    torch = [
+        r for r in with_python if any(m.split(".")[0] == "torch" for ms in r["imports"].values() for m in ms)
+    ]
+    assert (len(with_python), len(torch)) == (17, 13)
+
+
+def run_papermill(clone: Path, out: Path, year: int, venue: str = "iclr") -> subprocess.CompletedProcess:
     """papermill on notebook 02 of the copy, as the README says to run it."""
     out.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "papermill", "notebooks/02_analyse_tools.ipynb", str(out), "-p", "year",
-               str(year), "-p", "figures_dir", str(out.parent / f"figures_{year}"), "-k", "python3"]  # fmt: skip
+               str(year), "-p", "venue", venue, "-p", "figures_dir", str(out.parent / f"figures_{venue}{year}"),
+               "-k", "python3"]  # fmt: skip
     return subprocess.run(command, cwd=clone, capture_output=True, text=True, timeout=600)
 
 
@@ -163,3 +193,9 @@ def test_quick_mode_on_recorded_folders(shared_dir: Path, tmp_path: Path) -> Non
         frame["forum_id"].nunique() == 40
         and (frame["sample_of"] == "40 of 337 accepted papers, random.Random(2018)").all()
     )
+
+
+def printed_text(path: Path) -> str:
+    """Everything the cells of a rendered notebook printed."""
+    notebook = json.loads(path.read_text())
+    return "".join("".join(o.get("text", "")) for cell in notebook["cells"] for o in cell.get("outputs", []))
