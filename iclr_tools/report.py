@@ -165,10 +165,10 @@ def write_blocks(path: str | Path, blocks: dict[str, str]) -> bool:
 def format_list(items: list[str]) -> str:
     """`a, b and c`.
 
-    >>> format_list(["53", "51", "65"])
-    '53, 51 and 65'
+    >>> format_list(["53", "51", "65"]), format_list([])
+    ('53, 51 and 65', '')
     """
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+    return "" if not items else items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def format_years(years: list[int]) -> str:
@@ -239,12 +239,45 @@ def describe_trend_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
         f"dependencies went from {declares.loc[first, 'share']:.0%} ({first}) to {last_declares}. The top tools, "
         "year by year: [heat map](figures/trend_tools.png); the completeness checklist by year: "
         "[chart](figures/trend_checklist.png). [notebooks/rendered/03_trends.ipynb](notebooks/rendered/03_trends.ipynb) "
-        "has it all; `data/trends.csv` is the tidy table (`year, measure, count, n, share, ci_low, ci_high, method`)."
+        "has it all; `data/trends.csv` is the tidy table (`venue, year, measure, count, n, share, ci_low, ci_high, method`)."
     )
     heading = (
         f"![Frameworks imported by the code of ICLR papers, {first}-{last}](figures/trend_frameworks.png)"
     )
     return f"\n{heading}\n\n## ICLR {first}-{last}: the trend" + as_paragraph(text)
+
+
+def describe_venues_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
+    """The README's section on the three venues: code sharing by venue (exact), where each venue's links come
+    from, and the venue-years whose repositories are read."""
+    parts = []
+    for venue in ("iclr", "neurips", "icml"):
+        sharing = pivot_measure(trends, "code_sharing", venue)
+        first, last = int(sharing.index.min()), int(sharing.index.max())
+        parts.append(f"{VENUE_NAMES[venue]} {sharing.loc[first, 'share']:.0%} ({first}, n={int(sharing.loc[first, 'n']):,}) "
+                     f"to {sharing.loc[last, 'share']:.0%} ({last}, n={int(sharing.loc[last, 'n']):,})")  # fmt: skip
+    tracks = trends[trends["measure"].str.startswith("code_sharing:")]
+    apart = format_list([f"{VENUE_NAMES[row.venue]} {row.year}'s {row.measure.split(':', 1)[1].replace('_', ' ')} "
+                         f"({row.share:.0%}, n={row.n:,})" for row in tracks.itertuples()])  # fmt: skip
+    others = years[years["venue"] != "iclr"]
+    sampled = others[others["method"] == "sample"]
+    read = format_list([f"{VENUE_NAMES[row.venue]} {row.year} ({row.repositories_with_python} repositories with "
+                        f"Python from a random sample of {row.links_drawn} links: PyTorch "
+                        f"{format_share(pivot_measure(trends, 'pytorch', row.venue).loc[row.year])})"
+                        for row in sampled.itertuples()])  # fmt: skip
+    text = (
+        "ICLR's neighbours, NeurIPS and ICML, on the same parser: every GitHub link their papers' PDFs quote, "
+        f"{format_years(sorted(set(others['year'])))}, is embedded (`data/venues/`), each a repository target or "
+        "classified with a reason. The share of papers giving a GitHub repository (exact: every paper read): "
+        f"{format_list(parts)}. {apart[0].upper() + apart[1:]} is shown apart, as earlier NeurIPS lists hold the main conference only. "
+        "The sources differ: ICLR's links come from OpenReview's code field (2020), a paper list and the PDFs; "
+        "NeurIPS's and ICML's from PDF quotes only, so compare the trends, not single points "
+        "([chart](figures/trend_venues_sharing.png), with each source). Repositories are read so far for "
+        f"{read or 'no NeurIPS or ICML year'}; the others say so in notebook 02 (`-p venue neurips -p year 2022`), "
+        "with the command that reads them."
+    )
+    heading = "![Code sharing at ICLR, NeurIPS and ICML](figures/trend_venues_sharing.png)"
+    return f"\n## ICLR, NeurIPS and ICML: who shares code\n\n{heading}\n" + as_paragraph(text)
 
 
 def describe_numbers_2020(frame: pd.DataFrame) -> str:
@@ -355,6 +388,7 @@ def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     reproduced = read_study_figures(data_dir)
     return {
         "trend": describe_trend_block(read_trends(data_dir), read_years(data_dir, "iclr")),
+        "venues": describe_venues_block(read_trends(data_dir), read_years(data_dir)),
         "iclr2020-numbers": describe_numbers_2020(frame),
         "iclr2020-table": format_table_2020(frame, reproduced),
         "iclr2020-requirements-files": describe_requirements_files(frame),
@@ -413,9 +447,13 @@ def format_venue_rows(years: pd.DataFrame) -> list[str]:
     rows = []
     for venue, part in years[years["venue"] != "iclr"].groupby("venue", sort=False):
         links = ", ".join(f"{int(n):,}" for n in part["github_links"])
+        sampled = part[part["method"] == "sample"]
+        records = format_list([f"`years/{venue}{row.year}.csv` holds the papers of a random sample of {row.year}'s "
+                               f"links ({row.links_drawn} drawn, {row.repositories_read} repositories recorded)"
+                               for row in sampled.itertuples()]) or "no repository records"  # fmt: skip
         rows.append(f"| `venues/{venue}{{YEAR}}_links.csv` | {VENUE_NAMES[venue]} "
                     f"{format_years(part['year'].tolist())}: every GitHub link its accepted papers quote ({links}), "
-                    "parsed into a repository target or a kind and reason; no repository records |")  # fmt: skip
+                    f"parsed into a repository target or a kind and reason; {records} |")  # fmt: skip
     return rows
 
 
