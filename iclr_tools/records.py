@@ -28,9 +28,9 @@ from typing import Any
 from .fetch import fetch_many, fetch_repo, find_as_of_date, is_git_available
 from .files import read_json, write_bytes_atomic, write_json_atomic, write_text_atomic
 from .github import FetchResult
-from .papers import FIRST_YEAR, find_cutoff
 from .scan import SCANNER_VERSION, extract_repo_facts, is_scan_file
 from .settings import Settings, resolve_settings
+from .venues import FIRST_YEAR, find_cutoff
 
 FINAL_STATUSES = {"ok", "missing", "too_large"}  # cached; anything else is retried on rerun
 GIVE_UP_AFTER_RUNS = 3  # the run on which files whose transfer keeps failing are given up (listed unreadable)

@@ -1,4 +1,6 @@
-"""Stage 1-2, papers and links (venues): ICLR by default, NeurIPS and ICML beside it.
+"""Stage 1-2, papers and links (venues): ICLR by default, NeurIPS and ICML beside it: which venue-years exist
+where (OpenReview years, API versions, listings per track, first days), and the links of those not read from
+OpenReview.
 
 NeurIPS and ICML papers come from their proceedings, not OpenReview (before 2021 and 2023), so what the project
 embeds of them is the GitHub links their PDFs quote (`../shared/links/{venue}{year}_links.json`, one row per
@@ -22,7 +24,7 @@ import pandas as pd
 
 from .files import write_text_atomic
 from .links import parse_code_link
-from .settings import VENUE_NAMES, check_venue
+from .settings import VENUE_NAMES, check_venue, describe_embedded, is_iso_date
 
 LINKED_YEARS = {"neurips": tuple(range(2019, 2025)), "icml": tuple(range(2019, 2025))}  # ../shared/links
 PDF_QUOTES = "code URLs quoted from the paper PDFs"
@@ -37,6 +39,151 @@ LINK_REASONS = {
     "github_user": "a GitHub user or organisation page, not a repository",
     "github_other": "a GitHub page that is not a repository (topics, orgs, ...)",
 }
+
+
+# Years ICLR's accepted papers are on OpenReview with a decision; 2018-2023 on API v1, 2024 on on API v2.
+FIRST_YEAR = 2018
+LAST_YEAR = 2026
+FIRST_V2_YEAR = 2024
+
+# Each venue on OpenReview (tests/fixtures/venues/README.md gives the sources): its group, the years a live run
+# lists (first, last), and the first year on API v2. NeurIPS reviews there from 2021, ICML from 2023; their
+# earlier papers are on the proceedings sites only (proceedings.neurips.cc, PMLR).
+VENUE_GROUPS = {"iclr": "ICLR.cc", "neurips": "NeurIPS.cc", "icml": "ICML.cc"}
+LIVE_YEARS = {"iclr": (FIRST_YEAR, LAST_YEAR), "neurips": (2021, 2025), "icml": (2023, 2025)}
+FIRST_V2_YEARS = {"iclr": FIRST_V2_YEAR, "neurips": 2023, "icml": 2023}
+PROCEEDINGS = {"neurips": "proceedings.neurips.cc", "icml": "PMLR (proceedings.mlr.press)"}
+DB_TRACK = "Datasets and Benchmarks"  # NeurIPS's Datasets and Benchmarks track, a track of its own
+
+# The cut-off of each venue-year: its first day (ICLR 2020: the end of the virtual conference week), as the
+# recorded data uses; NeurIPS and ICML from their own pages (tests/fixtures/venues/README.md, "First day").
+CONFERENCE_DATES = {
+    "iclr": {2018: "2018-05-01", 2019: "2019-05-06", 2020: "2020-05-01", 2021: "2021-05-03",
+             2022: "2022-04-25", 2023: "2023-05-01", 2024: "2024-05-07", 2025: "2025-04-24",
+             2026: "2026-04-23"},
+    "neurips": {2019: "2019-12-08", 2020: "2020-12-06", 2021: "2021-12-06", 2022: "2022-11-28",
+                2023: "2023-12-10", 2024: "2024-12-09", 2025: "2025-12-02"},
+    "icml": {2019: "2019-06-10", 2020: "2020-07-12", 2021: "2021-07-18", 2022: "2022-07-17",
+             2023: "2023-07-23", 2024: "2024-07-21", 2025: "2025-07-13"},
+}  # fmt: skip
+
+
+def find_cutoff(year: int, as_of: str, venue: str = "iclr") -> str:
+    """The date code is read as of: the conference's (`"conference"`), none (`"latest"`: ''), or a given date.
+
+    >>> find_cutoff(2021, "conference"), find_cutoff(2021, "latest"), find_cutoff(2021, "2021-01-31")
+    ('2021-05-03', '', '2021-01-31')
+    >>> find_cutoff(2019, "conference", "neurips")
+    '2019-12-08'
+    """
+    if as_of == "conference":
+        venue = check_venue(venue)
+        if is_table_year(year, venue):  # not on OpenReview, but run from a links table
+            return CONFERENCE_DATES[venue][year]
+        return CONFERENCE_DATES[venue][check_year(year, venue)]
+    if as_of in ("latest", ""):
+        return ""
+    if not is_iso_date(as_of):
+        raise ValueError(f"as_of={as_of!r}: give 'conference', 'latest' or a date such as 2024-05-07")
+    return as_of
+
+
+def check_year(year: int, venue: str = "iclr") -> int:
+    """Return `year` if `venue` has accepted papers on OpenReview for it, else raise a clear ValueError (for a
+    NeurIPS or ICML year before OpenReview: how to run it from a links table instead)."""
+    venue = check_venue(venue)
+    if is_live_year(year, venue):
+        return year
+    if venue == "iclr":
+        raise ValueError(
+            f"ICLR {year!r} is not on OpenReview with decisions: supported years are "
+            f"{FIRST_YEAR}-{LAST_YEAR} (API v1 for {FIRST_YEAR}-{FIRST_V2_YEAR - 1}, API v2 from {FIRST_V2_YEAR}). "
+            f"{describe_embedded()}"
+        )
+    first, last = LIVE_YEARS[venue]
+    name = VENUE_NAMES[venue]
+    supported = (
+        f"{name} reviews on OpenReview from {first}; a live run lists {name} {first}-{last} (API v1 for "
+        f"{first}-{FIRST_V2_YEARS[venue] - 1}, API v2 from {FIRST_V2_YEARS[venue]})"
+        if FIRST_V2_YEARS[venue] > first
+        else f"{name} reviews on OpenReview from {first}; a live run lists {name} {first}-{last} (API v2)"
+    )
+    if is_table_year(year, venue):
+        raise ValueError(
+            f"{name} {year} is not on OpenReview: {supported}, and its papers up to {first - 1} are on "
+            f"{PROCEEDINGS[venue]} only, so -p source live cannot list them. {describe_table_run(year, venue)}"
+        )
+    raise ValueError(f"{name} {year!r} cannot be listed: {supported}. {describe_embedded()}")
+
+
+def describe_table_run(year: int, venue: str) -> str:
+    """How to run a NeurIPS or ICML year that is not on OpenReview: from a links table, repositories fetched live."""
+    return (
+        "Run it from a links table instead, with the repositories fetched live (no OpenReview login is needed): "
+        "a CSV with `paper` (or `forum`) and `url` columns, or JSON holding such rows, one row per (paper, code "
+        f"URL), such as the project's own data/venues/{venue}{year}_links.csv (the links its PDFs quote): "
+        f"`mkdir -p out && papermill notebooks/01_create_data.ipynb out/01_{venue}{year}.ipynb -p venue {venue} "
+        f"-p year {year} -p source live -p links_file data/venues/{venue}{year}_links.csv`. The papers are those "
+        "the table lists (a paper without code is not in it), its repositories read as of the conference's first day."
+    )
+
+
+def is_live_year(year: object, venue: str = "iclr") -> bool:
+    """Whether a live run can list the accepted papers of `venue` in `year` (an int in its LIVE_YEARS)."""
+    first, last = LIVE_YEARS[check_venue(venue)]
+    return isinstance(year, int) and not isinstance(year, bool) and first <= year <= last
+
+
+def is_table_year(year: object, venue: str = "iclr") -> bool:
+    """Whether `year` of `venue` is a conference year before OpenReview, which a links table can run (NeurIPS
+    2019-2020, ICML 2019-2022: the years whose first day is known)."""
+    venue = check_venue(venue)
+    return venue != "iclr" and not is_live_year(year, venue) and year in CONFERENCE_DATES[venue]
+
+
+def api_version(year: int, venue: str = "iclr") -> int:
+    """Which OpenReview API serves the papers of `venue` in `year` (1 or 2)."""
+    return 2 if check_year(year, venue) >= FIRST_V2_YEARS[check_venue(venue)] else 1
+
+
+def submission_invitation(year: int) -> str:
+    """The API v1 invitation of the blind submissions of ICLR `year`."""
+    return f"ICLR.cc/{year}/Conference/-/Blind_Submission"
+
+
+def venue_id(year: int) -> str:
+    """The API v2 `content.venueid` of the accepted papers of ICLR `year`."""
+    return f"ICLR.cc/{year}/Conference"
+
+
+def find_db_group(year: int) -> str:
+    """The group of NeurIPS's Datasets and Benchmarks track in `year` (`Track/...` until 2023, `..._Track` on)."""
+    return f"NeurIPS.cc/{year}/" + (
+        "Track/Datasets_and_Benchmarks" if year <= 2023 else "Datasets_and_Benchmarks_Track"
+    )
+
+
+def find_listings(year: int, venue: str = "iclr") -> list[dict[str, str]]:
+    """The listings a live run makes for `venue` in `year`, one per track (NeurIPS 2021's D&B: one per round):
+    API v1 queries by `invitation` (decisions as direct replies), API v2 by `content.venueid` (accepted only).
+
+    >>> [q["invitation"].split("/", 2)[2] for q in find_listings(2021, "neurips")]
+    ['Conference/-/Blind_Submission', 'Track/Datasets_and_Benchmarks/Round1/-/Submission', \
+'Track/Datasets_and_Benchmarks/Round2/-/Submission']
+    """
+    venue = check_venue(venue)
+    if venue == "iclr":
+        if api_version(year) == 1:
+            return [{"invitation": submission_invitation(year)}]
+        return [{"venueid": venue_id(year)}]
+    group = f"{VENUE_GROUPS[venue]}/{year}"
+    if api_version(year, venue) == 1:  # NeurIPS 2021-2022: main double blind, D&B single blind
+        rounds = ["Round1/", "Round2/"] if year == 2021 else [""]
+        return [{"invitation": f"{group}/Conference/-/Blind_Submission"}] + [
+            {"invitation": f"{find_db_group(year)}/{part}-/Submission"} for part in rounds
+        ]
+    groups = [f"{group}/Conference"] + ([find_db_group(year)] if venue == "neurips" else [])
+    return [{"venueid": venue_group} for venue_group in groups]
 
 
 def name_venue_year(venue: str, year: int) -> str:

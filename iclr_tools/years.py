@@ -16,16 +16,18 @@ import pandas as pd
 from .dataset import build_rows, check_rows_year, create_dataset, make_dataset, read_dataset, write_dataset
 from .files import write_text_atomic
 from .links import find_full_link_list
-from .papers import (
+from .papers import has_paper_list, read_snapshot_papers
+from .settings import DATA_DIR, ROOT, VENUE_NAMES, check_venue, describe_embedded, read_embedded_years
+from .venues import (
     LIVE_YEARS,
+    PDF_QUOTES,
+    build_venue_links,
     describe_table_run,
-    has_paper_list,
     is_live_year,
     is_table_year,
-    read_snapshot_papers,
+    name_venue_year,
+    read_venue_links,
 )
-from .settings import DATA_DIR, ROOT, VENUE_NAMES, check_venue, describe_embedded, read_embedded_years
-from .venues import PDF_QUOTES, build_venue_links, name_venue_year, read_venue_links
 
 RECORDED_YEARS = (2018, 2019, 2020, 2021, 2022, 2023, 2024)
 STUDY_YEAR = 2020  # the 2020 case study's year: its file name and its comparison

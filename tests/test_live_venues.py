@@ -16,7 +16,7 @@ from fakes.github_server import FakeGitHub
 from fakes.openreview_server import FAKE_CREDENTIALS, FakeOpenReview
 from fakes.openreview_server import serve_venue_fixture as serve
 from fakes.venue_notes import FIXTURES, read_venue_fixture
-from iclr_tools import dataset, links, papers, pdfs
+from iclr_tools import dataset, links, papers, pdfs, venues
 from iclr_tools.openreview_api import LoginRequiredError, ServiceRefusedError
 
 pytestmark = pytest.mark.timeout(180)
@@ -91,9 +91,9 @@ def test_the_listings_are_the_ones_the_expected_files_mark_live(venue: str, year
     expected = read_venue_fixture(venue, year, "expected")
     live = [listing["query"] for listing in expected["listings"] if listing["live"]]
     made = [{"content.venueid" if key == "venueid" else key: value for key, value in query.items()}
-            for query in papers.find_listings(year, venue)]  # fmt: skip
+            for query in venues.find_listings(year, venue)]  # fmt: skip
     assert made == [{key: value for key, value in query.items() if key != "details"} for query in live]
-    assert papers.api_version(year, venue) == expected["api"]
+    assert venues.api_version(year, venue) == expected["api"]
 
 
 def test_a_live_neurips_2023_run_without_a_login_stops_at_once_naming_the_variables(tmp_path: Path) -> None:
@@ -194,8 +194,8 @@ def test_a_links_table_of_another_venue_year_is_refused(tmp_path: Path) -> None:
 def test_years_run_from_a_table_are_read_as_of_their_conference(
     venue: str, year: int, first_day: str
 ) -> None:
-    assert papers.find_cutoff(year, "conference", venue) == first_day
-    assert papers.find_cutoff(year, "latest", venue) == ""
+    assert venues.find_cutoff(year, "conference", venue) == first_day
+    assert venues.find_cutoff(year, "latest", venue) == ""
 
 
 def test_first_days_are_those_the_fixtures_readme_cites() -> None:
@@ -204,7 +204,7 @@ def test_first_days_are_those_the_fixtures_readme_cites() -> None:
     table = re.findall(r"^\| (NeurIPS|ICML) (\d{4}) \| (\d{4}-\d\d-\d\d) \|", section, re.MULTILINE)
     assert len(table) == 14  # NeurIPS 2019-2025, ICML 2019-2025
     for name, year, first_day in table:
-        assert papers.find_cutoff(int(year), "conference", name.lower()) == first_day, (name, year)
+        assert venues.find_cutoff(int(year), "conference", name.lower()) == first_day, (name, year)
 
 
 @pytest.mark.parametrize(("venue", "year"), [("neurips", 2023), ("icml", 2023), ("neurips", 2022)])
@@ -324,13 +324,13 @@ def test_a_decision_reply_decides_a_v1_note_without_a_venue_string() -> None:
 
 
 def test_iclr_defaults_are_unchanged() -> None:
-    assert papers.find_listings(2020) == [{"invitation": "ICLR.cc/2020/Conference/-/Blind_Submission"}]
-    assert papers.find_listings(2024) == [{"venueid": "ICLR.cc/2024/Conference"}]
-    assert papers.find_cutoff(2021, "conference") == "2021-05-03"
+    assert venues.find_listings(2020) == [{"invitation": "ICLR.cc/2020/Conference/-/Blind_Submission"}]
+    assert venues.find_listings(2024) == [{"venueid": "ICLR.cc/2024/Conference"}]
+    assert venues.find_cutoff(2021, "conference") == "2021-05-03"
     with pytest.raises(
         ValueError, match="ICLR 2017 is not on OpenReview with decisions: supported years are 2018-"
     ):
-        papers.check_year(2017)
+        venues.check_year(2017)
 
 
 @pytest.mark.parametrize(

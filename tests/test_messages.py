@@ -244,7 +244,7 @@ def test_the_embedded_years_come_from_years_csv_whatever_they_are(tmp_path: Path
     assert settings.read_embedded_years(tmp_path) == [2019, 2020, 2023]
     message = years.describe_year_options(2021, tmp_path)
     assert "embeds ICLR 2019-2020, 2023," in message and "-p year 2021 -p source live" in message
-    assert "no year's data" in years.describe_year_options(2021, tmp_path / "empty")
+    assert "embeds no ICLR year's data" in years.describe_year_options(2021, tmp_path / "empty")
 
 
 @pytest.mark.slow
@@ -252,10 +252,10 @@ def test_the_embedded_years_come_from_years_csv_whatever_they_are(tmp_path: Path
     ("name", "parameters", "cell"),
     [
         ("02_analyse_tools.ipynb", {"top_n": 0}, "ih.check_top_n(top_n)"),
-        ("02_analyse_tools.ipynb", {"year": 1999}, "ih.read_year_dataset(year, csv_path)"),
-        ("01_create_data.ipynb", {"year": 1999, "source": "live"}, "ih.resolve_source(source, year)"),
+        ("02_analyse_tools.ipynb", {"year": 1999}, "ih.read_venue_year(venue, year, csv_path)"),
+        ("01_create_data.ipynb", {"year": 1999, "source": "live"}, "ih.resolve_source(source, year, venue=venue)"),
         ("01_create_data.ipynb", {"year": 2024, "source": "live", "out_csv": "data/years/iclr2024.csv"},
-         "ih.resolve_out_csv(out_csv, year)"),
+         "ih.resolve_out_csv(out_csv, year, venue)"),
     ],
 )  # fmt: skip
 def test_notebooks_refuse_bad_parameters_before_any_work(

@@ -21,11 +21,11 @@ FIGURES = (
 )  # fmt: skip
 PARAMETERS = {
     "01_create_data.ipynb": {
-        "year": "int", "source": "str", "out_csv": "str", "cache_dir": "str", "workers": "int",
+        "venue": "str", "year": "int", "source": "str", "out_csv": "str", "cache_dir": "str", "workers": "int",
         "sample": "int", "refresh": "bool", "fetch_method": "str", "as_of": "str", "pdf_links": "bool", "links_file": "str",
     },
     "02_analyse_tools.ipynb": {
-        "year": "int", "csv_path": "str", "top_n": "int", "figures_dir": "str",
+        "venue": "str", "year": "int", "csv_path": "str", "top_n": "int", "figures_dir": "str",
     },
     "03_trends.ipynb": {"data_dir": "str", "figures_dir": "str"},
 }  # fmt: skip

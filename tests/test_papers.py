@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fakes.openreview_server import FAKE_CREDENTIALS, FakeOpenReview
-from iclr_tools import links, openreview_api, papers
+from iclr_tools import links, openreview_api, papers, venues
 
 pytestmark = pytest.mark.timeout(120)
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -117,7 +117,7 @@ def test_years_without_iclr_on_openreview_are_refused(year: int, tmp_path: Path)
 
 
 def test_api_version_by_year() -> None:
-    assert [papers.api_version(y) for y in (2018, 2023, 2024, 2026)] == [1, 1, 2, 2]
+    assert [venues.api_version(y) for y in (2018, 2023, 2024, 2026)] == [1, 1, 2, 2]
 
 
 DECISION_NOTES = [  # (year, direct reply) -> decision text, for each year's way of deciding
