@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -119,21 +120,24 @@ def merge_code_links(*sources: list[dict]) -> list[dict]:
     return unify_repo_case(merged)
 
 
+def read_table_file(path: str | Path) -> object:
+    """A links table's content: a CSV's rows, or whatever its JSON holds; a ValueError naming the file."""
+    path = Path(path)
+    try:
+        if path.suffix.lower() == ".csv":
+            with path.open(encoding="utf-8", newline="") as handle:
+                return list(csv.DictReader(handle))
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"links table {path} cannot be read ({error}): give a CSV or JSON file") from error
+
+
 def read_links_table(path: str | Path) -> list[dict]:
     """Code links a user gives (a published data set, say): a CSV with `forum` (or `forum_id`; `paper`, a title key,
     for years before OpenReview) and `url` columns, or JSON (a list of such rows, or an object of forum id -> URL
     or URLs); classified, source "links table"."""
     path = Path(path)
-    try:
-        if path.suffix.lower() == ".csv":
-            import csv
-
-            with path.open(encoding="utf-8", newline="") as handle:
-                rows = list(csv.DictReader(handle))
-        else:
-            rows = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise ValueError(f"links table {path} cannot be read ({error}): give a CSV or JSON file") from error
+    rows = read_table_file(path)
     if isinstance(rows, dict):
         rows = [{"forum": forum, "url": url} for forum, urls in rows.items()
                 for url in ([urls] if isinstance(urls, str) else urls or [])]  # fmt: skip

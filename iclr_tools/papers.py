@@ -3,13 +3,13 @@ or v2, each venue-year read as it was run) or a recorded snapshot, or a links ta
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 from typing import Any
 
 from .affiliations import add_profile_domains, extract_profile_ids, fetch_profile_domains
 from .files import read_json, read_stamped_json, write_json_atomic
+from .links import read_table_file
 from .openreview_api import (
     API_V1_URL,
     API_V2_URL,
@@ -506,15 +506,7 @@ def fetch_author_domains(
 
 def read_table_rows(path: str | Path) -> list[dict]:
     """The rows of a links table (CSV, or JSON: a list of rows), or a ValueError naming the file."""
-    path = Path(path)
-    try:
-        if path.suffix.lower() == ".csv":
-            with path.open(encoding="utf-8", newline="") as handle:
-                rows = list(csv.DictReader(handle))
-        else:
-            rows = read_json(path)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"links table {path} cannot be read ({error}): give a CSV or JSON file") from error
+    rows = read_table_file(path)
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
         raise ValueError(
             f"links table {path} is not a list of rows: give rows with `paper` (or `forum`) and `url`"

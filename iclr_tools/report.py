@@ -35,7 +35,7 @@ from .analysis import (
     split_list,
 )
 from .files import write_text_atomic
-from .settings import VENUE_NAMES
+from .settings import VENUE_NAMES, split_year_runs
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
 from .trends import PDF_MENTION_PYTORCH_SHARE, pivot_measure
 from .years import DATA_DIR, ROOT, STUDY_YEAR, read_all_years, read_trends, read_years
@@ -173,13 +173,9 @@ def format_list(items: list[str]) -> str:
 
 def format_years(years: list[int]) -> str:
     """Years with runs of three or more as ranges (`2021-2024`)."""
-    runs: list[list[int]] = []
-    for year in sorted(years):
-        if runs and year == runs[-1][-1] + 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    parts = [f"{run[0]}-{run[-1]}" if len(run) >= 3 else ", ".join(map(str, run)) for run in runs]
+    parts = [
+        f"{run[0]}-{run[-1]}" if len(run) >= 3 else ", ".join(map(str, run)) for run in split_year_runs(years)
+    ]
     return format_list(parts)
 
 

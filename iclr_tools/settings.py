@@ -117,13 +117,23 @@ def format_years(years: list[int]) -> str:
     >>> format_years([2018, 2019, 2020, 2022, 2024, 2025]), format_years([])
     ('2018-2020, 2022, 2024-2025', 'none')
     """
+    runs = split_year_runs(years)
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs) or "none"
+
+
+def split_year_runs(years: list[int]) -> list[list[int]]:
+    """Years in runs of consecutive years.
+
+    >>> split_year_runs([2020, 2018, 2019, 2023])
+    [[2018, 2019, 2020], [2023]]
+    """
     runs: list[list[int]] = []
     for year in sorted(years):
         if runs and year == runs[-1][-1] + 1:
             runs[-1].append(year)
         else:
             runs.append([year])
-    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs) or "none"
+    return runs
 
 
 def check_venue(venue: str) -> str:
