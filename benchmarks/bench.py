@@ -1048,6 +1048,10 @@ def format_readme_block(figures: dict) -> str:
         f"repositories (the {largest} largest among them) rebuilt at their recorded file sizes (non-scan files "
         f"capped at {FILLER_CAP_BYTES // 2**20} MB)."
     )
+    busy = f.get("other_processes_cores_busy_fetch", 0.0)
+    if busy >= 0.2:  # the speed figures of a shared machine say so
+        header += (f" Other processes kept {busy:.1f} of the {f['nproc']} cores busy during the fetch section, so "
+                   "its speeds and speed-up are those of a shared machine.")  # fmt: skip
     agreement = (f"`framework_agreement_vs_pipreqs` ({f['scan_repos_iclr2020']} ICLR 2020 repositories; "
                  f"{f['framework_agreement_vs_pipreqs_where_pipreqs_ran']:.3f} where pipreqs did not raise: it does "
                  "not resolve own modules as Python does)")  # fmt: skip

@@ -264,6 +264,17 @@ def test_readme_performance_block_from_a_run() -> None:
     assert "| 61.00 s | < 60: not met |" in slower
 
 
+def test_readme_performance_block_says_when_the_machine_was_shared() -> None:
+    quiet = " ".join(
+        bench.format_readme_block({**LAST_RUN, "other_processes_cores_busy_fetch": 0.05}).split()
+    )
+    shared = " ".join(
+        bench.format_readme_block({**LAST_RUN, "other_processes_cores_busy_fetch": 0.87}).split()
+    )
+    assert "Other processes" not in quiet
+    assert "Other processes kept 0.9 of the 2 cores busy during the fetch section" in shared
+
+
 def test_readme_performance_block_needs_every_figure() -> None:
     """A run that skipped a section (no ../shared) has no figure for it: nothing is written."""
     with pytest.raises(KeyError, match="render_notebooks_s"):
