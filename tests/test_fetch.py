@@ -658,8 +658,11 @@ def test_one_slow_target_does_not_hold_the_others_back() -> None:
     started = time.monotonic()
     ended = list(fetch.fetch_many(["slow/one", *fast], fetch_one, workers=2, desc="test"))
     assert time.monotonic() - started < 15
-    assert [index for index, _ in ended][-1] == 0  # the slow one ended last ...
-    assert ended[-1][1].reason == "all fast ones ended first: True"  # ... after every fast one
+    # The slow one ends after every fast one has run (its reason says so). Results come as they end, but those
+    # ending in one wait come in index order, and at most 2 x workers are in flight: so at most 3 fast ones,
+    # ended but not yet yielded when the slow one ends, can come after it (index 0).
+    assert [index for index, _ in ended].index(0) >= len(fast) - (2 * 2 - 1)
+    assert dict(ended)[0].reason == "all fast ones ended first: True"
     assert sorted(index for index, _ in ended) == list(range(41))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import os
 import re
 import shutil
 import subprocess
@@ -101,12 +102,14 @@ def test_make_venv_refuses_an_old_python_at_once_and_accepts_this_one(tmp_path: 
         "constraints.txt",
     ):
         shutil.copy2(ROOT / name, tmp_path / name)
+    # a make of its own: under `make test VENV=...` the outer make's variables would reach it through MAKEFLAGS
+    env = {key: value for key, value in os.environ.items() if key not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     for python in old:
         done = subprocess.run(["make", "venv", f"PYTHON={python}"], cwd=tmp_path, capture_output=True, text=True,
-                              timeout=60)  # fmt: skip
+                              timeout=60, env=env)  # fmt: skip
         assert done.returncode != 0, done.stdout
         assert "is too old for this project: use Python 3.11, 3.12, 3.13" in done.stderr, done.stderr
         assert not (tmp_path / ".venv").exists(), "nothing is made for a Python that is refused"
     done = subprocess.run(["make", "-s", "check-python", f"PYTHON={sys.executable}"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+                          capture_output=True, text=True, timeout=60, env=env)  # fmt: skip
     assert done.returncode == 0 and done.stderr == "", done.stderr
