@@ -474,10 +474,17 @@ def read_snapshot_papers(folder: str | Path, year: int, venue: str = "iclr") -> 
 def read_proceedings_papers(folder: Path) -> list[dict]:
     """The papers of a NeurIPS or ICML folder's sampled code links (`code_links.json`, keyed by `paper`)."""
     rows = {row["paper"]: row for row in read_json(folder / "code_links.json")}
-    papers = [{"forum_id": key, "title": str(row.get("title") or "").strip(), "decision": "accepted (proceedings)",
-               "track": str(row.get("track") or ""), "keywords": "", "primary_area": "", "author_domains": "",
-               "pdf_url": str(row.get("pdf_url") or ""), "code_field": False, "texts": {}} for key, row in rows.items()]  # fmt: skip
-    return sorted(papers, key=lambda paper: paper["forum_id"])
+    return sorted(
+        (parse_proceedings_paper(row) for row in rows.values()), key=lambda paper: paper["forum_id"]
+    )
+
+
+def parse_proceedings_paper(row: dict) -> dict:
+    """A NeurIPS or ICML paper from a row of its links (keyed by `paper`): accepted, its title, track and PDF."""
+    return {"forum_id": str(row["paper"]), "title": str(row.get("title") or "").strip(),
+            "decision": "accepted (proceedings)", "track": str(row.get("track") or ""), "keywords": "",
+            "primary_area": "", "author_domains": "", "pdf_url": str(row.get("pdf_url") or ""), "code_field": False,
+            "texts": {}}  # fmt: skip
 
 
 def has_paper_list(folder: str | Path) -> bool:

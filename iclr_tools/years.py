@@ -16,7 +16,7 @@ import pandas as pd
 from .dataset import build_rows, check_rows_year, create_dataset, make_dataset, read_dataset, write_dataset
 from .files import write_text_atomic
 from .links import find_full_link_list
-from .papers import has_paper_list, read_snapshot_papers
+from .papers import has_paper_list, parse_proceedings_paper, read_snapshot_papers
 from .settings import DATA_DIR, ROOT, VENUE_NAMES, check_venue, describe_embedded, read_embedded_years
 from .venues import (
     LIVE_YEARS,
@@ -154,7 +154,6 @@ def describe_year(year: int, folder: Path, frame: pd.DataFrame) -> dict:
         accepted = len(read_snapshot_papers(folder, year))
     else:
         accepted = ACCEPTED_WITHOUT_LIST[year]
-    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
     return {
         "venue": "iclr",
         "year": year,
@@ -166,10 +165,7 @@ def describe_year(year: int, folder: Path, frame: pd.DataFrame) -> dict:
         "github_links": len(links) if links else drawn,
         "links_drawn": drawn if sampled else "",
         "seed": year if sampled else "",
-        "targets": len(targets),
-        "repositories_read": int(targets["status"].isin(["ok", "no_python"]).sum()),
-        "repositories_with_python": int((targets["status"] == "ok").sum()),
-        "readmes_known": bool(targets["readmes_known"].fillna(False).astype(bool).any()),
+        **count_targets_read(frame),
         "paper_list": has_paper_list(folder),
         "author_domains": bool((frame["author_domains"] != "").any()),
         "link_source": LINK_SOURCES.get(year, ""),
@@ -180,13 +176,17 @@ def describe_year(year: int, folder: Path, frame: pd.DataFrame) -> dict:
 def describe_venue_sample(folder: Path, frame: pd.DataFrame) -> dict:
     """What a NeurIPS or ICML year's recorded sample of repositories holds, in `years.csv`'s columns."""
     venue, year = str(frame["venue"].iloc[0]), int(frame["year"].iloc[0])
-    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
     return {"method": "sample", "links_drawn": len(json.loads((folder / "code_links.json").read_text("utf-8"))),
-            "seed": year, "targets": len(targets),
-            "repositories_read": int(targets["status"].isin(["ok", "no_python"]).sum()),
-            "repositories_with_python": int((targets["status"] == "ok").sum()),
-            "readmes_known": bool(targets["readmes_known"].fillna(False).astype(bool).any()),
+            "seed": year, **count_targets_read(frame),
             "dataset": str(find_year_dataset(year, Path("data"), venue))}  # fmt: skip
+
+
+def count_targets_read(frame: pd.DataFrame) -> dict:
+    """A dataset's repository targets, those read, those with Python, and whether README texts were recorded."""
+    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    return {"targets": len(targets), "repositories_read": int(targets["status"].isin(["ok", "no_python"]).sum()),
+            "repositories_with_python": int((targets["status"] == "ok").sum()),
+            "readmes_known": bool(targets["readmes_known"].fillna(False).astype(bool).any())}  # fmt: skip
 
 
 def build_years(
@@ -295,9 +295,7 @@ def read_venue_year(
     if path.is_file() or str(csv_path):  # a run's CSV, or a recorded sample of its repositories
         return check_rows_year(read_dataset(path), year, path, venue)
     links = read_venue_links(venue, year, data_dir)
-    papers = [{"forum_id": row.paper, "title": row.title, "decision": "accepted (proceedings)", "track": row.track,
-               "keywords": "", "primary_area": "", "author_domains": "", "pdf_url": row.pdf_url}
-              for row in links.drop_duplicates("paper").itertuples()]  # fmt: skip
+    papers = [parse_proceedings_paper(row) for row in links.drop_duplicates("paper").to_dict("records")]
     rows = [{"forum_id": row.paper, "url": row.url, "kind": row.link_kind, "host": "", "repo": row.repo,
              "ref": row.ref, "subdir": row.subdir, "source": PDF_QUOTES} for row in links.itertuples()]  # fmt: skip
     why = (f"no repository records are embedded for {name_venue_year(venue, year)}: its tools need the "
