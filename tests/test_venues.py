@@ -89,11 +89,12 @@ def test_years_table_holds_every_venue_and_says_where_links_come_from() -> None:
     ) == sorted(VENUE_YEARS)
     other = YEARS[YEARS["venue"] != "iclr"]
     assert (other["link_source"] == venues.PDF_QUOTES).all()
-    sampled = other[other["method"] == "sample"]  # a recorded sample of repositories: ../shared/neurips2023
-    facts = sampled[["venue", "year", "links_drawn", "repositories_read"]].astype(str).values.tolist()
-    assert facts == [
-        ["neurips", "2023", "28", "19"]
-    ]  # ../shared/neurips2023/README.md: 28 drawn, 19 recorded
+    sampled = other[other["method"] == "sample"]  # the recorded samples of repositories: ../shared/{venue}{year}
+    facts = sorted(sampled[["venue", "year", "links_drawn", "repositories_read"]].astype(str).values.tolist())
+    assert facts == [  # each folder's README: 60 links drawn; its repos/ holds the recorded ones
+        ["icml", "2019", "60", "55"], ["icml", "2021", "60", "55"], ["icml", "2023", "60", "56"],
+        ["neurips", "2020", "60", "59"], ["neurips", "2021", "60", "55"], ["neurips", "2023", "60", "58"],
+    ]  # fmt: skip
     assert (other.drop(sampled.index)["method"] == "links").all()
 
 
