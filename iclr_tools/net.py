@@ -1,8 +1,9 @@
-"""HTTP plumbing shared by the OpenReview and GitHub stages: a bounded retry policy, a pool for many threads, and
-every rate-limit wait (what a response's headers ask, capped at the service's window and said aloud).
+"""HTTP plumbing shared by the OpenReview and GitHub stages: a bounded retry policy, a pool for many threads,
+and every rate-limit wait (what a response's headers ask, capped at the service's window and said aloud).
 
 Both header kinds are read: OpenReview's `ratelimit-reset` counts seconds (the IETF draft's RateLimit fields),
-GitHub's `x-ratelimit-reset` is an epoch time; a refusal's `Retry-After` (seconds or an HTTP date) comes first.
+GitHub's `x-ratelimit-reset` is an epoch time; a refusal's `Retry-After` (seconds or an HTTP date) comes
+first.
 
 >>> parse_rate_limit_wait({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1000060"}, now=1000000.0)
 RateLimitWait(exhausted=True, seconds=60.0, header='x-ratelimit-reset')
@@ -85,10 +86,8 @@ RATE_LIMIT_WINDOWS_S = {  # the longest a service's limit lasts: no wait is ever
     "OpenReview": 3600.0,  # `ratelimit-policy: 500;w=3600` (../shared/openreview_samples)
     "GitHub": 3600.0,  # the REST API's primary limit is per hour; secondary limits ask less in `retry-after`
 }
-REFUSED_STATUSES = (
-    403,
-    429,
-)  # GitHub refuses a used-up limit with 403 (remaining 0) or 429, OpenReview with 429
+# GitHub refuses a used-up limit with 403 (none remaining) or 429, both maybe with `retry-after`; OpenReview: 429
+REFUSED_STATUSES = (403, 429)
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ def parse_seconds(value: str) -> float | None:
 
 
 def parse_retry_after(value: str, now: float) -> float | None:
-    """Seconds from a Retry-After header: delta-seconds or an HTTP date (RFC 9110), at least 0; None if neither."""
+    """Seconds from a Retry-After header, delta-seconds or an HTTP date (RFC 9110), at least 0; or None."""
     seconds = parse_seconds(value)
     if seconds is not None:
         return seconds
@@ -126,26 +125,28 @@ def parse_retry_after(value: str, now: float) -> float | None:
     return max(0.0, moment.timestamp() - now) if moment.tzinfo else None  # a date without a zone is no date
 
 
+def parse_epoch_reset(value: str, now: float) -> float | None:
+    """Seconds from `now` to an epoch-time reset header (GitHub's `x-ratelimit-reset`), at least 0; or None."""
+    moment = parse_seconds(value)
+    return None if moment is None else max(0.0, moment - now)
+
+
 def parse_rate_limit_wait(headers: Mapping[str, str], now: float, status: int = 200) -> RateLimitWait:
-    """What `headers` (of an answer with `status`, received at epoch time `now`) ask: the limit is used up when
-    the answer is a 429, a 403 with no requests remaining or a `retry-after`, or any answer with none remaining;
-    the wait is `retry-after` (on a refusal), else `ratelimit-reset` (seconds), else `x-ratelimit-reset`
-    (epoch)."""
+    """What `headers` (of an answer with `status`, received at epoch time `now`) ask: the limit is used up
+    when the answer is a 429, a 403 with no requests remaining or a `retry-after`, or any answer with none
+    remaining; the wait is `retry-after` (on a refusal), else `ratelimit-reset` (seconds), else
+    `x-ratelimit-reset` (epoch)."""
     fields = {str(name).lower(): str(value) for name, value in headers.items()}
     remaining = parse_seconds(fields.get("ratelimit-remaining") or fields.get("x-ratelimit-remaining") or "")
     refused = status == 429 or (status == 403 and (remaining == 0 or "retry-after" in fields))
     if not refused and remaining != 0:
         return RateLimitWait(exhausted=False)
-    readers: list[tuple[str, Callable[[str], float | None]]] = [
-        ("ratelimit-reset", parse_seconds),
-        (
-            "x-ratelimit-reset",
-            lambda value: None if (at := parse_seconds(value)) is None else max(0.0, at - now),
-        ),
-    ]
-    if status in REFUSED_STATUSES:
-        readers.insert(0, ("retry-after", lambda value: parse_retry_after(value, now)))
-    for header, read in readers:
+    readings = {
+        "retry-after": lambda value: parse_retry_after(value, now) if status in REFUSED_STATUSES else None,
+        "ratelimit-reset": parse_seconds,
+        "x-ratelimit-reset": lambda value: parse_epoch_reset(value, now),
+    }  # in this order: the first header that gives a time wins
+    for header, read in readings.items():
         seconds = read(fields[header]) if header in fields else None
         if seconds is not None:
             return RateLimitWait(exhausted=True, seconds=seconds, header=header)
@@ -166,14 +167,13 @@ def wait_for_rate_limit(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.time,
 ) -> float:
-    """Sleep until `service`'s used-up rate limit resets, as `headers` ask, but never longer than `cap_s` nor the
-    service's window, saying how long; the seconds slept (0 when the limit is not used up or no header says when
-    it resets). A wait cut by the cap leaves the limit used up: `parse_rate_limit_wait(...).beyond(cap_s)` tells
-    a caller that would rather stop than wait."""
+    """Sleep until `service`'s used-up rate limit resets, as `headers` ask, but never longer than `cap_s` nor
+    the service's window, saying how long; the seconds slept (0 when the limit is not used up or no header
+    says when it resets). A wait cut by the cap leaves the limit used up: a caller that would rather stop
+    than wait asks `parse_rate_limit_wait(...).beyond(cap_s)` first."""
     if service not in RATE_LIMIT_WINDOWS_S:
-        raise ValueError(
-            f"unknown service {service!r} for a rate-limit wait: expected one of {sorted(RATE_LIMIT_WINDOWS_S)}"
-        )
+        known = sorted(RATE_LIMIT_WINDOWS_S)
+        raise ValueError(f"unknown service {service!r} for a rate-limit wait: expected one of {known}")
     window = RATE_LIMIT_WINDOWS_S[service]
     cap = window if cap_s is None else min(cap_s, window)
     wait = parse_rate_limit_wait(headers, clock(), status)

@@ -1,5 +1,5 @@
-"""Rate-limit waits: both services' headers read (OpenReview's seconds, GitHub's epoch time), the wait capped at
-the service's window or the caller's cap and said aloud; an injected clock and sleep, no real waiting."""
+"""Rate-limit waits: both services' headers read (OpenReview's seconds, GitHub's epoch time), the wait capped
+at the service's window or the caller's cap and said aloud; an injected clock and sleep, no real waiting."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ NOW = 1_790_000_000.0  # the injected clock: an epoch time of September 2026, wh
 
 
 def read_recorded_headers(shared_dir: Path) -> dict[str, str]:
-    """The headers of a recorded logged-in OpenReview answer that carries both header kinds (seconds and epoch)."""
+    """The headers of a recorded logged-in OpenReview answer with both header kinds (seconds and epoch)."""
     sample = shared_dir / "openreview_samples" / "realshape_v2_iclr2024_notes-accepted.json"
     return json.loads(sample.read_text())["response"]["headers"]
 
