@@ -18,20 +18,18 @@ import functools
 import json
 import os
 import re
-import sys
 import time
 from collections.abc import Iterator
 from typing import Any
 
 from requests.adapters import HTTPAdapter
 
-from .net import CappedRetry, make_retry
+from .net import CappedRetry, make_retry, wait_for_rate_limit
 from .settings import Settings, describe_embedded
 
 API_V1_URL = "https://api.openreview.net"
 API_V2_URL = "https://api2.openreview.net"  # where both APIs' logins go
 CREDENTIALS = ("OPENREVIEW_USERNAME", "OPENREVIEW_PASSWORD")
-RATE_LIMIT_MAX_S = 3700.0  # OpenReview's window is an hour (`ratelimit-policy: 500;w=3600`)
 CHALLENGE_TITLE = "Verifying your browser"
 SESSION_S = 1800  # a login is reused this long within a process
 
@@ -76,25 +74,16 @@ def read_credentials() -> tuple[str, str]:
 
 
 class RateLimitRetry(CappedRetry):
-    """urllib3 Retry that waits a 429 out until OpenReview's `ratelimit-reset` (seconds) when it sends no
-    Retry-After, and says so; other statuses back off as usual."""
-
-    def get_retry_after(self, response: Any) -> float | None:
-        """Seconds to wait: Retry-After if given, else `ratelimit-reset` on a 429 (capped at an hour)."""
-        after = super().get_retry_after(response)
-        reset = str(response.headers.get("ratelimit-reset") or "").strip()
-        if after is None and response.status == 429 and reset.isdigit():
-            after = min(float(reset), RATE_LIMIT_MAX_S)
-        return after
+    """urllib3 Retry that waits a 429 out as net.wait_for_rate_limit reads its headers (Retry-After, else
+    OpenReview's `ratelimit-reset`), capped at the service's window and said aloud; other statuses back off as
+    usual."""
 
     def sleep_for_retry(self, response: Any) -> bool:
-        """Say how long the rate limit is waited out, then wait."""
-        after = self.get_retry_after(response)
-        if after and response.status == 429:
-            print(
-                f"OpenReview's rate limit is reached: waiting {after:.0f} s for it to reset", file=sys.stderr
-            )
-        return super().sleep_for_retry(response)
+        """Wait a 429's rate limit out; whether a header said how long (else urllib3 backs off)."""
+        if response.status != 429:
+            return super().sleep_for_retry(response)
+        slept = wait_for_rate_limit(response.headers, "OpenReview", status=response.status, sleep=time.sleep)
+        return slept > 0  # time.sleep looked up at each wait, as urllib3 does
 
 
 def make_rate_limit_retry(retries: int) -> RateLimitRetry:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ from tqdm import tqdm  # the text bar, as in fetch.py: tqdm.auto wants ipywidget
 
 from .files import read_stamped_json, write_bytes_atomic, write_json_atomic
 from .links import URL_TRAILING, parse_code_link
+from .net import wait_for_rate_limit
 from .openreview_api import API_V2_URL, connect, explained_refusals
 from .settings import Settings
 
@@ -161,8 +162,11 @@ def read_pdf_links_cache(path: Path, year: int) -> dict[str, list[dict]]:
     return (read_stamped_json(path, year=year, version=EXTRACTOR_VERSION) or {}).get("links") or {}
 
 
-def fetch_pdf(client: Any, forum_id: str, timeout: float) -> bytes | None:
-    """A paper's PDF from OpenReview (None when it has none), waiting when the rate limit's remainder runs out."""
+def fetch_pdf(
+    client: Any, forum_id: str, timeout: float, sleep: Callable[[float], None] = time.sleep
+) -> bytes | None:
+    """A paper's PDF from OpenReview (None when it has none), then, when it used the rate limit up, a wait
+    until the limit resets (net.wait_for_rate_limit: capped at the service's window, said aloud)."""
     response = client.session.get(
         f"{client.baseurl}/pdf", params={"id": forum_id}, headers=client.headers, timeout=timeout
     )
@@ -171,10 +175,7 @@ def fetch_pdf(client: Any, forum_id: str, timeout: float) -> bytes | None:
     kind = response.headers.get("content-type", "")
     if response.status_code >= 400 or "pdf" not in kind:
         raise RuntimeError(f"HTTP {response.status_code} {kind}: {response.text[:300]}")
-    remaining, reset = response.headers.get("ratelimit-remaining"), response.headers.get("ratelimit-reset")
-    if remaining == "0" and str(reset or "").isdigit():  # paced: the next request would be refused
-        print(f"OpenReview's rate limit is used up: waiting {reset} s for it to reset", file=sys.stderr)
-        time.sleep(int(reset))
+    wait_for_rate_limit(response.headers, "OpenReview", status=response.status_code, sleep=sleep)  # paced
     return response.content
 
 

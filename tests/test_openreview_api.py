@@ -96,6 +96,29 @@ def test_a_rate_limit_is_waited_out_by_one_retry_policy(
     assert capsys.readouterr().err.count("rate limit is reached: waiting 1 s") == 2
 
 
+@pytest.mark.parametrize(("headers", "slept", "said"), [
+    ({"ratelimit-remaining": "0", "ratelimit-reset": "5000"}, [3600.0],
+     "waiting 3600 s (capped: it resets in 5000 s)"),
+    ({"Retry-After": "2", "ratelimit-reset": "900"}, [2.0], "waiting 2 s for it to reset"),  # it comes first
+    ({}, [], ""),  # no time given: False, so urllib3 backs off instead
+])  # fmt: skip
+def test_the_retry_policy_waits_a_429_out_through_the_capped_wait(
+    headers: dict,
+    slept: list[float],
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture,
+) -> None:
+    from urllib3 import HTTPResponse
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(time, "sleep", sleeps.append)
+    retry = openreview_api.make_rate_limit_retry(3)
+    assert retry.sleep_for_retry(HTTPResponse(status=429, headers=headers)) is bool(slept)
+    assert sleeps == slept
+    assert capsys.readouterr().err == (f"OpenReview's rate limit is reached: {said}\n" if said else "")
+
+
 def test_a_lasting_rate_limit_ends_in_a_clear_message(tmp_path: Path) -> None:
     with FakeOpenReview(notes_v2=NOTES_2024, always="ratelimit") as server:
         with pytest.raises(papers.ServiceRefusedError, match=r"HTTP 429.*What to do: wait an hour"):

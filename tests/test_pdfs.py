@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,46 @@ def test_a_year_without_a_code_field_reads_links_from_pdfs_and_a_links_table(
     assert frame.equals(again)
     sources = analysis.count_link_sources(frame).set_index("source")["papers"].to_dict()
     assert sources == {"PDF (text)": 1, "links table": 1, "abstract": 1}
+
+
+def make_used_up_openreview(reset: str, pdfs: dict[str, bytes]) -> Any:
+    """A FakeOpenReview whose answers say, as the live service does, that none is left for `reset` s."""
+    from fakes.openreview_server import FakeOpenReview
+
+    class UsedUpOpenReview(FakeOpenReview):
+        def _rate_headers(self, remaining: int = 499) -> dict[str, str]:
+            return {**super()._rate_headers(0), "ratelimit-reset": reset}
+
+    return UsedUpOpenReview(pdfs=pdfs)
+
+
+@pytest.mark.parametrize(("reset", "slept", "said"), [
+    ("5000", 3600.0, "waiting 3600 s (capped: it resets in 5000 s)"),  # OpenReview's window is an hour
+    ("42", 42.0, "waiting 42 s for it to reset"),
+])  # fmt: skip
+def test_fetch_pdf_paces_a_used_up_limit_through_the_capped_wait(
+    reset: str, slept: float, said: str, capsys: pytest.CaptureFixture, openreview_login: tuple[str, str]
+) -> None:
+    from iclr_tools.openreview_api import make_openreview_client
+    from iclr_tools.pdfs import fetch_pdf
+
+    pdf = make_pdf([[("Code: https://github.com/lab/paced", None)]])
+    sleeps: list[float] = []
+    with make_used_up_openreview(reset, {"p1": pdf}) as server:
+        client = make_openreview_client(2, server.url)
+        assert fetch_pdf(client, "p1", timeout=5, sleep=sleeps.append) == pdf
+        assert fetch_pdf(client, "absent", timeout=5, sleep=sleeps.append) is None  # a 404 paces nothing
+    assert sleeps == [slept]
+    assert capsys.readouterr().err.count(f"OpenReview's rate limit is reached: {said}") == 1
+
+
+def test_fetch_pdf_with_requests_left_does_not_wait(openreview_login: tuple[str, str]) -> None:
+    from fakes.openreview_server import FakeOpenReview
+    from iclr_tools.openreview_api import make_openreview_client
+    from iclr_tools.pdfs import fetch_pdf
+
+    pdf = make_pdf([[("Code: https://github.com/lab/unpaced", None)]])
+    sleeps: list[float] = []
+    with FakeOpenReview(pdfs={"p1": pdf}) as server:  # its answers leave 499 requests
+        assert fetch_pdf(make_openreview_client(2, server.url), "p1", timeout=5, sleep=sleeps.append) == pdf
+    assert sleeps == []
