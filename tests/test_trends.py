@@ -16,7 +16,7 @@ FRAMEWORK_MODULES = {"pytorch": "torch", "tensorflow": "tensorflow", "keras": "k
 # Per year: repositories with a .py / .ipynb / .pyx file, and those importing torch / tensorflow / keras / jax,
 # counted from the records by a reviewer (the issue "Every ICLR year").
 INDEPENDENT = {2018: (131, 47, 76, 17, 0), 2019: (53, 25, 26, 7, 1), 2020: (244, 166, 99, 21, 4),
-               2021: (51, 37, 22, 3, 0), 2022: (47, 41, 9, 2, 4), 2023: (42, 37, 6, 0, 4), 2024: (65, 61, 9, 1, 3)}  # fmt: skip
+               2021: (52, 38, 22, 3, 0), 2022: (48, 42, 9, 2, 4), 2023: (43, 38, 6, 0, 4), 2024: (72, 66, 11, 1, 5)}  # fmt: skip
 SAMPLED = {2019, 2021, 2022, 2023, 2024}
 
 

@@ -89,7 +89,9 @@ def test_years_table_holds_every_venue_and_says_where_links_come_from() -> None:
     ) == sorted(VENUE_YEARS)
     other = YEARS[YEARS["venue"] != "iclr"]
     assert (other["link_source"] == venues.PDF_QUOTES).all()
-    sampled = other[other["method"] == "sample"]  # the recorded samples of repositories: ../shared/{venue}{year}
+    sampled = other[
+        other["method"] == "sample"
+    ]  # the recorded samples of repositories: ../shared/{venue}{year}
     facts = sorted(sampled[["venue", "year", "links_drawn", "repositories_read"]].astype(str).values.tolist())
     assert facts == [  # each folder's README: 60 links drawn; its repos/ holds the recorded ones
         ["icml", "2019", "60", "55"], ["icml", "2021", "60", "55"], ["icml", "2023", "60", "56"],
