@@ -188,7 +188,10 @@ def fetch_owner_listing(
     path = find_listing_path(settings.cache_dir, owner)
     cached = None if settings.refresh else read_cached_listing(path, pages_allowed)
     if cached is not None:
-        return build_listing(owner, cached, 0)
+        try:
+            return build_listing(owner, cached, 0)
+        except (KeyError, TypeError, ValueError, IndexError):  # a cache file not of this layout: list again
+            pass
     headers = {"User-Agent": USER_AGENT, "Accept": "application/vnd.github+json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"

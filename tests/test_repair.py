@@ -4,9 +4,11 @@ the fake GitHub (repair_fetch.py), judged on the recorded cases of ../shared/lin
 from __future__ import annotations
 
 import gzip
+import time
 from pathlib import Path
 
 import pytest
+import urllib3
 from repair_cases import make_case_links, read_repair_cases, run_listing_faults, serve_recorded_owners
 
 from fakes.github_server import FakeGitHub
@@ -195,3 +197,40 @@ def test_only_missing_targets_are_repaired(tmp_path: Path) -> None:
         )
         assert github.count("api") == 0
     assert out == [fetched, elsewhere]
+
+
+def test_a_listed_name_is_not_repaired_when_its_ref_is_what_is_missing(tmp_path: Path) -> None:
+    link = {"forum_id": "p", **links.parse_quoted_link("https://github.com/lab/ForkMerge/tree/v9")}
+    with FakeGitHub() as github:
+        github.add_listing(["lab/ForkMerge", "lab/ForkMergeTwo"])
+        records = {("lab/ForkMerge", "v9", ""): {"status": "missing"}}
+        (out,) = repair_fetch.repair_links([link], records, {}, make_settings(tmp_path, github))
+    assert out["repo"] == "lab/ForkMerge" and "quoted_repo" not in out
+    assert "ref or folder is missing" in out["repair_reason"]
+
+
+def test_a_rate_limit_is_waited_for_only_when_it_resets_soon() -> None:
+    soon = urllib3.HTTPHeaderDict({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(time.time() + 0.3)})
+    late = urllib3.HTTPHeaderDict(
+        {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(time.time() + 3600)}
+    )
+    started = time.monotonic()
+    assert repair_fetch.wait_for_rate_limit(soon) is True
+    assert 0.1 < time.monotonic() - started < 5
+    assert repair_fetch.wait_for_rate_limit(late) is False
+    assert repair_fetch.wait_for_rate_limit(urllib3.HTTPHeaderDict({"retry-after": "soon"})) is False
+
+
+def test_a_damaged_cache_file_is_listed_again(tmp_path: Path) -> None:
+    link = {"forum_id": "p", **links.parse_quoted_link("https://github.com/lab/Fork")}
+    records = {("lab/Fork", "", ""): {"status": "missing"}}
+    with FakeGitHub() as github:
+        github.add_listing(["lab/ForkMerge"])
+        settings = make_settings(tmp_path, github)
+        path = repair_fetch.find_listing_path(settings.cache_dir, "lab")
+        for damage in (b"not gzip", gzip.compress(b'{"version": 1, "pages": [{"status": 200}]}')):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(damage)
+            (out,) = repair_fetch.repair_links([link], records, {}, settings)
+            assert out["repo"] == "lab/ForkMerge"
+        assert github.count("api") == 2
