@@ -161,8 +161,12 @@ def build_listing(owner: str, cached: dict, requests: int) -> OwnerListing:
         return OwnerListing(owner, "ok", repos, "", requests)
     total = parse_last_page(pages[-1].get("link", ""))
     of = f" of about {total * PER_PAGE}" if total else ""
-    reason = (f"listed {len(repos)}{of} of {owner}'s repositories (the first {len(pages)} pages, the cap without a "
-              "token): set GITHUB_TOKEN to list them all")  # fmt: skip
+    advice = (
+        "the cap without a token): set GITHUB_TOKEN to list them all"
+        if len(pages) < PAGES_WITH_TOKEN
+        else "the cap)"
+    )
+    reason = f"listed {len(repos)}{of} of {owner}'s repositories (the first {len(pages)} pages, {advice}"
     return OwnerListing(owner, "capped", repos, reason, requests)
 
 
