@@ -25,7 +25,7 @@ import urllib3
 
 from .files import write_bytes_atomic
 from .github import classify_http_exception, redact
-from .net import USER_AGENT, get_default_pool, make_retry
+from .net import USER_AGENT, get_default_pool, make_retry, parse_rate_limit_wait, wait_for_rate_limit
 from .repair import choose_repair
 from .settings import Settings
 
@@ -108,21 +108,12 @@ def is_rate_limited(status: int, headers: urllib3.HTTPHeaderDict) -> bool:
     return status == 429 or (status == 403 and str(headers.get("x-ratelimit-remaining", "")) == "0")
 
 
-def wait_for_rate_limit(headers: urllib3.HTTPHeaderDict) -> bool:
-    """Sleep until a rate limit resets when that is soon (`RATE_LIMIT_WAIT_MAX_S`); True when it slept.
-
-    The one place this module waits on a rate limit: swap it for net.py's shared wait when there is one.
-    """
-    try:
-        if headers.get("retry-after"):
-            wait = float(headers["retry-after"])
-        else:
-            wait = float(headers.get("x-ratelimit-reset", "")) - time.time()
-    except ValueError:
+def wait_for_listing_limit(headers: urllib3.HTTPHeaderDict, status: int) -> bool:
+    """Wait (net's shared wait, said on stderr) for a used-up rate limit that resets within
+    `RATE_LIMIT_WAIT_MAX_S`; True when the page is worth asking again, False to stop with a rate-limit reason."""
+    if parse_rate_limit_wait(headers, time.time(), status).beyond(RATE_LIMIT_WAIT_MAX_S):
         return False
-    if not 0 <= wait <= RATE_LIMIT_WAIT_MAX_S:
-        return False
-    time.sleep(wait)
+    wait_for_rate_limit(headers, "GitHub", RATE_LIMIT_WAIT_MAX_S, status)
     return True
 
 
@@ -210,7 +201,7 @@ def fetch_owner_listing(
             why = redact(classify_http_exception(error, url, settings.timeout).reason, token)
             return fail_listing(listing, settings.api_url, why, "http_error", requests)
         if is_rate_limited(response.status, response.headers) and not waited:
-            waited = wait_for_rate_limit(response.headers)
+            waited = wait_for_listing_limit(response.headers, response.status)
             if waited:
                 continue
         try:

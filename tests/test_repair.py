@@ -210,15 +210,17 @@ def test_a_listed_name_is_not_repaired_when_its_ref_is_what_is_missing(tmp_path:
 
 
 def test_a_rate_limit_is_waited_for_only_when_it_resets_soon() -> None:
-    soon = urllib3.HTTPHeaderDict({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(time.time() + 0.3)})
-    late = urllib3.HTTPHeaderDict(
-        {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(time.time() + 3600)}
-    )
+    def limit(reset: float) -> urllib3.HTTPHeaderDict:
+        return urllib3.HTTPHeaderDict({"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)})
+
     started = time.monotonic()
-    assert repair_fetch.wait_for_rate_limit(soon) is True
+    assert repair_fetch.wait_for_listing_limit(limit(time.time() + 0.3), 403) is True
     assert 0.1 < time.monotonic() - started < 5
-    assert repair_fetch.wait_for_rate_limit(late) is False
-    assert repair_fetch.wait_for_rate_limit(urllib3.HTTPHeaderDict({"retry-after": "soon"})) is False
+    assert repair_fetch.wait_for_listing_limit(limit(time.time() + 3600), 403) is False
+    assert (
+        repair_fetch.wait_for_listing_limit(urllib3.HTTPHeaderDict({"x-ratelimit-remaining": "0"}), 403)
+        is False
+    )
 
 
 def test_a_damaged_cache_file_is_listed_again(tmp_path: Path) -> None:
