@@ -26,6 +26,7 @@ for path in (ROOT, ROOT / "tests"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+import repair_cases  # noqa: E402
 import robustness_cases as rc  # noqa: E402
 
 from iclr_tools.report import as_paragraph, write_blocks  # noqa: E402
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             ("network faults, fetched by partial clone", lambda: rc.run_fault_matrix("clone", tmp / "clone")),
             ("git server faults (absent blob, stall mid-pack, short SHA, vanished branch)",
              lambda: rc.run_git_server_cases(tmp / "git-server")),
+            ("listing faults of the link repair (missing owner, rate limit, server error, pagination cut short)",
+             lambda: repair_cases.run_listing_faults(tmp / "listing")),
             (f"{args.kills} SIGKILLs of a live data run (seed {args.seed})",
              lambda: rc.run_interruptions(tmp / "kills", args.kills, args.seed)),
             ("cache files that are not final records",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -88,12 +89,36 @@ def parse_code_link(url: str) -> dict:
     return link
 
 
+def normalise_quoted(text: str) -> str:
+    """Quoted text as a link is parsed: NFKC, so a PDF's ligature is letters again (`delﬁ` -> `delfi`).
+
+    >>> normalise_quoted("https://github.com/mackelab/delﬁ")
+    'https://github.com/mackelab/delfi'
+    """
+    return unicodedata.normalize("NFKC", text or "")
+
+
+def parse_quoted_link(url: str) -> dict:
+    """`parse_code_link` of the NFKC-normalised URL; where that changes the repository's name the link also
+    keeps the name as quoted (`quoted_repo`) and the rule that changed it (`repaired_by` "ligature").
+
+    >>> link = parse_quoted_link("https://github.com/mackelab/delﬁ")
+    >>> link["repo"], link["quoted_repo"], link["repaired_by"]
+    ('mackelab/delfi', 'mackelab/delﬁ', 'ligature')
+    """
+    link = parse_code_link(normalise_quoted(url))
+    quoted = parse_code_link(url)["repo"]
+    if link["kind"] == "github" and quoted != link["repo"]:
+        link.update(quoted_repo=quoted, repaired_by="ligature")
+    return link
+
+
 def extract_code_links(papers: list[dict]) -> list[dict]:
     """One row per (paper, code URL), each classified; papers without code get no row here."""
     rows = []
     for paper in papers:
         for url, source in extract_tagged_urls(paper):
-            rows.append({"forum_id": paper["forum_id"], **parse_code_link(url), "source": source})
+            rows.append({"forum_id": paper["forum_id"], **parse_quoted_link(url), "source": source})
     return unify_repo_case(rows)
 
 
@@ -156,7 +181,7 @@ def read_links_table(path: str | Path) -> list[dict]:
                 "a year before OpenReview) and a `url`; "
                 "fix or drop that row"
             )
-        links.append({"forum_id": forum, **parse_code_link(url), "source": "links table"})
+        links.append({"forum_id": forum, **parse_quoted_link(url), "source": "links table"})
     return links
 
 

@@ -28,6 +28,7 @@ DATA_DIR = ROOT / "data"  # the embedded data of every recorded year, written by
 PROJECT_URL = "https://github.com/iclr-tools/iclr-tools"
 CODELOAD_URL = "https://codeload.github.com"
 GITHUB_GIT_URL = "https://github.com"
+GITHUB_API_URL = "https://api.github.com"
 ENV_PREFIX = "ICLR_TOOLS_"
 VENUES = ("iclr", "neurips", "icml")  # the conferences the project reads, ICLR by default
 VENUE_NAMES = {"iclr": "ICLR", "neurips": "NeurIPS", "icml": "ICML"}
@@ -48,6 +49,7 @@ class Settings:
     openreview_url: str = ""  # "" means OpenReview's own API for the year (v1 or v2)
     archive_url: str = CODELOAD_URL  # where tar.gz archives come from
     git_url: str = GITHUB_GIT_URL  # where git clones come from
+    api_url: str = GITHUB_API_URL  # GitHub's REST API: an owner's repositories, listed to repair a cut name
     timeout: float = (
         30.0  # connect and per-read socket timeout of an HTTP request (git's connect too), seconds
     )

@@ -17,11 +17,12 @@ ORDER = [
     ["openreview_api"],  # 1: the OpenReview service (login, refusals)
     ["affiliations"],  # 1: authors' institution domains from profiles
     ["links"],  # 1-2: code links (parsed, imports nothing of the project)
+    ["repair"],  # 2: a cut link read among its owner's repositories (pure)
     ["venues"],  # the venues and their embedded links
     ["papers"],  # OpenReview papers
     ["pdfs"],  # 2: code links read out of PDFs
     ["github"],
-    ["archive", "clone"],
+    ["archive", "clone", "repair_fetch"],  # repair_fetch: an owner's repositories listed, for repair
     ["fetch"],  # 3: fetch
     ["scan"],  # 4: files -> facts
     ["records"],  # fetch + scan + cache, above both

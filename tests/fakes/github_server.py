@@ -5,11 +5,17 @@ committed to a real bare git repository, served by `git http-backend` run as CGI
 see the same commit. Names are matched ignoring letter case and `renames` answer 301 to the new name, as GitHub
 does. Faults (404, 429, 5xx, resets, truncation, hangs, redirect loops) are queued per repository
 and per kind ("archive" or "git"); `latency_s` and `rate_bytes_per_s` simulate a slow network.
+
+The REST API's `GET /users/{owner}/repos?per_page=N&page=P` lists an owner's repositories (those added with
+`add_listing` and the served ones), sorted by name as GitHub sorts them, with `Link` rel="next"/"last" headers;
+an owner with none answers 404. Listing faults, per owner (`set_listing_faults`): "ratelimit" (403 with no
+requests remaining, reset in an hour), "500", and "cut" (pages after the first end half-way).
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import shutil
@@ -24,10 +30,11 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 ARCHIVE_RE = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+)/tar\.gz/(?P<ref>.+)$")
 GIT_RE = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+?)\.git(?P<rest>/.*)$")
+LISTING_RE = re.compile(r"^/users/(?P<owner>[^/]+)/repos$")
 FIXED_DATE = "2024-01-01T00:00:00+00:00"
 CHUNK = 64 * 1024
 STATUS_TEXT = {
@@ -302,6 +309,8 @@ class FakeGitHub:
         self.closing = threading.Event()
         self.httpd: ThreadingHTTPServer | None = None
         self.thread: threading.Thread | None = None
+        self.listed: dict[str, list[str]] = {}  # owner (lower case) -> "Owner/name" listed, not served
+        self.listing_faults: dict[str, tuple[list[str], str | None]] = {}
         for name, spec in (repos or {}).items():
             self.add_repo(name, **spec)
 
@@ -342,6 +351,27 @@ class FakeGitHub:
         repo = self.repos[name]
         repo.faults[kind] = list(faults)
         repo.sticky[kind] = sticky
+
+    def add_listing(self, names: Iterable[str]) -> None:
+        """List these "Owner/name" repositories in their owners' API listings (no files are served for them)."""
+        for name in names:
+            self.listed.setdefault(name.split("/")[0].lower(), []).append(name)
+
+    def set_listing_faults(self, owner: str, faults: list[str], sticky: str | None = None) -> None:
+        """Queue faults for the next listing requests of an owner; `sticky` for every request after them."""
+        self.listing_faults[owner.lower()] = (list(faults), sticky)
+
+    def list_owner(self, owner: str) -> list[str]:
+        """An owner's repositories ("Owner/name"), listed and served, sorted by name ignoring case, as GitHub."""
+        served = [name for name in self.repos if name.split("/")[0].lower() == owner.lower()]
+        names = {name.lower(): name for name in [*self.listed.get(owner.lower(), []), *served]}
+        return sorted(names.values(), key=str.lower)
+
+    def next_listing_fault(self, owner: str) -> str | None:
+        """Pop the next queued listing fault of an owner, or its sticky fault."""
+        with self.lock:
+            queued, sticky = self.listing_faults.get(owner.lower(), ([], None))
+            return queued.pop(0) if queued else sticky
 
     # ---- lifecycle ----
 
@@ -433,8 +463,8 @@ class FakeHandler(BaseHTTPRequestHandler):
     def dispatch(self) -> None:
         """Route one request, apply latency and faults, and log it."""
         path = urlsplit(self.path).path
-        archive, git = ARCHIVE_RE.match(path), GIT_RE.match(path)
-        kind = "archive" if archive else "git" if git else "other"
+        archive, git, listing = ARCHIVE_RE.match(path), GIT_RE.match(path), LISTING_RE.match(path)
+        kind = "archive" if archive else "git" if git else "api" if listing else "other"
         self.record = RequestRecord(
             self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, kind
         )
@@ -446,6 +476,9 @@ class FakeHandler(BaseHTTPRequestHandler):
         self.request_body = body
         if self.fake.latency_s:
             time.sleep(self.fake.latency_s)
+        if listing:
+            self.serve_listing(unquote(listing["owner"]))
+            return
         match = archive or git
         name = f"{unquote(match['owner'])}/{unquote(match['repo'])}" if match else ""
         if match and name.lower() in self.fake.renames:
@@ -579,6 +612,42 @@ class FakeHandler(BaseHTTPRequestHandler):
         if repo.archive is not None:
             return repo.archive
         return b"".join(repo.archive_chunks()) if repo.archive_chunks else b""
+
+    # ---- the REST API's listing of an owner's repositories ----
+
+    def serve_listing(self, owner: str) -> None:
+        """One page of an owner's repositories as JSON, with GitHub's `Link` header; 404 for an unknown owner."""
+        query = parse_qs(urlsplit(self.path).query)
+        per_page = min(int(query.get("per_page", ["30"])[0]), 100)
+        page = max(int(query.get("page", ["1"])[0]), 1)
+        names = self.fake.list_owner(owner)
+        fault = self.fake.next_listing_fault(owner)
+        if fault == "ratelimit":
+            reset = str(int(time.time()) + 3600)
+            headers = {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset}
+            self.send_plain(403, b'{"message": "API rate limit exceeded"}', headers)
+            return
+        if fault == "500":
+            self.send_plain(500, b'{"message": "Server Error"}')
+            return
+        if not names:
+            self.send_plain(404, b'{"message": "Not Found"}')
+            return
+        pages = max(1, -(-len(names) // per_page))
+        items = [{"name": name.split("/")[1], "full_name": name, "owner": {"login": name.split("/")[0]},
+                  "private": False} for name in names[(page - 1) * per_page : page * per_page]]  # fmt: skip
+        body = json.dumps(items).encode()
+        base = f"{self.fake.base_url}/users/{owner}/repos?per_page={per_page}&page="
+        links = [f'<{base}{page + 1}>; rel="next"', f'<{base}{pages}>; rel="last"'] if page < pages else []
+        headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+        if links:
+            headers["Link"] = ", ".join(links)
+        self.send_status(200, headers)
+        if fault == "cut" and page > 1:  # the page ends half-way: the connection closes short of its length
+            self.write_body(body[: len(body) // 2])
+            self.close_connection = True
+            return
+        self.write_body(body)
 
     # ---- normal answers ----
 
