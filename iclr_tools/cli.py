@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from .accuracy import ACCURACY_FILE, build_checklist_accuracy
 from .analysis import count_funnel, describe_funnel
 from .dataset import create_dataset
 from .files import write_text_atomic
 from .report import render_notebook, write_readme_blocks
 from .settings import describe_embedded
 from .study import STUDY_FIGURES, reproduce_study, write_study_figures
-from .trends import count_trends, count_unresolved_across_years
+from .trends import add_corrected_checklist, count_trends, count_unresolved_across_years
 from .venues import name_venue_year
 from .years import (  # ROOT: the project root
     ROOT,
@@ -58,6 +59,8 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
         venue_links=read_all_venue_links(data_dir),
         venue_samples=read_all_venue_samples(data_dir),
     )
+    accuracy = build_checklist_accuracy(shared, data_dir)  # the rules against the checklist authors' labels
+    trends = add_corrected_checklist(trends, accuracy)
     write_text_atomic(Path(data_dir) / "trends.csv", trends.to_csv(index=False, lineterminator="\n"))
     reproduced = reproduce_study(study_file)
     write_study_figures(reproduced, Path(data_dir) / STUDY_FIGURES)
@@ -68,6 +71,8 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
         if row.venue == "iclr":
             print(f"  {describe_funnel(count_funnel(frames[int(row.year)]))}")
     print(f"wrote {Path(data_dir) / 'years.csv'} and {Path(data_dir) / 'trends.csv'} ({len(trends)} rows)")
+    print(f"wrote {Path(data_dir) / ACCURACY_FILE}: the checklist rules' confusion counts on the labels of "
+          f"{Path(shared) / 'checklist_neurips2019'} (fit and held-out repositories)")  # fmt: skip
     print(f"wrote {Path(data_dir) / STUDY_FIGURES}: the 2020 study's method re-run on {study_file}: "
           + ", ".join(f"{name} {value}" for name, value in reproduced.items()))  # fmt: skip
     return trends

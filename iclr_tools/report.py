@@ -431,6 +431,12 @@ def format_files_table(
         ),
         "| `trends.csv` | the tidy trend table (below) |",
         (
+            "| `checklist_accuracy.csv` | the checklist rules against the labels the checklist's authors gave "
+            "NeurIPS 2019 repositories (`../shared/checklist_neurips2019`, never copied here): per item (`has_*`) and "
+            "split (`fit`: those the rules were tuned on; `holdout`: the others), the counts `tp`, `fp`, `fn`, "
+            "`tn` and their `source`; the held-out counts correct the checklist's shares (`has_*:corrected`) |"
+        ),
+        (
             "| `study2020.csv` | the 2020 case study's figures (`figure,value`), its method re-run on its own file "
             "(`../shared/reference/article_all_tools.csv`, never copied here): the rendered notebook 02 shows them |"
         ),

@@ -5,6 +5,11 @@ code links gives an estimate with a 95% Wilson interval (scipy's `binomtest(...)
 ignores the finite population (the sample is drawn without replacement from a few hundred links), so it errs
 wide.
 
+The checklist's items are counted by rules (`has_*`, the raw share); each has a `has_*:corrected` row beside it:
+the same count and n, the share corrected for the rules' sensitivity and specificity on the labelled repositories
+held out (`data/checklist_accuracy.csv`) with Rogan-Gladen and a bootstrap interval (`stats.py`), or no share
+where it is not correctable.
+
 >>> estimate_share(37, 51, "sample")
 (0.725, 0.591, 0.829)
 """
@@ -13,8 +18,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .analysis import count_tools, count_unresolved_imports, estimate_share, extract_targets, split_list
+from .analysis import (
+    CHECKLIST_ITEMS,
+    count_tools,
+    count_unresolved_imports,
+    estimate_share,
+    extract_targets,
+    split_list,
+)
 from .settings import VENUES, check_venue
+from .stats import estimate_corrected_share, estimate_rates
 from .venues import split_sharing_by_track
 
 TREND_COLUMNS = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
@@ -25,6 +38,10 @@ CHECKLIST_MEASURES = ["has_dependencies", "has_training_code", "has_evaluation_c
 # PyTorch or TensorFlow only (../shared/reference/README.md).
 PDF_MENTION_PYTORCH_SHARE = {2018: 0.228, 2019: 0.50, 2020: 0.64, 2021: 0.777, 2022: 0.84}
 SMALL_N = 30  # points from fewer repositories than this are marked on the charts
+CORRECTED = ":corrected"  # `has_<item>:corrected`: a raw checklist share corrected for the rules' error
+CORRECTED_METHOD = "rogan-gladen"  # the method of a corrected row; or NOT_CORRECTABLE, with no share
+NOT_CORRECTABLE = "not correctable"
+CORRECTION_SPLIT = "holdout"  # the labelled repositories no rule was tuned on (data/checklist_accuracy.csv)
 
 
 def make_trend_row(year: int, measure: str, count: int, n: int, method: str, venue: str = "iclr") -> dict:
@@ -176,3 +193,63 @@ def describe_trends(trends: pd.DataFrame) -> str:
 
     return (f"PyTorch: {show(pytorch, first)} of repositories in {first}, {show(pytorch, last)} in {last}; "
             f"TensorFlow: {show(tensorflow, first)} -> {show(tensorflow, last)}.")  # fmt: skip
+
+
+def select_confusion(accuracy: pd.DataFrame, split: str = CORRECTION_SPLIT) -> dict[str, dict[str, int]]:
+    """Per checklist item, the rules' confusion counts (tp, fp, fn, tn) on one split of the labelled set."""
+    rows = accuracy[accuracy["split"] == split]
+    missing = sorted(set(CHECKLIST_MEASURES) - set(rows["item"]))
+    if missing:
+        raise ValueError(
+            f"the checklist accuracy table has no {split} counts for {', '.join(missing)}: run `make data`"
+        )
+    return {
+        row["item"]: {key: int(row[key]) for key in ("tp", "fp", "fn", "tn")}
+        for row in rows.to_dict("records")
+    }
+
+
+def make_corrected_row(row: dict, confusion: dict[str, int]) -> dict:
+    """The `has_<item>:corrected` row of a raw checklist row: its count and n kept, the share corrected with the
+    rules' confusion counts (Rogan-Gladen, 95% bootstrap interval), or no share where it is not correctable."""
+    estimate = estimate_corrected_share(int(row["count"]), int(row["n"]), confusion)
+    share, low, high = estimate or (float("nan"),) * 3
+    method = CORRECTED_METHOD if estimate else NOT_CORRECTABLE
+    return {**row, "measure": row["measure"] + CORRECTED, "share": share, "ci_low": low, "ci_high": high,
+            "method": method}  # fmt: skip
+
+
+def add_corrected_checklist(trends: pd.DataFrame, accuracy: pd.DataFrame) -> pd.DataFrame:
+    """The trends table with a `has_<item>:corrected` row after every raw checklist row (the raw rows kept as they
+    are), corrected with the rules' counts on the held-out labelled repositories."""
+    confusion = select_confusion(accuracy)
+    rows = []
+    for row in trends.to_dict("records"):
+        rows.append(row)
+        if row["measure"] in CHECKLIST_MEASURES and int(row["n"]) > 0:
+            rows.append(make_corrected_row(row, confusion[row["measure"]]))
+    return pd.DataFrame(rows, columns=trends.columns)
+
+
+def compare_corrected_checklist(
+    trends: pd.DataFrame, accuracy: pd.DataFrame, year: int, venue: str = "iclr"
+) -> pd.DataFrame:
+    """One venue-year's checklist, item by item: the raw count, n and share; the rules' sensitivity and
+    specificity on the held-out labelled repositories (with how many positives and negatives they rest on); the
+    corrected share and its 95% interval, or "not correctable" (empty where the year has no checklist)."""
+    confusion = select_confusion(accuracy)
+    rows = trends[(trends["venue"] == check_venue(venue)) & (trends["year"] == year)].set_index("measure")
+    table = []
+    for measure in (m for m in CHECKLIST_MEASURES if m + CORRECTED in rows.index):
+        raw, corrected, counts = rows.loc[measure], rows.loc[measure + CORRECTED], confusion[measure]
+        sensitivity, specificity = estimate_rates(counts)
+        shown = (f"{corrected['share']:.0%} ({corrected['ci_low']:.0%}-{corrected['ci_high']:.0%})"
+                 if corrected["method"] == CORRECTED_METHOD else NOT_CORRECTABLE)  # fmt: skip
+        table.append({"item": CHECKLIST_ITEMS[measure], "count": int(raw["count"]), "n": int(raw["n"]),
+                      "raw_share": raw["share"], "sensitivity": round(sensitivity, 3),
+                      "positives": counts["tp"] + counts["fn"], "specificity": round(specificity, 3),
+                      "negatives": counts["tn"] + counts["fp"], "corrected_share": corrected["share"],
+                      "ci_low": corrected["ci_low"], "ci_high": corrected["ci_high"], "corrected": shown})  # fmt: skip
+    columns = ["item", "count", "n", "raw_share", "sensitivity", "positives", "specificity", "negatives",
+               "corrected_share", "ci_low", "ci_high", "corrected"]  # fmt: skip
+    return pd.DataFrame(table, columns=columns)

@@ -34,7 +34,9 @@ ORDER = [
     ["tools"],  # all of it for one record
     ["dataset"],
     ["years"],  # 6: rows, CSV, every year
+    ["accuracy"],  # 6: the checklist rules against the checklist authors' labels
     ["analysis"],
+    ["stats"],  # 7: shares corrected for the rules' measured error
     ["trends"],  # 7: counts, the 2020 study, estimates, trends
     ["study"],
     ["charts"],

@@ -76,3 +76,80 @@ def test_readme_series_only_where_readmes_were_recorded(shared_dir: Path) -> Non
     }
     assert recorded == SAMPLED | {2020}  # README texts were recorded for 2020 too, not (yet) for 2018
     assert years == recorded
+
+
+CHECKLIST = [
+    "has_dependencies",
+    "has_training_code",
+    "has_evaluation_code",
+    "has_pretrained_models",
+    "has_results",
+]
+ACCURACY = pd.read_csv(ROOT / "data" / "checklist_accuracy.csv")
+
+
+def rogan_gladen(count: int, n: int, item: str) -> float | None:
+    """The corrected share recomputed here from the held-out counts: clipped, None below J = 0.1."""
+    tp, fp, fn, tn = ACCURACY.query("item == @item and split == 'holdout'")[["tp", "fp", "fn", "tn"]].iloc[0]
+    sensitivity, specificity = tp / (tp + fn), tn / (tn + fp)
+    if sensitivity + specificity - 1 < 0.1:
+        return None
+    return round(min(1.0, max(0.0, (count / n + specificity - 1) / (sensitivity + specificity - 1))), 3)
+
+
+def test_iclr_2020_has_each_corrected_checklist_share_with_its_interval() -> None:
+    rows = TRENDS[TRENDS["year"] == 2020].set_index("measure")
+    for item in CHECKLIST:
+        raw, corrected = rows.loc[item], rows.loc[f"{item}:corrected"]
+        assert (corrected["count"], corrected["n"]) == (raw["count"], raw["n"]), item  # the raw count kept
+        if corrected["method"] == "not correctable":
+            assert pd.isna(corrected[["share", "ci_low", "ci_high"]]).all(), item
+        else:
+            assert corrected["method"] == "rogan-gladen"
+            assert corrected["ci_low"] <= corrected["share"] <= corrected["ci_high"], item
+            assert 0 <= corrected["ci_low"] and corrected["ci_high"] <= 1, item
+
+
+def test_every_raw_checklist_row_has_its_corrected_row_recomputed_from_the_held_out_counts() -> None:
+    raw = ALL_TRENDS[ALL_TRENDS["measure"].isin(CHECKLIST)]
+    corrected = ALL_TRENDS[ALL_TRENDS["measure"].str.endswith(":corrected")]
+    assert len(raw) == len(corrected) == 5 * 12  # ICLR 2019-2024, three NeurIPS and three ICML samples
+    for row in raw.itertuples():
+        match = corrected[(corrected["venue"] == row.venue) & (corrected["year"] == row.year)
+                          & (corrected["measure"] == f"{row.measure}:corrected")]  # fmt: skip
+        expected = rogan_gladen(row.count, row.n, row.measure)
+        found = match["share"].item()
+        assert (None if pd.isna(found) else found) == expected, (row.venue, row.year, row.measure)
+
+
+def test_the_correction_table_for_a_notebook() -> None:
+    from iclr_tools.trends import compare_corrected_checklist
+
+    table = compare_corrected_checklist(ALL_TRENDS, ACCURACY, 2020).set_index("item")
+    assert len(table) == 5
+    evaluation = table.loc["evaluation code"]
+    counts = ACCURACY.query("item == 'has_evaluation_code' and split == 'holdout'").iloc[0]
+    assert evaluation["positives"] + evaluation["negatives"] == 47  # the held-out repositories
+    assert evaluation["sensitivity"] == round(counts["tp"] / (counts["tp"] + counts["fn"]), 3)
+    assert evaluation["specificity"] == round(counts["tn"] / (counts["tn"] + counts["fp"]), 3)
+    raw = TRENDS.query("year == 2020 and measure == 'has_evaluation_code'").iloc[0]
+    assert (evaluation["count"], evaluation["n"], evaluation["raw_share"]) == (
+        raw["count"],
+        raw["n"],
+        raw["share"],
+    )
+    assert table["corrected"].str.fullmatch(r"\d+% \(\d+%-\d+%\)|not correctable").all()
+    assert compare_corrected_checklist(ALL_TRENDS, ACCURACY, 2018).empty  # no README texts, no checklist
+
+
+def test_rules_that_cannot_be_corrected_give_no_share() -> None:
+    from iclr_tools.trends import add_corrected_checklist
+
+    raw = TRENDS.query("year == 2020 and measure in @CHECKLIST").assign(venue="iclr")
+    weak = ACCURACY.copy()
+    chance = (weak["item"] == "has_results") & (weak["split"] == "holdout")
+    weak.loc[chance, ["tp", "fp", "fn", "tn"]] = [5, 5, 5, 5]  # Se = Sp = 0.5: J = 0
+    table = add_corrected_checklist(raw[ALL_TRENDS.columns], weak).set_index("measure")
+    assert table.loc["has_results:corrected", "method"] == "not correctable"
+    assert pd.isna(table.loc["has_results:corrected", "share"])
+    assert table.loc["has_results", "share"] == raw.set_index("measure").loc["has_results", "share"]
