@@ -7,7 +7,7 @@ data between markers, `<!-- begin: NAME -->` and `<!-- end: NAME -->`, from the 
 
 >>> replace_block("PyTorch: <!-- begin: pt -->60%<!-- end: pt --> of them.", "pt", "68%")
 'PyTorch: <!-- begin: pt -->68%<!-- end: pt --> of them.'
->>> format_years([2018, 2019, 2021, 2022, 2023, 2024])
+>>> format_years([2018, 2019, 2021, 2022, 2023, 2024], prose=True)
 '2018, 2019 and 2021-2024'
 """
 
@@ -35,7 +35,7 @@ from .analysis import (
     split_list,
 )
 from .files import write_text_atomic
-from .settings import VENUE_NAMES, split_year_runs
+from .settings import VENUE_NAMES, format_list, format_years
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
 from .trends import PDF_MENTION_PYTORCH_SHARE, pivot_measure
 from .years import DATA_DIR, ROOT, STUDY_YEAR, read_all_years, read_trends, read_years
@@ -162,23 +162,6 @@ def write_blocks(path: str | Path, blocks: dict[str, str]) -> bool:
 # -- formatting --------------------------------------------------------------------------------------------------
 
 
-def format_list(items: list[str]) -> str:
-    """`a, b and c`.
-
-    >>> format_list(["53", "51", "65"]), format_list([])
-    ('53, 51 and 65', '')
-    """
-    return "" if not items else items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def format_years(years: list[int]) -> str:
-    """Years with runs of three or more as ranges (`2021-2024`)."""
-    parts = [
-        f"{run[0]}-{run[-1]}" if len(run) >= 3 else ", ".join(map(str, run)) for run in split_year_runs(years)
-    ]
-    return format_list(parts)
-
-
 def format_share(row: pd.Series, n: bool = False, year: int | None = None) -> str:
     """A trend row's share, with its 95% interval when it is a sample estimate (and n, the year, if asked).
 
@@ -219,11 +202,12 @@ def describe_trend_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
     sharing = pivot_measure(trends, "code_sharing")["share"]
     declares = pivot_measure(trends, "declares_dependencies")
     last_declares = format_share(declares.loc[last], year=last)
+    samples = format_list([str(n) for n in sampled["repositories_with_python"]])
     text = (
         f"{NUMBER_WORDS.get(len(years), len(years))} years on one method, embedded in the project (no download needed): ICLR "
-        f"{format_years(exact)} whole, {format_years(sampled['year'].tolist())} as random samples of their code "
-        f"links ({format_list([str(n) for n in sampled['repositories_with_python']])} repositories with Python "
-        "code), whose shares carry 95% Wilson intervals (they ignore the finite population, so they err wide). "
+        f"{format_years(exact, prose=True)} whole, {format_years(sampled['year'].tolist(), prose=True)} as "
+        f"random samples of their code links ({samples} repositories with Python code), whose shares carry "
+        "95% Wilson intervals (they ignore the finite population, so they err wide). "
         f"The share of repositories whose code imports PyTorch {rose} from {exact_shares} to "
         f"{last_pytorch['share']:.0%} in {last} ({interval}n={int(last_pytorch['n'])}), while TensorFlow {fell} "
         f"from {tensorflow.loc[first, 'share']:.0%} to {format_share(tensorflow.loc[last])}; JAX stays at "
@@ -263,8 +247,9 @@ def describe_venues_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
                         for row in sampled.itertuples()])  # fmt: skip
     text = (
         "ICLR's neighbours, NeurIPS and ICML, on the same parser: every GitHub link their papers' PDFs quote, "
-        f"{format_years(sorted(set(others['year'])))}, is embedded (`data/venues/`), each a repository target or "
-        "classified with a reason. The share of papers giving a GitHub repository (exact: every paper read): "
+        f"{format_years(sorted(set(others['year'])), prose=True)}, is embedded (`data/venues/`), each a "
+        "repository target or classified with a reason. The share of papers giving a GitHub repository "
+        "(exact: every paper read): "
         f"{format_list(parts)}. {apart[0].upper() + apart[1:]} is shown apart, as earlier NeurIPS lists hold the main conference only. "
         "The sources differ: ICLR's links come from OpenReview's code field (2020), a paper list and the PDFs; "
         "NeurIPS's and ICML's from PDF quotes only, so compare the trends, not single points "
@@ -453,9 +438,10 @@ def format_venue_rows(years: pd.DataFrame) -> list[str]:
         records = format_list([f"`years/{venue}{row.year}.csv` holds the papers of a random sample of {row.year}'s "
                                f"links ({row.links_drawn} drawn, {row.repositories_read} repositories recorded)"
                                for row in sampled.itertuples()]) or "no repository records"  # fmt: skip
-        rows.append(f"| `venues/{venue}{{YEAR}}_links.csv` | {VENUE_NAMES[venue]} "
-                    f"{format_years(part['year'].tolist())}: every GitHub link its accepted papers quote ({links}), "
-                    f"parsed into a repository target or a kind and reason; {records} |")  # fmt: skip
+        span = format_years(part["year"].tolist(), prose=True)
+        rows.append(f"| `venues/{venue}{{YEAR}}_links.csv` | {VENUE_NAMES[venue]} {span}: every GitHub link "
+                    f"its accepted papers quote ({links}), parsed into a repository target or a kind and "
+                    f"reason; {records} |")  # fmt: skip
     return rows
 
 
@@ -474,8 +460,8 @@ def describe_readmes_known(years: pd.DataFrame) -> str:
     """`2019-2024 records and live runs: yes; the 2018 records: no`: the years whose README texts were recorded."""
     known = years.loc[years["readmes_known"].astype(str) == "True", "year"].tolist()
     unknown = [year for year in years["year"] if year not in known]
-    return f"{format_years(known)} records and live runs: yes" + (
-        f"; the {format_years(unknown)} records: no" if unknown else ""
+    return f"{format_years(known, prose=True)} records and live runs: yes" + (
+        f"; the {format_years(unknown, prose=True)} records: no" if unknown else ""
     )
 
 
@@ -490,7 +476,7 @@ def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
         "partial-records": describe_partial_records(frames),
         "sample-of-example": f"`{sample_2021}`",
         "readme-years": format_years(
-            years.loc[years["readmes_known"].astype(str) == "True", "year"].tolist()
+            years.loc[years["readmes_known"].astype(str) == "True", "year"].tolist(), prose=True
         ),
         "readmes-known": describe_readmes_known(years),
     }

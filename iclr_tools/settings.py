@@ -113,14 +113,29 @@ def read_embedded_years(data_dir: str | Path = DATA_DIR, venue: str = "iclr") ->
         return sorted(int(row["year"]) for row in csv.DictReader(handle) if row.get("venue", "iclr") == venue)
 
 
-def format_years(years: list[int]) -> str:
-    """Years as a reader writes them, runs of consecutive years as ranges.
+def format_years(years: list[int], prose: bool = False) -> str:
+    """Years as a reader writes them, runs of consecutive years as ranges: listed, a range from two years on
+    (`none` for no year); in `prose`, a range from three years on and the last part joined by "and" (nothing
+    for no year).
 
     >>> format_years([2018, 2019, 2020, 2022, 2024, 2025]), format_years([])
     ('2018-2020, 2022, 2024-2025', 'none')
+    >>> format_years([2018, 2019, 2021, 2022, 2023, 2024], prose=True), format_years([2018, 2020], prose=True)
+    ('2018, 2019 and 2021-2024', '2018 and 2020')
     """
-    runs = split_year_runs(years)
-    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs) or "none"
+    shortest = 3 if prose else 2
+    parts = [f"{run[0]}-{run[-1]}" if len(run) >= shortest else ", ".join(map(str, run))
+             for run in split_year_runs(years)]  # fmt: skip
+    return format_list(parts) if prose else ", ".join(parts) or "none"
+
+
+def format_list(items: list[str]) -> str:
+    """`a, b and c`.
+
+    >>> format_list(["53", "51", "65"]), format_list([])
+    ('53, 51 and 65', '')
+    """
+    return "" if not items else items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def split_year_runs(years: list[int]) -> list[list[int]]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from iclr_tools import report, study
+from iclr_tools import report, settings, study
 
 ROOT = Path(__file__).resolve().parents[1]
 RENDERED = ROOT / "notebooks" / "rendered"
@@ -117,9 +117,13 @@ def test_replace_block_keeps_the_rest_and_refuses_missing_markers() -> None:
 
 
 def test_format_years_and_lists() -> None:
-    assert report.format_years([2018, 2020]) == "2018 and 2020"
-    assert report.format_years([2019, 2021, 2022, 2023, 2024]) == "2019 and 2021-2024"
-    assert report.format_years([2021]) == "2021"
+    assert settings.format_years([2018, 2020], prose=True) == "2018 and 2020"
+    assert settings.format_years([2019, 2021, 2022, 2023, 2024], prose=True) == "2019 and 2021-2024"
+    assert settings.format_years([2019, 2020, 2022], prose=True) == "2019, 2020 and 2022"  # ranges: 3 years
+    assert settings.format_years([2021], prose=True) == "2021"
+    assert settings.format_years([2019, 2020, 2022]) == "2019-2020, 2022"  # listed: ranges from 2 years
+    assert settings.format_years([2024, 2019, 2021, 2022, 2023]) == "2019, 2021-2024"
+    assert (settings.format_years([]), settings.format_years([], prose=True)) == ("none", "")
     assert report.format_list(["a", "b"]) == "a and b"
 
 
