@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from .links import extract_targets
 from .tools import BUILD_TOOLS, FRAMEWORKS
 from .venues import name_venue_year
 
@@ -35,18 +36,6 @@ def find_method(frame: pd.DataFrame) -> str:
 def split_list(value: str) -> list[str]:
     """The items of a ';'-joined dataset cell."""
     return [item for item in str(value).split(";") if item]
-
-
-def extract_targets(frame: pd.DataFrame, statuses: tuple[str, ...] = ("ok",)) -> pd.DataFrame:
-    """One row per distinct repository target among dataset rows with one of `statuses`."""
-    rows = (
-        frame[frame["status"].isin(statuses)]
-        .drop_duplicates(["repo", "ref", "subdir"])
-        .reset_index(drop=True)
-    )
-    return (
-        rows if len(rows) else rows.astype(object)
-    )  # none: counts over it are 0 (an empty text column sums to '')
 
 
 def count_funnel(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +72,7 @@ def count_link_sources(frame: pd.DataFrame) -> pd.DataFrame:
 
 def count_statuses(frame: pd.DataFrame) -> pd.DataFrame:
     """Distinct repository targets by final status, with an example reason for each."""
-    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    targets = extract_targets(frame, None)
     table = targets.groupby("status").agg(targets=("repo", "size"), example_reason=("reason", "first"))
     return table.sort_values("targets", ascending=False).reset_index()
 
@@ -228,10 +217,8 @@ def count_link_kinds(frame: pd.DataFrame) -> pd.Series:
 
 def extract_failed_targets(frame: pd.DataFrame) -> pd.DataFrame:
     """Repository targets whose tools could not be read, with status and reason."""
-    failed = frame[(frame["repo"] != "") & (frame["status"] != "ok")]
-    return failed.drop_duplicates(["repo", "ref", "subdir"])[
-        ["repo", "subdir", "status", "reason", "code_url"]
-    ]
+    targets = extract_targets(frame, None)
+    return targets[targets["status"] != "ok"][["repo", "subdir", "status", "reason", "code_url"]]
 
 
 def describe_funnel(funnel: pd.DataFrame) -> str:
@@ -405,7 +392,7 @@ def describe_findings(frame: pd.DataFrame, year: int) -> str:
 def describe_coverage(frame: pd.DataFrame, year: int) -> str:
     """What a year's dataset holds and what it does not (said, rather than shown as zeros)."""
     papers = frame.drop_duplicates("forum_id")
-    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    targets = extract_targets(frame, None)
     sample = str(frame["sample_of"].iloc[0]) if "sample_of" in frame and len(frame) else ""
     only_linked = "venue" in frame and not (frame["status"] == "no_code").any()
     whole = (

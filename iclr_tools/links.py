@@ -7,7 +7,11 @@ import json
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
+
+if TYPE_CHECKING:  # annotations only: a table is filtered by its own methods
+    import pandas as pd
 
 URL_PATTERN = re.compile(r"""(?:https?://|www\.|github\.com/)[^\s<>"'\]\[(){},;|]+""", re.IGNORECASE)
 URL_TRAILING = ".,;:!?*'\"`"
@@ -209,6 +213,18 @@ def extract_code_targets(links: list[dict]) -> list[dict]:
             key = (link["repo"], link["ref"], link["subdir"])
             seen.setdefault(key, {"repo": link["repo"], "ref": link["ref"], "subdir": link["subdir"]})
     return list(seen.values())
+
+
+def extract_targets(frame: pd.DataFrame, statuses: tuple[str, ...] | None = ("ok",)) -> pd.DataFrame:
+    """One row per distinct repository target (`repo`, `ref`, `subdir`) of a dataset or links table, each its
+    first row: those with one of `statuses` (those whose code was read and holds Python by default), or every
+    target whatever its status with `statuses=None` (a links table has no status)."""
+    rows = frame[frame["repo"] != ""]
+    if statuses is not None:
+        rows = rows[rows["status"].isin(statuses)]
+    rows = rows.drop_duplicates(["repo", "ref", "subdir"])
+    # none: counts over it are 0 (an empty text column would sum to '')
+    return rows if len(rows) else rows.astype(object)
 
 
 def read_snapshot_links(folder: str | Path) -> list[dict]:

@@ -265,7 +265,7 @@ def describe_numbers_2020(frame: pd.DataFrame) -> str:
     """The README's ICLR 2020 paragraph: papers, code links, GitHub targets, recorded, with Python code."""
     funnel = count_funnel(frame).set_index("step")["papers"]
     tracks = count_papers_by(frame, "track")
-    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    targets = extract_targets(frame, None)
     github_urls = int(frame["link_kind"].isin(["github", "github_user"]).sum())
     user_pages = int((frame["link_kind"] == "github_user").sum())
     statuses = targets["status"].value_counts()

@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .files import write_text_atomic
-from .links import parse_code_link
+from .links import extract_targets, parse_code_link
 from .settings import VENUE_NAMES, check_venue, describe_embedded, is_iso_date
 
 LINKED_YEARS = {"neurips": tuple(range(2019, 2025)), "icml": tuple(range(2019, 2025))}  # ../shared/links
@@ -246,7 +246,7 @@ def describe_venue_year(
     venue: str, year: int, frame: pd.DataFrame, counts: dict, data_dir: str | Path
 ) -> dict:
     """What a venue-year's embedded links hold, in `years.csv`'s columns."""
-    targets = frame[frame["link_kind"] == "github"].drop_duplicates(["repo", "ref", "subdir"])
+    targets = extract_targets(frame, None)
     return {"venue": venue, "year": year, "method": "links", "accepted_papers": int(counts["papers_read"]),
             "papers_with_github_link": count_sharing_papers(frame), "github_links": len(frame), "links_drawn": "",
             "seed": "", "targets": len(targets), "repositories_read": 0, "repositories_with_python": 0,

@@ -15,7 +15,7 @@ import pandas as pd
 
 from .dataset import build_rows, check_rows_year, create_dataset, make_dataset, read_dataset, write_dataset
 from .files import write_text_atomic
-from .links import find_full_link_list
+from .links import extract_targets, find_full_link_list
 from .papers import has_paper_list, parse_proceedings_paper, read_snapshot_papers
 from .settings import DATA_DIR, ROOT, VENUE_NAMES, check_venue, describe_embedded, read_embedded_years
 from .venues import (
@@ -183,7 +183,7 @@ def describe_venue_sample(folder: Path, frame: pd.DataFrame) -> dict:
 
 def count_targets_read(frame: pd.DataFrame) -> dict:
     """A dataset's repository targets, those read, those with Python, and whether README texts were recorded."""
-    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    targets = extract_targets(frame, None)
     return {"targets": len(targets), "repositories_read": int(targets["status"].isin(["ok", "no_python"]).sum()),
             "repositories_with_python": int((targets["status"] == "ok").sum()),
             "readmes_known": bool(targets["readmes_known"].fillna(False).astype(bool).any())}  # fmt: skip

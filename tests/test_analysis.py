@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from iclr_tools import analysis, dataset, study
+from iclr_tools import analysis, dataset, links, study, venues, years
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +63,31 @@ def test_funnel_frameworks_and_tools_on_a_frame_counted_by_hand() -> None:
     ) == (1, 1, 1)
     failed = analysis.extract_failed_targets(frame)
     assert failed["repo"].tolist() == ["o/gone"] and failed["status"].tolist() == ["missing"]
+
+
+def test_targets_are_each_targets_first_row_with_a_status_or_any() -> None:
+    linked = {"link_kind": "github", "repo": "o/a", "code_url": "https://github.com/o/a", "status": "ok"}
+    gone = {"link_kind": "github", "repo": "o/gone", "status": "missing", "reason": "HTTP 404"}
+    folder = {**linked, "code_url": "https://github.com/o/a/tree/main/x", "ref": "main", "subdir": "x"}
+    user = {"link_kind": "github_user", "code_url": "https://github.com/o", "status": "user_link"}
+    rows = [{"forum_id": "p1", **linked}, {"forum_id": "p2", **linked},  # one target, linked by two papers
+            {"forum_id": "p3", **gone}, {"forum_id": "p4", **gone}, {"forum_id": "p5", "status": "no_code"},
+            {"forum_id": "p6", **folder}, {"forum_id": "p7", **user}]  # fmt: skip
+    frame = dataset.make_dataset(rows)
+    assert frame["forum_id"].tolist() == [f"p{i}" for i in range(1, 8)]  # row i - 1 is paper p{i}
+    assert analysis.extract_targets(frame).index.tolist() == [0, 5]
+    assert analysis.extract_targets(frame, None).index.tolist() == [0, 2, 5]
+    assert analysis.extract_targets(frame, ("missing",)).index.tolist() == [2]
+    assert analysis.extract_failed_targets(frame).index.tolist() == [2]  # the dataset's row a reader finds
+    statuses = analysis.count_statuses(frame)
+    assert statuses[["status", "targets"]].values.tolist() == [["ok", 2], ["missing", 1]]
+    read = years.count_targets_read(frame)
+    assert (read["targets"], read["repositories_read"], read["repositories_with_python"]) == (3, 2, 2)
+    assert "7 papers, 3 GitHub repository targets" in analysis.describe_coverage(frame, 2020)
+    table = pd.DataFrame({"paper": ["a", "b", "c"], "link_kind": ["github", "github", "github_user"],
+                          "repo": ["o/a", "o/a", ""], "ref": "", "subdir": ""})  # fmt: skip
+    assert links.extract_targets(table, None)["paper"].tolist() == ["a"]  # a links table has no status
+    assert venues.describe_venue_year("icml", 2020, table, {"papers_read": 3}, "data")["targets"] == 1
 
 
 def checklist_row(forum: str, repo: str, status: str, known: bool, items: tuple, subdir: str = "") -> dict:
