@@ -11,6 +11,13 @@ from .tools import BUILD_TOOLS, FRAMEWORKS
 from .venues import name_venue_year
 
 FETCHED_STATUSES = ("ok", "no_python")
+MAIN_FRAMEWORKS = (
+    "pytorch",
+    "tensorflow",
+    "keras",
+    "jax",
+)  # counted in every table, even where none imports them
+BOTH, NEITHER = "pytorch and tensorflow", "none of these"  # `mark_frameworks`'s columns beside the frameworks
 WEBMAIL_DOMAINS = {"gmail.com", "googlemail.com", "163.com", "126.com", "qq.com", "outlook.com", "hotmail.com",
                    "yahoo.com", "foxmail.com", "protonmail.com", "icloud.com", "live.com", "mail.com"}  # fmt: skip
 
@@ -77,21 +84,31 @@ def count_statuses(frame: pd.DataFrame) -> pd.DataFrame:
     return table.sort_values("targets", ascending=False).reset_index()
 
 
+def mark_frameworks(cells: pd.Series) -> pd.DataFrame:
+    """Per ';'-joined `frameworks` cell, True or False: each framework (in FRAMEWORKS' order), both PyTorch
+    and TensorFlow, and none of them.
+
+    >>> marks = mark_frameworks(pd.Series(["pytorch;tensorflow", ""]))
+    >>> marks[["pytorch", "jax", BOTH, NEITHER]].values.tolist()
+    [[True, False, True, False], [False, False, False, True]]
+    """
+    found = cells.fillna("").astype(str).str.get_dummies(sep=";").astype(bool)
+    marks = found.reindex(columns=FRAMEWORKS, fill_value=False).astype(bool)
+    marks[BOTH] = marks["pytorch"] & marks["tensorflow"]
+    marks[NEITHER] = ~found.any(axis=1)
+    return marks
+
+
 def count_frameworks(frame: pd.DataFrame, unit: str = "repository") -> pd.DataFrame:
     """Repositories (or papers) importing each framework, plus both PyTorch and TensorFlow, and none."""
     targets = extract_targets(frame)
-    if unit == "paper":
-        sets = targets.groupby("forum_id")["frameworks"].agg(lambda s: set(";".join(s).split(";")) - {""})
-    else:
-        sets = targets["frameworks"].map(lambda v: set(split_list(v)))
-    total = len(sets)
-    counts = {fw: int(sets.map(lambda s, fw=fw: fw in s).astype(bool).sum()) for fw in FRAMEWORKS}
-    counts = {fw: n for fw, n in counts.items() if n or fw in ("pytorch", "tensorflow", "keras", "jax")}
-    counts["pytorch and tensorflow"] = int(
-        sets.map(lambda s: {"pytorch", "tensorflow"} <= s).astype(bool).sum()
+    cells = (
+        targets.groupby("forum_id")["frameworks"].agg(";".join) if unit == "paper" else targets["frameworks"]
     )
-    counts["none of these"] = int(sets.map(lambda s: not s).astype(bool).sum())
-    table = pd.DataFrame({"framework": list(counts), "count": list(counts.values())})
+    counts = mark_frameworks(cells).sum()
+    counts = counts[(counts > 0) | counts.index.isin([*MAIN_FRAMEWORKS, BOTH, NEITHER])]
+    total = len(cells)
+    table = pd.DataFrame({"framework": counts.index, "count": counts.to_numpy(dtype=int)})
     table["share"] = (table["count"] / max(total, 1)).round(3)
     method = find_method(frame)
     bounds = [estimate_share(count, total, method) for count in table["count"]]
@@ -157,12 +174,10 @@ def count_frameworks_by(frame: pd.DataFrame, by: str, top: int = 12, min_repos: 
     targets = targets.explode("group").dropna(subset=["group"])
     rows = []
     for group, part in targets.groupby("group"):
-        sets = part["frameworks"].map(lambda v: set(split_list(v)))
-        row = {"group": group, "repositories": len(part)}
-        for fw in ("pytorch", "tensorflow", "keras", "jax"):
-            row[fw] = round(float(sets.map(lambda s, fw=fw: fw in s).mean()), 3)
-        rows.append(row)
-    table = pd.DataFrame(rows, columns=["group", "repositories", "pytorch", "tensorflow", "keras", "jax"])
+        shares = mark_frameworks(part["frameworks"]).mean()
+        rows.append({"group": group, "repositories": len(part),
+                     **{fw: round(float(shares[fw]), 3) for fw in MAIN_FRAMEWORKS}})  # fmt: skip
+    table = pd.DataFrame(rows, columns=["group", "repositories", *MAIN_FRAMEWORKS])
     table = table[table["repositories"] >= min_repos].sort_values("repositories", ascending=False).head(top)
     return table.sort_values("group", key=lambda g: g == "Other", kind="stable").reset_index(drop=True)
 

@@ -19,19 +19,28 @@ from __future__ import annotations
 import pandas as pd
 
 from .analysis import (
+    BOTH,
     CHECKLIST_ITEMS,
+    NEITHER,
     count_tools,
     count_unresolved_imports,
     estimate_share,
     extract_targets,
-    split_list,
+    mark_frameworks,
 )
 from .settings import VENUES, check_venue
 from .stats import estimate_corrected_share, estimate_rates
 from .venues import split_sharing_by_track
 
 TREND_COLUMNS = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
-FRAMEWORK_MEASURES = {"pytorch": "pytorch", "tensorflow": "tensorflow", "keras": "keras", "jax": "jax"}
+FRAMEWORK_MEASURES = {
+    "pytorch": "pytorch",
+    "tensorflow": "tensorflow",
+    "keras": "keras",
+    "jax": "jax",
+    "pytorch_and_tensorflow": BOTH,
+    "none": NEITHER,
+}  # measure -> `mark_frameworks` column
 CHECKLIST_MEASURES = ["has_dependencies", "has_training_code", "has_evaluation_code", "has_pretrained_models",
                       "has_results"]  # fmt: skip
 # "The State of Machine Learning Frameworks" (The Gradient): PyTorch's share of papers whose PDF mentions
@@ -57,19 +66,14 @@ def count_year_measures(
     """The trend rows of one venue-year: frameworks, declaring, the checklist, code sharing, the top tools."""
     method = facts["method"]
     targets = extract_targets(frame)  # repository targets whose code was read and holds Python
-    sets = targets["frameworks"].map(lambda cell: set(split_list(cell)))
+    marks = mark_frameworks(targets["frameworks"])
     n = len(targets)
-    rows = [make_trend_row(year, measure, int(sets.map(lambda s, fw=fw: fw in s).sum()), n, method, venue)
-            for measure, fw in FRAMEWORK_MEASURES.items()]  # fmt: skip
-    both = int(sets.map(lambda s: {"pytorch", "tensorflow"} <= s).sum())
-    rows.append(make_trend_row(year, "pytorch_and_tensorflow", both, n, method, venue))
-    rows.append(make_trend_row(year, "none", int(sets.map(lambda s: not s).sum()), n, method, venue))
-    either = sets.map(lambda s: bool({"pytorch", "tensorflow"} & s))
-    pytorch = int((either & sets.map(lambda s: "pytorch" in s)).sum())
+    rows = [make_trend_row(year, measure, int(marks[column].sum()), n, method, venue)
+            for measure, column in FRAMEWORK_MEASURES.items()]  # fmt: skip
+    either = int((marks["pytorch"] | marks["tensorflow"]).sum())
+    pytorch = int(marks["pytorch"].sum())
     rows.append(
-        make_trend_row(
-            year, "pytorch_share_of_pytorch_or_tensorflow", pytorch, int(either.sum()), method, venue
-        )
+        make_trend_row(year, "pytorch_share_of_pytorch_or_tensorflow", pytorch, either, method, venue)
     )
     rows.append(
         make_trend_row(

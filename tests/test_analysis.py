@@ -90,6 +90,39 @@ def test_targets_are_each_targets_first_row_with_a_status_or_any() -> None:
     assert venues.describe_venue_year("icml", 2020, table, {"papers_read": 3}, "data")["targets"] == 1
 
 
+def repository(forum: str, repo: str, frameworks: list[str]) -> dict:
+    """A dataset row: a repository read, importing `frameworks`."""
+    return {"forum_id": forum, "link_kind": "github", "repo": repo, "status": "ok", "frameworks": frameworks}
+
+
+def test_frameworks_marked_once_counted_by_repository_and_by_paper() -> None:
+    columns = ["pytorch", "tensorflow", "jax", "mxnet", "pytorch and tensorflow", "none of these"]
+    marks = analysis.mark_frameworks(pd.Series(["pytorch;tensorflow", "", "jax;pytorch", "mxnet"]))[columns]
+    assert marks.values.tolist() == [
+        [True, True, False, False, True, False],
+        [False, False, False, False, False, True],
+        [True, False, True, False, False, False],
+        [False, False, False, True, False, False],
+    ]
+    rows = [repository("p1", "o/a", ["pytorch"]), repository("p1", "o/b", ["tensorflow"]),
+            repository("p2", "o/c", ["pytorch", "jax"]), repository("p3", "o/d", []),
+            repository("p4", "o/e", ["mxnet"])]  # fmt: skip
+    frame = dataset.make_dataset(rows)
+    by_repository = analysis.count_frameworks(frame)
+    assert list(zip(by_repository["framework"], by_repository["count"], strict=True)) == [
+        ("pytorch", 2), ("tensorflow", 1), ("keras", 0), ("jax", 1), ("mxnet", 1),
+        ("pytorch and tensorflow", 0), ("none of these", 1)]  # fmt: skip
+    assert by_repository["n"].unique().tolist() == [5]
+    # p1's two repositories import PyTorch and TensorFlow apart, so the paper imports both
+    by_paper = analysis.count_frameworks(frame, "paper").set_index("framework")["count"]
+    both, neither = by_paper["pytorch and tensorflow"], by_paper["none of these"]
+    assert (by_paper["pytorch"], by_paper["tensorflow"], both, neither) == (2, 1, 1, 1)
+    nothing_read = analysis.count_frameworks(frame.assign(status="missing"))
+    assert nothing_read["framework"].tolist() == [*analysis.MAIN_FRAMEWORKS, "pytorch and tensorflow",
+                                                  "none of these"]  # fmt: skip
+    assert nothing_read["count"].tolist() == [0] * 6 and nothing_read["n"].unique().tolist() == [0]
+
+
 def checklist_row(forum: str, repo: str, status: str, known: bool, items: tuple, subdir: str = "") -> dict:
     """A dataset row with its README texts known or not and the five checklist items in order."""
     columns = [

@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from scipy.stats import binomtest
 
+from iclr_tools import dataset, trends
+
 ROOT = Path(__file__).resolve().parents[1]
 ALL_TRENDS = pd.read_csv(ROOT / "data" / "trends.csv")
 TRENDS = ALL_TRENDS[ALL_TRENDS["venue"] == "iclr"].drop(columns="venue")  # ICLR's rows
@@ -153,3 +155,18 @@ def test_rules_that_cannot_be_corrected_give_no_share() -> None:
     assert table.loc["has_results:corrected", "method"] == "not correctable"
     assert pd.isna(table.loc["has_results:corrected", "share"])
     assert table.loc["has_results", "share"] == raw.set_index("measure").loc["has_results", "share"]
+
+
+def test_framework_measures_of_a_year_counted_by_hand() -> None:
+    imports = {"o/a": ["pytorch", "tensorflow"], "o/b": ["tensorflow"], "o/c": ["pytorch", "jax"], "o/d": [],
+               "o/e": ["mxnet"]}  # fmt: skip
+    rows = [{"forum_id": repo, "link_kind": "github", "repo": repo, "status": "ok", "frameworks": frameworks}
+            for repo, frameworks in imports.items()]  # fmt: skip
+    frame = dataset.make_dataset(rows)
+    facts = {"method": "exact", "papers_with_github_link": 5, "accepted_papers": 10}
+    measures = pd.DataFrame(trends.count_year_measures(2020, frame, facts, [])).set_index("measure")
+    # o/a, o/c import PyTorch; o/a, o/b TensorFlow; o/c JAX; o/a both; o/d none (o/e imports MXNet only)
+    expected = {"pytorch": (2, 5), "tensorflow": (2, 5), "keras": (0, 5), "jax": (1, 5),
+                "pytorch_and_tensorflow": (1, 5), "none": (1, 5),
+                "pytorch_share_of_pytorch_or_tensorflow": (2, 3), "code_sharing": (5, 10)}  # fmt: skip
+    assert {measure: tuple(measures.loc[measure, ["count", "n"]]) for measure in expected} == expected
