@@ -27,13 +27,13 @@ from .tools import extract_tools
 DATASET_COLUMNS = [
     "year", "sample_of", "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
     "code_url", "link_kind", "link_source", "repo", "ref", "subdir", "commit", "read_at", "status", "reason", "n_python_files",
-    "frameworks", "declared_tools", "imported_tools", "undeclared_imports", "declares_dependencies",
+    "frameworks", "vendored_frameworks", "declared_tools", "imported_tools", "undeclared_imports", "declares_dependencies",
     "dev_tools", "readme_tools", "declared_by", "python_version", "cuda_version", "optional_imports",
     "unresolved_imports", "readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",
     "has_evaluation_code", "has_pretrained_models", "has_results", "completeness",
     "all_repo_names", "all_tool_names",
 ]  # fmt: skip
-LIST_COLUMNS = ["frameworks", "declared_tools", "imported_tools", "undeclared_imports", "dev_tools", "readme_tools",
+LIST_COLUMNS = ["frameworks", "vendored_frameworks", "declared_tools", "imported_tools", "undeclared_imports", "dev_tools", "readme_tools",
                 "declared_by", "optional_imports", "unresolved_imports"]  # fmt: skip
 # True / False, or unknown (an empty cell): README-dependent facts of records without README texts
 MAYBE_COLUMNS = ["readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",

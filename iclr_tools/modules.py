@@ -87,18 +87,15 @@ def find_import_path(path: str, roots: set[str], packages: set[str]) -> set[str]
     return roots | {folder}
 
 
-def find_own_imports(
+def resolve_own_imports(
     record: dict, is_installed: Callable[[str], bool] = lambda name: True
-) -> set[tuple[str, str]]:
-    """(file, top-level name) pairs where the import is the repository's own module.
-
-    `is_installed(name)` says whether some distribution provides `name`: only then does a folder without
-    `__init__.py` (a namespace package) lose to the installed one.
-    """
+) -> dict[tuple[str, str], bool]:
+    """(file, top-level name) -> whether the repository's own module that answers the import is a folder (a
+    package: `torch/` at the root of PyTorch's source) rather than a module file (`keras.py`)."""
     paths = [str(path) for path, *_ in record.get("files") or []] + list(record.get("imports") or {})
     modules, packages, python_dirs = index_files(paths)
     roots = find_roots(paths, record.get("subdir") or "")
-    own = set()
+    own: dict[tuple[str, str], bool] = {}
     for path, imports in (record.get("imports") or {}).items():
         search = find_import_path(path, roots, packages)
         for module in imports or []:
@@ -107,11 +104,42 @@ def find_own_imports(
                 continue
             for folder in search:
                 candidate = join(folder, top)
-                if candidate in modules or candidate in packages:
-                    own.add((path, top))
-                elif candidate in python_dirs and not is_installed(top):
-                    own.add((path, top))
+                if candidate in packages or (candidate in python_dirs and not is_installed(top)):
+                    own[(path, top)] = True
+                elif candidate in modules:
+                    own[(path, top)] = own.get((path, top), False)
     return own
+
+
+def find_own_imports(
+    record: dict, is_installed: Callable[[str], bool] = lambda name: True
+) -> set[tuple[str, str]]:
+    """(file, top-level name) pairs where the import is the repository's own module.
+
+    `is_installed(name)` says whether some distribution provides `name`: only then does a folder without
+    `__init__.py` (a namespace package) lose to the installed one.
+    """
+    return set(resolve_own_imports(record, is_installed))
+
+
+def find_vendored_imports(
+    record: dict, names: set[str], is_installed: Callable[[str], bool] = lambda name: True
+) -> set[tuple[str, str]]:
+    """(file, top-level name) pairs, the name one of `names`, that the repository answers with a folder of its
+    own: a vendored copy or a fork of that package (`torch/` in a fork of PyTorch, `Theano-master/theano/`).
+
+    >>> files = [["torch/__init__.py", 1], ["test/run.py", 1]]
+    >>> find_vendored_imports({"files": files, "imports": {"test/run.py": ["torch.nn"]}}, {"torch"})
+    {('test/run.py', 'torch')}
+    >>> files = [["rlkit/__init__.py", 1], ["rlkit/torch/__init__.py", 1], ["rlkit/torch/core.py", 1]]
+    >>> find_vendored_imports({"files": files, "imports": {"rlkit/torch/core.py": ["torch"]}}, {"torch"})
+    set()
+    """
+    return {
+        pair
+        for pair, folder in resolve_own_imports(record, is_installed).items()
+        if folder and pair[1] in names
+    }
 
 
 def find_local_names(record: dict) -> set[str]:

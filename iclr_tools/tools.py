@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .checklist import score_checklist
 from .declared import extract_declarations, parse_install_line
-from .modules import find_local_names, find_own_imports
+from .modules import find_local_names, find_own_imports, find_vendored_imports
 from .packages import (
     BUILD_TOOLS,
     FRAMEWORK_BY_MODULE,
@@ -42,13 +42,15 @@ def explain_record(record: dict, status: str) -> str:
 
 
 def resolve_imports(record: dict, declared: frozenset[str]) -> dict:
-    """Imports of a record sorted out: own modules dropped, the rest as distributions or unresolved names."""
+    """Imports of a record sorted out: own modules dropped, the rest as distributions or unresolved names. A
+    framework the repository answers with a folder of its own (a fork or a vendored copy) is that framework."""
     stdlib = load_stdlib_names()
 
     def is_installed(top: str) -> bool:
         return resolve_distribution(top, declared) is not None
 
-    own = find_own_imports(record, is_installed)
+    vendored = find_vendored_imports(record, set(FRAMEWORK_BY_MODULE), is_installed)
+    own = find_own_imports(record, is_installed) - vendored
     local = find_local_names(record)
     modules, distributions, unresolved = set(), set(), set()
     for path, imports in (record.get("imports") or {}).items():
@@ -74,7 +76,8 @@ def resolve_imports(record: dict, declared: frozenset[str]) -> dict:
         if (path, str(module).split(".")[0]) not in own
     }
     return {"modules": modules, "distributions": distributions, "unresolved": unresolved,
-            "optional": (optional - {None}) & distributions}  # fmt: skip
+            "optional": (optional - {None}) & distributions,
+            "vendored": extract_frameworks(sorted({top for _, top in vendored}))}  # fmt: skip
 
 
 def format_declared_by(declarations: list[dict], readme_names: list[str]) -> list[str]:
@@ -126,7 +129,7 @@ def extract_tools(record: dict) -> dict:
     ]
     families = frozenset(find_family(name) for name in [*runtime, *dev, *readme["names"]])
     resolved = resolve_imports(record, families) if status == "ok" else {
-        "modules": set(), "distributions": set(), "unresolved": set(), "optional": set()}  # fmt: skip
+        "modules": set(), "distributions": set(), "unresolved": set(), "optional": set(), "vendored": []}  # fmt: skip
     imported = sorted(resolved["distributions"])
     declared_families = {find_family(name) for name in [*runtime, *readme["names"]]} | BUILD_TOOLS
     undeclared = [name for name in imported if find_family(name) not in declared_families]
@@ -140,6 +143,7 @@ def extract_tools(record: dict) -> dict:
         "read_at": describe_read_at(record) if fetched else "",
         "n_python_files": count_python_files(record),
         "frameworks": extract_frameworks(sorted(resolved["modules"])),
+        "vendored_frameworks": resolved["vendored"],
         "declared_tools": runtime,
         "dev_tools": dev,
         "readme_tools": readme["names"],

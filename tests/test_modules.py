@@ -54,3 +54,33 @@ def test_a_linked_folder_is_a_root() -> None:
 def test_local_names_cover_every_module_and_python_folder() -> None:
     record = {"files": [["a/CW.py", 1], ["b/data/x.py", 1], ["docs/readme.md", 1]]}
     assert modules.find_local_names(record) == {"CW", "a", "b", "data", "x"}
+
+
+VENDORED_CASES = [
+    # (files, importing file, import, answered by a folder of the repository?) -- a fork or vendored copy
+    (["setup.py", "torch/__init__.py", "torch/nn.py", "test/run.py"], "test/run.py", "torch", True),  # a fork
+    (["setup.py", "torch/__init__.py", "torch/nn.py"], "torch/nn.py", "torch", True),  # the fork's own files
+    (["lib/Theano-master/setup.py", "lib/Theano-master/theano/__init__.py", "lib/bo.py"], "lib/bo.py", "theano",
+     True),  # a vendored copy: its setup.py folder is a source root
+    (["rlkit/__init__.py", "rlkit/torch/__init__.py", "rlkit/torch/core.py"], "rlkit/torch/core.py", "torch",
+     False),  # a subpackage named torch (oyster): absolute imports never reach it
+    (["edward2/__init__.py", "edward2/tensorflow/__init__.py", "edward2/tensorflow/layers.py"],
+     "edward2/tensorflow/layers.py", "tensorflow", False),  # edward2/tensorflow
+    (["train.py", "keras.py"], "train.py", "keras", False),  # a module file: the repository's own, not a copy
+    (["train.py", "torch/ops.py"], "train.py", "torch", False),  # a namespace folder: the installed one wins
+    (["train.py", "models/__init__.py"], "train.py", "models", False),  # a folder, but not a framework
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("files", "path", "name", "expected"), VENDORED_CASES)
+def test_a_framework_answered_by_a_folder_of_the_repository_is_vendored(
+    files: list[str], path: str, name: str, expected: bool
+) -> None:
+    record = {"files": [[file, 1] for file in files], "imports": {path: [name]}}
+    installed = {"keras", "torch", "tensorflow", "theano"}
+    found = modules.find_vendored_imports(
+        record, {"torch", "tensorflow", "keras", "theano"}, installed.__contains__
+    )
+    assert ((path, name) in found) is expected
+    if expected:  # a vendored import is one the own-module rule answers: it is never counted twice
+        assert (path, name) in modules.find_own_imports(record, installed.__contains__)

@@ -148,3 +148,51 @@ def test_optional_imports_are_listed_and_still_count() -> None:
     )
     found = extract_tools(record)
     assert found["imported_tools"] == ["apex", "numpy"] and found["optional_imports"] == ["apex"]
+
+
+def read_venue_record(shared_dir: Path, folder: str, stem: str) -> dict:
+    """A recorded repository record of any recorded folder (`neurips2020`, `icml2019`, ...)."""
+    return {"status": "ok", **json.loads((shared_dir / folder / "repos" / f"{stem}.json").read_text())}
+
+
+def test_a_fork_of_a_framework_is_that_framework(shared_dir: Path) -> None:
+    """snuspl/nimble is PyTorch's own source, modified: its `torch/` package at the root answers `import torch`."""
+    record = read_venue_record(shared_dir, "neurips2020", "snuspl__nimble")
+    root_packages = {path.split("/")[0] for path, *_ in record["files"] if path.count("/") == 1
+                     and path.endswith("/__init__.py")}  # fmt: skip
+    importers = {top: [path for path, mods in record["imports"].items() if any(m.split(".")[0] == top for m in mods)]
+                 for top in ("torch", "caffe2")}  # fmt: skip
+    assert {"torch", "caffe2"} <= root_packages and all(importers.values())  # the record, read by this test
+    found = extract_tools(record)
+    assert found["vendored_frameworks"] == ["pytorch", "caffe2"]
+    assert {"pytorch", "caffe2"} <= set(found["frameworks"]) and "torch" in found["imported_tools"]
+
+
+def test_a_vendored_copy_inside_a_folder_is_that_framework(shared_dir: Path) -> None:
+    """muhanzhang/D-VAE holds `bayesian_optimization/Theano-master/` (its setup.py folder is a source root)."""
+    record = read_venue_record(shared_dir, "checklist_neurips2019", "muhanzhang__D-VAE")
+    paths = {path for path, *_ in record["files"]}
+    assert {"bayesian_optimization/Theano-master/setup.py",
+            "bayesian_optimization/Theano-master/theano/__init__.py"} <= paths  # fmt: skip
+    found = extract_tools(record)
+    assert found["vendored_frameworks"] == ["theano"] and "theano" in found["frameworks"]
+
+
+def test_a_subpackage_named_like_a_framework_changes_nothing(shared_dir: Path) -> None:
+    """katerakelly/oyster's `rlkit/torch/` is no copy of PyTorch: its files import the installed torch."""
+    record = read_venue_record(shared_dir, "icml2019", "katerakelly__oyster")
+    paths = {path for path, *_ in record["files"]}
+    assert "rlkit/torch/__init__.py" in paths and "torch/__init__.py" not in paths
+    assert any(m.split(".")[0] == "torch" for m in record["imports"]["rlkit/torch/core.py"])
+    found = extract_tools(record)
+    assert found["frameworks"] == ["pytorch"] and found["vendored_frameworks"] == []
+
+
+def test_no_other_recorded_repository_vendors_a_framework(shared_dir: Path) -> None:
+    """Every recorded record: a framework package folder beside the code is found in nimble and D-VAE only."""
+    vendoring = set()
+    for path in sorted(shared_dir.glob("*/repos/*.json")):
+        record = json.loads(path.read_text())
+        if extract_tools({"status": "ok", **record})["vendored_frameworks"]:
+            vendoring.add(f"{path.parent.parent.name}/{path.stem}")
+    assert vendoring == {"neurips2020/snuspl__nimble", "checklist_neurips2019/muhanzhang__D-VAE"}
