@@ -23,6 +23,7 @@ from .years import (  # ROOT: the project root
     read_all_venue_links,
     read_all_venue_samples,
     read_all_years,
+    read_iclr_pdf_sharing,
 )
 
 NOTEBOOKS = ("01_create_data.ipynb", "02_analyse_tools.ipynb", "03_trends.ipynb")
@@ -58,6 +59,7 @@ def run_data_all(shared: str | Path, data_dir: str | Path = ROOT / "data") -> pd
         years,
         venue_links=read_all_venue_links(data_dir),
         venue_samples=read_all_venue_samples(data_dir),
+        iclr_pdf=read_iclr_pdf_sharing(data_dir),
     )
     accuracy = build_checklist_accuracy(shared, data_dir)  # the rules against the checklist authors' labels
     trends = add_corrected_checklist(trends, accuracy)

@@ -30,7 +30,7 @@ from .analysis import (
 )
 from .settings import VENUES, check_venue
 from .stats import estimate_corrected_share, estimate_rates
-from .venues import split_sharing_by_track
+from .venues import PDF_SHARING, split_pdf_sharing, split_sharing_by_track
 
 TREND_COLUMNS = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
 FRAMEWORK_MEASURES = {
@@ -115,10 +115,12 @@ def count_trends(
     top: int = 12,
     venue_links: dict[tuple[str, int], pd.DataFrame] | None = None,
     venue_samples: dict[tuple[str, int], pd.DataFrame] | None = None,
+    iclr_pdf: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The tidy trends table: one row per venue, year and measure with count, n, share and its interval; ICLR's
-    years from their datasets, then NeurIPS's and ICML's code sharing from their link tables and, where a sample of
-    their repositories is embedded, its measures."""
+    years from their datasets (and `iclr_pdf`, their code sharing on the PDF-quote method), then NeurIPS's and
+    ICML's code sharing from their link tables (on that method, twice: `code_sharing` and
+    `code_sharing_pdf_quotes`) and, where a sample of their repositories is embedded, its measures."""
     iclr = years[years["venue"] == "iclr"] if "venue" in years.columns else years
     facts = {int(row["year"]): row for row in iclr.to_dict("records")}
     top_tools = find_top_tools(frames, top)
@@ -127,6 +129,7 @@ def count_trends(
         for year in sorted(frames)
         for row in count_year_measures(year, frames[year], facts[year], top_tools)
     ]
+    rows += count_iclr_pdf_sharing(iclr_pdf)
     every = {(row["venue"], int(row["year"])): row for row in years.to_dict("records")}
     samples = venue_samples or {}
     for venue in VENUES[1:]:
@@ -134,12 +137,24 @@ def count_trends(
             papers = int(every[key]["accepted_papers"])
             rows += [make_trend_row(key[1], measure, count, n, "exact", venue)
                      for measure, count, n in split_sharing_by_track(venue, key[1], venue_links[key], papers)]  # fmt: skip
+            rows += [make_trend_row(key[1], measure, count, n, "exact", venue)
+                     for measure, count, n in split_pdf_sharing(venue, key[1], venue_links[key], papers)]  # fmt: skip
             if (
                 key in samples
             ):  # its repositories, from a recorded sample (its code sharing is the links' above)
                 measures = count_year_measures(key[1], samples[key], every[key], top_tools, venue)
                 rows += [row for row in measures if row["measure"] != "code_sharing"]
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+def count_iclr_pdf_sharing(iclr_pdf: pd.DataFrame | None) -> list[dict]:
+    """ICLR's trend rows on the PDF-quote method (`iclr_pdf_counts.csv`'s rows): `code_sharing_pdf_quotes` for
+    the conference, `code_sharing_pdf_quotes:{track}` for a track apart; exact, every paper read."""
+    if iclr_pdf is None:
+        return []
+    return [make_trend_row(int(row.year), PDF_SHARING + ("" if row.track == "conference" else f":{row.track}"),
+                           int(row.papers_quoting_github), int(row.papers), "exact")
+            for row in iclr_pdf.itertuples()]  # fmt: skip
 
 
 def count_unresolved_across_years(frames: dict[int, pd.DataFrame]) -> pd.DataFrame:

@@ -278,3 +278,117 @@ def read_venue_links(venue: str, year: int, data_dir: str | Path) -> pd.DataFram
             f"No embedded links for {name_venue_year(venue, year)} ({path}): embedded are {there}"
         )
     return pd.read_csv(path, keep_default_na=False, dtype={"year": int})
+
+
+# Code sharing on one method for the three venues: ICLR 2018-2024 read from their PDFs by the same source
+# and rule as NeurIPS and ICML (../shared/links/iclr_pdf: a paper counts where its PDF says its code is
+# released and that passage quotes a GitHub URL), beside ICLR's own link sources (LINK_SOURCES in years.py).
+ICLR_PDF_YEARS = tuple(range(2018, 2025))
+PDF_SHARING = "code_sharing_pdf_quotes"  # trends.csv's measure on that one method, for every venue
+# Papers a list holds beside the conference's, counted apart: ICLR 2018's 90 invited to the workshop track
+# (../shared/links/iclr_pdf/README.md: 427 listed, 337 accepted to the conference).
+ICLR_TRACKS_APART = {2018: {"Invite to Workshop Track": ("workshop_track", 90)}}
+ICLR_PDF_COUNTS = "iclr_pdf_counts.csv"  # data/venues/: what each ICLR year's PDF-quote sharing counts over
+ICLR_PDF_COLUMNS = ["venue", "year", "track", "papers", "papers_quoting_github", "accepted_papers",
+                    "papers_listed", "papers_read", "note"]  # fmt: skip
+
+
+def parse_iclr_pdf_links(rows: list[dict], year: int) -> pd.DataFrame:
+    """An ICLR year's PDF-quoted links parsed as NeurIPS's and ICML's are, each row keeping its OpenReview
+    `forum` (so the table is a links table a live ICLR run can take).
+
+    >>> frame = parse_iclr_pdf_links([{"paper": "p", "title": "T", "track": "Accept (Poster)", "pdf_url": "",
+    ...                                 "url": "https://github.com/a/b", "forum": "B1e5ef-C-"}], 2018)
+    >>> frame[["venue", "paper", "forum", "track", "repo"]].values.tolist()
+    [['iclr', 'p', 'B1e5ef-C-', 'Accept (Poster)', 'a/b']]
+    """
+    frame = parse_venue_links(rows, "iclr", year)
+    frame.insert(frame.columns.get_loc("paper") + 1, "forum", [str(row.get("forum") or "") for row in rows])
+    return frame
+
+
+def read_iclr_pdf_counts(shared_dir: str | Path) -> dict[int, dict]:
+    """Papers per ICLR year as the PDF-quote source listed and read them (`links/iclr_pdf/counts.json`)."""
+    path = Path(shared_dir) / "links" / "iclr_pdf" / "counts.json"
+    return {int(row["year"]): row for row in json.loads(path.read_text(encoding="utf-8"))}
+
+
+def split_pdf_sharing(
+    venue: str, year: int, frame: pd.DataFrame, papers_read: int
+) -> list[tuple[str, int, int]]:
+    """(measure, papers quoting a repository, papers) on the PDF-quote method: `code_sharing_pdf_quotes` for
+    the main conference, `code_sharing_pdf_quotes:{track}` for each track counted apart (NeurIPS 2024's
+    Datasets and Benchmarks, ICLR 2018's workshop track, whose papers are not in the main count's papers).
+
+    >>> links = pd.DataFrame({"paper": ["a", "b", "c"], "link_kind": ["github", "github_user", "github"],
+    ...                       "track": ["Accept (Oral)", "Accept (Poster)", "Invite to Workshop Track"]})
+    >>> split_pdf_sharing("iclr", 2018, links, 427)
+    [('code_sharing_pdf_quotes', 1, 337), ('code_sharing_pdf_quotes:workshop_track', 1, 90)]
+    """
+    if venue != "iclr":
+        by_track = split_sharing_by_track(venue, year, frame, papers_read)
+        return [
+            (PDF_SHARING + measure.removeprefix("code_sharing"), count, n) for measure, count, n in by_track
+        ]
+    apart = ICLR_TRACKS_APART.get(year, {})
+    main = frame[~frame["track"].isin(list(apart))]
+    rows = [(PDF_SHARING, count_sharing_papers(main), papers_read - sum(n for _, n in apart.values()))]
+    return rows + [(f"{PDF_SHARING}:{name}", count_sharing_papers(frame[frame["track"] == track]), papers)
+                   for track, (name, papers) in apart.items()]  # fmt: skip
+
+
+def describe_pdf_papers(papers: int, accepted: int, listed: int, read: int, apart: int) -> str:
+    """What an ICLR year's PDF-quote sharing counts over, where that is not simply its accepted papers.
+
+    >>> describe_pdf_papers(1565, 1575, 1573, 1565, 0)
+    'n is the 1,565 papers whose PDFs the source read, not the 1,575 accepted: 1,573 listed, 8 not read'
+    >>> describe_pdf_papers(687, 687, 687, 687, 0)
+    ''
+    """
+    if papers == accepted and apart:
+        return f"the {papers:,} accepted to the conference; the {apart:,} invited to the workshop track apart"
+    if papers == accepted:
+        return ""
+    gaps = [f"{listed:,} listed"] if listed != accepted else []
+    gaps += [f"{listed - read:,} not read"] if read < listed else []
+    read_by = f"n is the {papers:,} papers whose PDFs the source read, not the {accepted:,} accepted"
+    return f"{read_by}: {', '.join(gaps)}"
+
+
+def describe_iclr_pdf_year(year: int, frame: pd.DataFrame, counts: dict, accepted: int) -> list[dict]:
+    """The rows of `iclr_pdf_counts.csv` for one ICLR year: per track counted, its papers, those quoting a
+    GitHub repository, and what the papers are (accepted, listed and read by the source), with a note where
+    they differ."""
+    listed, read = int(counts["papers_listed"]), int(counts["papers_read"])
+    apart = sum(n for _, n in ICLR_TRACKS_APART.get(year, {}).values())
+    out = []
+    for measure, count, papers in split_pdf_sharing("iclr", year, frame, read):
+        track = measure.partition(":")[2] or "conference"
+        main = track == "conference"
+        note = (describe_pdf_papers(papers, accepted, listed - apart, read - apart, apart) if main
+                else f"invited to the {track.replace('_', ' ')}, not accepted to the conference")  # fmt: skip
+        out.append({"venue": "iclr", "year": year, "track": track, "papers": papers,
+                    "papers_quoting_github": count, "accepted_papers": accepted if main else "",
+                    "papers_listed": listed, "papers_read": read, "note": note})  # fmt: skip
+    return out
+
+
+def build_iclr_pdf_links(
+    shared_dir: str | Path, data_dir: str | Path, accepted: dict[int, int]
+) -> pd.DataFrame:
+    """Write every ICLR year's PDF-quoted links into `data/venues/iclr{YEAR}_links.csv` and what each year's
+    sharing counts over into `data/venues/iclr_pdf_counts.csv` (`accepted`: each year's accepted papers)."""
+    counts = read_iclr_pdf_counts(shared_dir)
+    described = []
+    for year in ICLR_PDF_YEARS:
+        source = Path(shared_dir) / "links" / "iclr_pdf" / f"iclr{year}_links.json"
+        frame = parse_iclr_pdf_links(json.loads(source.read_text(encoding="utf-8")), year)
+        path = find_venue_links("iclr", year, data_dir)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(path, frame.to_csv(index=False, lineterminator="\n"))
+        described += describe_iclr_pdf_year(year, frame, counts[year], accepted[year])
+    table = pd.DataFrame(described, columns=ICLR_PDF_COLUMNS)
+    write_text_atomic(
+        Path(data_dir) / "venues" / ICLR_PDF_COUNTS, table.to_csv(index=False, lineterminator="\n")
+    )
+    return table

@@ -19,8 +19,10 @@ from .links import extract_targets, find_full_link_list
 from .papers import has_paper_list, parse_proceedings_paper, read_snapshot_papers
 from .settings import DATA_DIR, ROOT, VENUE_NAMES, check_venue, describe_embedded, read_embedded_years
 from .venues import (
+    ICLR_PDF_COUNTS,
     LIVE_YEARS,
     PDF_QUOTES,
+    build_iclr_pdf_links,
     build_venue_links,
     describe_table_run,
     is_live_year,
@@ -213,6 +215,8 @@ def build_years(
             write_dataset(frame, path)
             row.update(describe_venue_sample(folder, read_dataset(path)))
         rows.append(row)
+    accepted = {int(row["year"]): int(row["accepted_papers"]) for row in rows if row["venue"] == "iclr"}
+    build_iclr_pdf_links(shared_dir, data_dir, accepted)  # ICLR's links on the PDF-quote method, too
     years = pd.DataFrame(rows, columns=YEAR_COLUMNS)
     write_text_atomic(Path(data_dir) / "years.csv", years.to_csv(index=False, lineterminator="\n"))
     return years
@@ -247,6 +251,14 @@ def read_all_venue_samples(data_dir: str | Path = DATA_DIR) -> dict[tuple[str, i
     chosen = years[(years["venue"] != "iclr") & (years["method"] == "sample")]
     return {(row.venue, int(row.year)): read_venue_year(row.venue, int(row.year), data_dir=data_dir)
             for row in chosen.itertuples()}  # fmt: skip
+
+
+def read_iclr_pdf_sharing(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
+    """ICLR's code sharing on the PDF-quote method, per year and track (`data/venues/iclr_pdf_counts.csv`): its
+    papers, those quoting a GitHub repository, and a note where the papers are not the accepted ones."""
+    return pd.read_csv(
+        check_embedded_file(Path(data_dir) / "venues" / ICLR_PDF_COUNTS), keep_default_na=False
+    )
 
 
 def read_trends(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
@@ -320,7 +332,7 @@ def describe_sharing(frame: pd.DataFrame, venue: str, year: int, csv_path: str |
     rows = trends[
         (trends["venue"] == venue)
         & (trends["year"] == year)
-        & trends["measure"].str.startswith("code_sharing")
+        & trends["measure"].str.fullmatch(r"code_sharing(:.+)?")  # each venue's own link source
     ]
     source = read_years(data_dir, venue).set_index("year").loc[year, "link_source"]
     parts = [f"{row.count:,} of {row.n:,} papers ({row.share:.1%})" + (f" in the {row.measure.split(':', 1)[1].replace('_', ' ')}"

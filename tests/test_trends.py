@@ -170,3 +170,20 @@ def test_framework_measures_of_a_year_counted_by_hand() -> None:
                 "pytorch_and_tensorflow": (1, 5), "none": (1, 5),
                 "pytorch_share_of_pytorch_or_tensorflow": (2, 3), "code_sharing": (5, 10)}  # fmt: skip
     assert {measure: tuple(measures.loc[measure, ["count", "n"]]) for measure in expected} == expected
+
+
+def test_code_sharing_on_one_method_for_every_venue_beside_iclrs_own_sources() -> None:
+    """`code_sharing_pdf_quotes` is the PDF-quote method for the three venues; ICLR's `code_sharing` (its own
+    sources) stays a second, differently named series, and NeurIPS's and ICML's `code_sharing` is the same method."""
+    one = ALL_TRENDS[ALL_TRENDS["measure"] == "code_sharing_pdf_quotes"]
+    own = ALL_TRENDS[ALL_TRENDS["measure"] == "code_sharing"]
+    assert sorted(map(tuple, one[["venue", "year"]].values.tolist())) == sorted(
+        map(tuple, own[["venue", "year"]].values.tolist())
+    )  # every venue-year with a sharing rate has one on the PDF-quote method too
+    pairs = one.merge(own, on=["venue", "year"], suffixes=("_pdf", "_own"))
+    others = pairs[pairs["venue"] != "iclr"]
+    assert (others["count_pdf"] == others["count_own"]).all() and (others["n_pdf"] == others["n_own"]).all()
+    iclr = pairs[pairs["venue"] == "iclr"].set_index("year")
+    assert iclr.loc[2021, ["count_own", "n_own"]].tolist() == [430, 860]  # ../shared/links/README.md
+    assert iclr.loc[2020, "share_pdf"] == 0.36 and iclr.loc[2021, "share_pdf"] == 0.416  # the issue: 36%, 42%
+    assert (one["method"] == "exact").all() and (one["ci_low"] == one["share"]).all()

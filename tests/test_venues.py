@@ -128,3 +128,82 @@ def test_a_snapshot_folder_of_another_venue_is_refused(shared_dir: Path) -> None
 
     with pytest.raises(ValueError, match="records NeurIPS 2023, not ICLR 2023: run with -p venue neurips"):
         dataset.create_dataset(2023, shared_dir / "neurips2023", cache_dir=ROOT / "cache")
+
+
+ICLR_PDF_YEARS = list(range(2018, 2025))
+WORKSHOP = "Invite to Workshop Track"  # ICLR 2018's papers invited to the workshop track (iclr_pdf/README.md)
+
+
+def read_iclr_pdf(shared_dir: Path, year: int) -> tuple[list[dict], dict]:
+    """An ICLR year's PDF-quoted links and its row of counts.json, read straight from ../shared/links/iclr_pdf."""
+    folder = shared_dir / "links" / "iclr_pdf"
+    counts = {row["year"]: row for row in json.loads((folder / "counts.json").read_text())}
+    return json.loads((folder / f"iclr{year}_links.json").read_text()), counts[year]
+
+
+@pytest.mark.parametrize("year", ICLR_PDF_YEARS)
+def test_iclr_code_sharing_on_the_pdf_method_matches_counts_json(shared_dir: Path, year: int) -> None:
+    rows, facts = read_iclr_pdf(shared_dir, year)
+    assert (
+        len({row["paper"] for row in rows}) == facts["with_github_url"]
+    )  # every paper counted is in the file
+    assert len(rows) == facts["github_urls"]
+    conference = [row for row in rows if row["track"] != WORKSHOP]
+    repositories = {row["paper"] for row in conference if quotes_repository(row["url"])}
+    trend = TRENDS[(TRENDS["venue"] == "iclr") & (TRENDS["year"] == year)].set_index("measure")
+    row = trend.loc["code_sharing_pdf_quotes"]
+    apart = facts["papers_read"] - len(json.loads((shared_dir / "iclr2018" / "papers.json").read_text()))
+    assert (row["count"], row["n"]) == (
+        len(repositories),
+        facts["papers_read"] - (apart if year == 2018 else 0),
+    )
+    assert row["method"] == "exact" and row["share"] == round(len(repositories) / row["n"], 3)
+    # the gap to counts.json, row by row: a paper whose every GitHub URL is a user or organisation page
+    pages_only = {r["paper"] for r in conference} - repositories
+    for paper in pages_only:
+        urls = [r["url"] for r in conference if r["paper"] == paper]
+        assert all(re.match(r"^https?://github\.com/(?:[^/]+/?|orgs/.*)$", url.strip()) for url in urls), urls
+    assert len({r["paper"] for r in conference}) - len(repositories) == len(pages_only)
+
+
+def test_iclr_2018_counts_its_conference_papers_with_the_workshop_track_apart(shared_dir: Path) -> None:
+    rows, facts = read_iclr_pdf(shared_dir, 2018)
+    accepted = {paper["forum"] for paper in json.loads((shared_dir / "iclr2018" / "papers.json").read_text())}
+    assert len(accepted) == 337 and facts["papers_read"] - len(accepted) == 90  # iclr_pdf/README.md
+    assert all((row["forum"] in accepted) == (row["track"] != WORKSHOP) for row in rows)  # the tracks agree
+    conference = {row["paper"] for row in rows if row["track"] != WORKSHOP}
+    workshop = {row["paper"] for row in rows if row["track"] == WORKSHOP}
+    assert (len(conference), len(workshop)) == (114, 3)  # papers with a GitHub URL (the issue's figures)
+    trend = TRENDS[(TRENDS["venue"] == "iclr") & (TRENDS["year"] == 2018)].set_index("measure")
+    assert trend.loc["code_sharing_pdf_quotes", "n"] == 337
+    workshop_row = trend.loc["code_sharing_pdf_quotes:workshop_track"]
+    repositories = {
+        row["paper"] for row in rows if row["track"] == WORKSHOP and quotes_repository(row["url"])
+    }
+    assert (workshop_row["count"], workshop_row["n"]) == (len(repositories), 90)
+
+
+def test_the_data_says_what_iclrs_pdf_sharing_counts_over(shared_dir: Path) -> None:
+    """ICLR 2023 counts over the 1,565 papers the source read, not the 1,575 accepted: the table says so."""
+    table = pd.read_csv(ROOT / "data" / "venues" / "iclr_pdf_counts.csv", keep_default_na=False)
+    accepted = YEARS[YEARS["venue"] == "iclr"].set_index("year")["accepted_papers"].astype(int)
+    assert len(json.loads((shared_dir / "iclr2023" / "papers.json").read_text())) == accepted[2023] == 1575
+    main = table[table["track"] == "conference"].set_index("year")
+    assert main.loc[2023, "papers"] == 1565 and int(main.loc[2023, "accepted_papers"]) == 1575
+    assert "1,565" in main.loc[2023, "note"] and "1,575 accepted" in main.loc[2023, "note"]
+    for year, row in main.iterrows():  # a note wherever the papers counted are not the accepted ones
+        _, facts = read_iclr_pdf(shared_dir, year)
+        assert row["papers_read"] == facts["papers_read"] and row["papers_listed"] == facts["papers_listed"]
+        assert bool(row["note"]) == (row["papers"] != accepted[year] or year == 2018), year
+
+
+@pytest.mark.parametrize("year", ICLR_PDF_YEARS)
+def test_every_iclr_pdf_link_is_embedded_a_target_or_classified(shared_dir: Path, year: int) -> None:
+    table = venues.read_venue_links("iclr", year, ROOT / "data")
+    rows, _ = read_iclr_pdf(shared_dir, year)
+    assert table["paper"].tolist() == [row["paper"] for row in rows]
+    assert table["forum"].tolist() == [row["forum"] for row in rows]  # OpenReview ids: a links table for ICLR
+    targets = table["link_kind"] == "github"
+    assert targets.tolist() == [quotes_repository(row["url"]) for row in rows]
+    assert (table.loc[targets, "repo"] != "").all() and (table.loc[~targets, "reason"] != "").all()
+    assert (table["venue"] == "iclr").all() and (table["year"] == year).all()
