@@ -33,8 +33,8 @@ DATASET_COLUMNS = [
     "has_evaluation_code", "has_pretrained_models", "has_results", "completeness",
     "all_repo_names", "all_tool_names",
 ]  # fmt: skip
-LIST_COLUMNS = ["frameworks", "vendored_frameworks", "declared_tools", "imported_tools", "undeclared_imports", "dev_tools", "readme_tools",
-                "declared_by", "optional_imports", "unresolved_imports"]  # fmt: skip
+LIST_COLUMNS = ["frameworks", "vendored_frameworks", "declared_tools", "imported_tools", "undeclared_imports",
+                "dev_tools", "readme_tools", "declared_by", "optional_imports", "unresolved_imports"]  # fmt: skip
 # True / False, or unknown (an empty cell): README-dependent facts of records without README texts
 MAYBE_COLUMNS = ["readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",
                  "has_evaluation_code", "has_pretrained_models", "has_results"]  # fmt: skip
