@@ -16,6 +16,7 @@ from .links import (
     find_full_link_list,
     merge_code_links,
     read_links_table,
+    read_paper_key,
     read_snapshot_links,
 )
 from .papers import fetch_papers, has_paper_list
@@ -161,7 +162,7 @@ def read_snapshot_sample(folder: Path, year: int, links: list[dict], venue: str 
     rows = json.loads(full.read_text(encoding="utf-8"))
     drawn = len(links)
     if venue != "iclr":  # proceedings papers: their sorted keys shuffled, each with its first repository link
-        papers = len({row["paper"] for row in rows})
+        papers = len({read_paper_key(row) for row in rows})
         return f"{drawn} of {papers} papers quoting GitHub, random.Random({year}).shuffle of their keys ({full.name})"
     total = len(rows)
     return (
