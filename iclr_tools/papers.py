@@ -9,7 +9,7 @@ from typing import Any
 
 from .affiliations import add_profile_domains, extract_profile_ids, fetch_profile_domains
 from .files import read_json, read_stamped_json, write_json_atomic
-from .links import read_table_file
+from .links import read_paper_key, read_table_file
 from .openreview_api import (
     API_V1_URL,
     API_V2_URL,
@@ -27,6 +27,7 @@ from .venues import (
     find_db_group,
     find_listings,
     is_table_year,
+    parse_venue_year_name,
     submission_invitation,
     venue_id,
 )
@@ -208,34 +209,72 @@ def parse_paper(
         if content.get("venueid") != venue_id(year):
             return None
         decision = str(content.get("venue") or "")
-    return make_paper(
+    return parse_note_paper(
         note, content, decision, parse_track(decision), code_field, extract_text_fields(content)
     )
 
 
 def make_paper(
+    forum_id: str,
+    *,
+    title: str = "",
+    decision: str = "",
+    track: str = "",
+    keywords: list[str] | None = None,
+    primary_area: str = "",
+    author_domains: list[str] | None = None,
+    author_ids: list[str] | None = None,
+    pdf_url: str = "",
+    code_field: bool = False,
+    texts: dict[str, str] | None = None,
+) -> dict:
+    """The one paper row every source gives (notes, paper lists, proceedings and links tables): its title
+    stripped, keywords and author domains joined with '; ' (a domain once), profile ids, texts naming code."""
+    return {
+        "forum_id": forum_id,
+        "title": title.strip(),
+        "decision": decision,
+        "track": track,
+        "keywords": "; ".join(keywords or []),
+        "primary_area": primary_area,
+        "author_domains": "; ".join(dict.fromkeys(author_domains or [])),
+        "author_ids": list(author_ids or []),  # profiles: their institution domains are read from them
+        "pdf_url": pdf_url,
+        "code_field": code_field,
+        "texts": dict(texts or {}),
+    }
+
+
+def split_keywords(value: object) -> list[str]:
+    """Keywords as a list: a list as given, a text split at `;` or `,`.
+
+    >>> split_keywords("vqa; counting,CNN"), split_keywords(["a b"]), split_keywords(None)
+    (['vqa', 'counting', 'CNN'], ['a b'], [])
+    """
+    if isinstance(value, list):
+        return value
+    return [word.strip() for word in re.split(r"[;,]", str(value or "")) if word.strip()]
+
+
+def parse_note_paper(
     note: dict, content: dict, decision: str, track: str, code_field: bool, texts: dict[str, str]
 ) -> dict:
     """The paper row of an accepted note (content unwrapped), its decision, track and texts already read."""
-    keywords = content.get("keywords") or []
-    if isinstance(keywords, str):
-        keywords = [k.strip() for k in re.split(r"[;,]", keywords) if k.strip()]
     pdf = content.get("pdf") or ""
-    if pdf.startswith("/"):
-        pdf = "https://openreview.net" + pdf
-    return {
-        "forum_id": note.get("forum") or note.get("id"),
-        "title": (content.get("title") or "").strip(),
-        "decision": decision,
-        "track": track,
-        "keywords": "; ".join(keywords),
-        "primary_area": next((str(content[name]) for name in AREA_FIELDS if content.get(name)), ""),
-        "author_domains": "; ".join(extract_email_domains(content.get("authorids") or [])),
-        "author_ids": extract_profile_ids(content.get("authorids") or []),  # profiles: domains read from them
-        "pdf_url": pdf,
-        "code_field": code_field,
-        "texts": texts,
-    }
+    authors = content.get("authorids") or []
+    return make_paper(
+        note.get("forum") or note.get("id"),
+        title=content.get("title") or "",
+        decision=decision,
+        track=track,
+        keywords=split_keywords(content.get("keywords")),
+        primary_area=next((str(content[name]) for name in AREA_FIELDS if content.get(name)), ""),
+        author_domains=extract_email_domains(authors),
+        author_ids=extract_profile_ids(authors),
+        pdf_url="https://openreview.net" + pdf if pdf.startswith("/") else pdf,
+        code_field=code_field,
+        texts=texts,
+    )
 
 
 def read_note_groups(note: dict) -> list[str]:
@@ -323,7 +362,7 @@ def parse_venue_paper(note: dict, year: int, venue: str) -> dict | None:
     if not accepted:
         return None
     track = DB_TRACK if venue == "neurips" and is_db_note(note, year) else parse_track(decision)
-    return make_paper(note, content, decision, track, False, extract_venue_texts(content))
+    return parse_note_paper(note, content, decision, track, False, extract_venue_texts(content))
 
 
 def collapse_twins(notes: list[dict]) -> list[dict]:
@@ -381,15 +420,15 @@ def check_snapshot_year(folder: str | Path, year: int, venue: str = "iclr") -> N
     no year; recorded notes do)."""
     folder = Path(folder)
     asked = f"{VENUE_NAMES[venue]} {year}"
-    match = re.search(r"(iclr|neurips|icml)(\d{4})", folder.resolve().name, re.IGNORECASE)
-    if match and (match.group(1).lower(), int(match.group(2))) != (venue, year):
-        named, named_year = match.group(1).lower(), match.group(2)
+    named_venue_year = parse_venue_year_name(folder.resolve().name)
+    if named_venue_year and named_venue_year != (venue, year):
+        named, named_year = named_venue_year
         choose = f"-p venue {named} " if named != venue else ""
         raise ValueError(
             f"{folder} records {VENUE_NAMES[named]} {named_year}, not {asked}: run with {choose}-p year "
             f"{named_year} for this folder, or with -p source live for {asked} (an OpenReview login is needed)"
         )
-    if not match and not (folder / "openreview_notes_api_v1.json").is_file():
+    if not named_venue_year and not (folder / "openreview_notes_api_v1.json").is_file():
         raise ValueError(
             f"{folder} does not say which {VENUE_NAMES[venue]} year it records: name the folder {venue}{year} (as "
             "the recorded folders are named) so its rows cannot be shown under another venue or year"
@@ -417,21 +456,18 @@ def parse_listed_paper(row: dict, year: int | None = None) -> dict | None:
         )
     if not (is_accepted(decision) or venue):
         return None
-    keywords = [k.strip() for k in re.split(r"[;,]", str(row.get("keywords") or "")) if k.strip()]
     domains = [d.strip().lower() for d in str(row.get("author_email_domains") or "").split(";") if d.strip()]
     forum = str(row.get("forum") or "")
-    return {
-        "forum_id": forum,
-        "title": str(row.get("title") or "").strip(),
-        "decision": decision,
-        "track": parse_track(decision),
-        "keywords": "; ".join(keywords),
-        "primary_area": str(row.get("primary_area") or ""),
-        "author_domains": "; ".join(dict.fromkeys(domains)),
-        "pdf_url": str(row.get("pdf") or f"https://openreview.net/pdf?id={forum}"),
-        "code_field": False,
-        "texts": {},  # the recorded years' code links come from the folder's code_links.json
-    }
+    return make_paper(  # no texts: the recorded years' code links come from the folder's code_links.json
+        forum,
+        title=str(row.get("title") or ""),
+        decision=decision,
+        track=parse_track(decision),
+        keywords=split_keywords(row.get("keywords")),
+        primary_area=str(row.get("primary_area") or ""),
+        author_domains=domains,
+        pdf_url=str(row.get("pdf") or f"https://openreview.net/pdf?id={forum}"),
+    )
 
 
 def read_snapshot_papers(folder: str | Path, year: int, venue: str = "iclr") -> list[dict]:
@@ -460,7 +496,7 @@ def read_snapshot_papers(folder: str | Path, year: int, venue: str = "iclr") -> 
     if (folder / "papers.json").is_file():
         rows = read_json(folder / "papers.json")
     elif (folder / "code_links.json").is_file():
-        rows = list({row["forum"]: row for row in read_json(folder / "code_links.json")}.values())
+        rows = list({read_paper_key(row): row for row in read_json(folder / "code_links.json")}.values())
     else:
         raise FileNotFoundError(
             f"{folder} holds no papers: a recorded folder needs openreview_notes_api_v1.json, papers.json or "
@@ -473,18 +509,43 @@ def read_snapshot_papers(folder: str | Path, year: int, venue: str = "iclr") -> 
 
 def read_proceedings_papers(folder: Path) -> list[dict]:
     """The papers of a NeurIPS or ICML folder's sampled code links (`code_links.json`, keyed by `paper`)."""
-    rows = {row["paper"]: row for row in read_json(folder / "code_links.json")}
-    return sorted(
-        (parse_proceedings_paper(row) for row in rows.values()), key=lambda paper: paper["forum_id"]
-    )
+    return parse_proceedings_papers(read_json(folder / "code_links.json"), folder / "code_links.json")
+
+
+def parse_proceedings_papers(rows: list[dict], source: str | Path) -> list[dict]:
+    """The papers of a proceedings year's links rows (recorded, embedded or a user's table): one per paper key (the
+    first row of each), in key order; a row without a key or a `url` is a ValueError naming `source`."""
+    papers: dict[str, dict] = {}
+    for number, row in enumerate(rows, start=1):
+        if not read_paper_key(row) or not str(row.get("url") or "").strip():
+            raise ValueError(
+                f"links table {source}, row {number}: needs a paper key (`forum`, `forum_id` or `paper`) and a "
+                "`url`; fix or drop that row"
+            )
+        paper = parse_proceedings_paper(row)
+        papers.setdefault(paper["forum_id"], paper)
+    return [papers[key] for key in sorted(papers)]
+
+
+# The decision of a paper of a venue-year's proceedings: accepted by being there
+PROCEEDINGS_DECISION = "accepted (proceedings)"
 
 
 def parse_proceedings_paper(row: dict) -> dict:
-    """A NeurIPS or ICML paper from a row of its links (keyed by `paper`): accepted, its title, track and PDF."""
-    return {"forum_id": str(row["paper"]), "title": str(row.get("title") or "").strip(),
-            "decision": "accepted (proceedings)", "track": str(row.get("track") or ""), "keywords": "",
-            "primary_area": "", "author_domains": "", "pdf_url": str(row.get("pdf_url") or ""), "code_field": False,
-            "texts": {}}  # fmt: skip
+    """A NeurIPS or ICML paper from a row of its links: accepted, its title, track (none where the source says
+    "None") and PDF, keyed by `links.read_paper_key`.
+
+    >>> parse_proceedings_paper({"paper": "deep_nets__1a", "title": " Deep Nets", "track": "None"})["track"]
+    ''
+    """
+    track = str(row.get("track") or "")
+    return make_paper(
+        read_paper_key(row),
+        title=str(row.get("title") or ""),
+        decision=PROCEEDINGS_DECISION,
+        track="" if track == "None" else track,
+        pdf_url=str(row.get("pdf_url") or ""),
+    )
 
 
 def has_paper_list(folder: str | Path) -> bool:
@@ -525,29 +586,13 @@ def read_table_papers(path: str | Path, year: int, venue: str) -> list[dict]:
     """The papers of a links table (one per `paper` or `forum` key, in key order), for a NeurIPS or ICML year
     before OpenReview: title, track and PDF as the table gives them; a table named for another venue-year
     (`neurips2020_links.json` asked for 2019) is refused."""
-    match = re.search(r"(iclr|neurips|icml)(\d{4})", Path(path).name, re.IGNORECASE)
-    if match and (match.group(1).lower(), int(match.group(2))) != (venue, year):
-        name = VENUE_NAMES[match.group(1).lower()]
+    named = parse_venue_year_name(Path(path).name)
+    if named and named != (venue, year):
         raise ValueError(
-            f"links table {path} is named for {name} {match.group(2)}, not {VENUE_NAMES[venue]} {year}: give "
-            f"{VENUE_NAMES[venue]} {year}'s table, or run with -p venue {match.group(1).lower()} "
-            f"-p year {match.group(2)}"
+            f"links table {path} is named for {VENUE_NAMES[named[0]]} {named[1]}, not {VENUE_NAMES[venue]} {year}: "
+            f"give {VENUE_NAMES[venue]} {year}'s table, or run with -p venue {named[0]} -p year {named[1]}"
         )
-    papers: dict[str, dict] = {}
-    for number, row in enumerate(read_table_rows(path), start=1):
-        key = str(row.get("paper") or row.get("forum") or row.get("forum_id") or "").strip()
-        if not key or not str(row.get("url") or "").strip():
-            raise ValueError(
-                f"links table {path}, row {number}: needs a paper key (`paper` or `forum`) and a `url`; fix or "
-                "drop that row"
-            )
-        track = str(row.get("track") or "")
-        papers.setdefault(key, {
-            "forum_id": key, "title": str(row.get("title") or "").strip(), "decision": "",
-            "track": "" if track == "None" else track, "keywords": "", "primary_area": "", "author_domains": "",
-            "pdf_url": str(row.get("pdf_url") or ""), "code_field": False, "texts": {},
-        })  # fmt: skip
-    return [papers[key] for key in sorted(papers)]
+    return parse_proceedings_papers(read_table_rows(path), path)
 
 
 def fetch_papers(

@@ -18,13 +18,14 @@ venue-year (`venue_counts.json`). Code sharing is the share of papers read that 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 
 from .files import write_text_atomic
 from .links import extract_targets, parse_code_link
-from .settings import VENUE_NAMES, check_venue, describe_embedded, is_iso_date
+from .settings import VENUE_NAMES, VENUES, check_venue, describe_embedded, is_iso_date
 
 LINKED_YEARS = {"neurips": tuple(range(2019, 2025)), "icml": tuple(range(2019, 2025))}  # ../shared/links
 PDF_QUOTES = "code URLs quoted from the paper PDFs"
@@ -189,6 +190,19 @@ def find_listings(year: int, venue: str = "iclr") -> list[dict[str, str]]:
 def name_venue_year(venue: str, year: int) -> str:
     """How a venue-year is written for a reader ("NeurIPS 2023")."""
     return f"{VENUE_NAMES[check_venue(venue)]} {year}"
+
+
+VENUE_YEAR_NAME = re.compile(rf"({'|'.join(VENUES)})(\d{{4}})", re.IGNORECASE)  # `neurips2020_links.json`
+
+
+def parse_venue_year_name(name: str) -> tuple[str, int] | None:
+    """The venue-year a file or folder name says (as the recorded folders and link tables are named), or None.
+
+    >>> parse_venue_year_name("NeurIPS2020_links.json"), parse_venue_year_name("links.csv")
+    (('neurips', 2020), None)
+    """
+    match = VENUE_YEAR_NAME.search(name)
+    return (match.group(1).lower(), int(match.group(2))) if match else None
 
 
 def find_venue_links(venue: str, year: int, data_dir: str | Path) -> Path:

@@ -128,3 +128,27 @@ def test_a_snapshot_folder_of_another_venue_is_refused(shared_dir: Path) -> None
 
     with pytest.raises(ValueError, match="records NeurIPS 2023, not ICLR 2023: run with -p venue neurips"):
         dataset.create_dataset(2023, shared_dir / "neurips2023", cache_dir=ROOT / "cache")
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("neurips2020_links.json", ("neurips", 2020)), ("ICML2019", ("icml", 2019)), ("iclr2024.csv", ("iclr", 2024)),
+     ("links.csv", None), ("cvpr2020", None), ("my_neurips_links", None)],
+)  # fmt: skip
+def test_a_file_or_folder_name_says_its_venue_year(name: str, said: tuple[str, int] | None) -> None:
+    assert venues.parse_venue_year_name(name) == said
+
+
+def test_a_folder_and_a_table_named_for_another_venue_year_are_refused_alike(tmp_path: Path) -> None:
+    from iclr_tools import papers
+
+    (tmp_path / "ICML2020").mkdir()
+    (tmp_path / "icml2020_links.csv").write_text("paper,url\np,https://github.com/a/b\n")
+    with pytest.raises(
+        ValueError, match="records ICML 2020, not NeurIPS 2019: run with -p venue icml -p year 2020"
+    ):
+        papers.check_snapshot_year(tmp_path / "ICML2020", 2019, "neurips")
+    with pytest.raises(
+        ValueError, match="named for ICML 2020, not NeurIPS 2019: .* -p venue icml -p year 2020"
+    ):
+        papers.read_table_papers(tmp_path / "icml2020_links.csv", 2019, "neurips")
