@@ -16,13 +16,15 @@ from .links import (
     find_full_link_list,
     merge_code_links,
     read_links_table,
+    read_paper_key,
     read_snapshot_links,
 )
-from .papers import fetch_papers, has_paper_list
+from .papers import fetch_venue_papers, has_paper_list
 from .pdfs import fetch_pdf_code_links
 from .records import fetch_repo_records
 from .settings import VENUE_NAMES, Settings, check_venue, resolve_settings
 from .tools import extract_tools
+from .venues import VenueYear
 
 DATASET_COLUMNS = [
     "year", "sample_of", "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
@@ -153,15 +155,18 @@ def check_sample(size: int) -> int:
     return size
 
 
-def read_snapshot_sample(folder: Path, year: int, links: list[dict], venue: str = "iclr") -> str:
+def read_snapshot_sample(folder: Path, venue_year: VenueYear, links: list[dict]) -> str:
     """What a recorded folder's code links were drawn from ('' when they are all of the year's links)."""
-    full = find_full_link_list(folder, year, venue)
+    year = venue_year.year
+    full = find_full_link_list(folder, year, venue_year.venue)
     if full is None:
         return ""
     rows = json.loads(full.read_text(encoding="utf-8"))
     drawn = len(links)
-    if venue != "iclr":  # proceedings papers: their sorted keys shuffled, each with its first repository link
-        papers = len({row["paper"] for row in rows})
+    if (
+        venue_year.venue != "iclr"
+    ):  # proceedings papers: their sorted keys shuffled, each with its first repository link
+        papers = len({read_paper_key(row) for row in rows})
         return f"{drawn} of {papers} papers quoting GitHub, random.Random({year}).shuffle of their keys ({full.name})"
     total = len(rows)
     return (
@@ -179,28 +184,35 @@ def read_papers_and_links(
     seed: int | None = None,
     venue: str = "iclr",
 ) -> tuple[list[dict], list[dict], str]:
-    """The accepted papers of `year`, their code links, and what they were drawn from ('' for all of them).
+    """The accepted papers of `venue` in `year`, their code links, and what they were drawn from (see
+    `collect_papers_and_links`)."""
+    return collect_papers_and_links(VenueYear.of(venue, year), source, settings, sample, seed)
+
+
+def collect_papers_and_links(
+    venue_year: VenueYear, source: str | Path, settings: Settings, sample: int = 0, seed: int | None = None
+) -> tuple[list[dict], list[dict], str]:
+    """The accepted papers of a venue-year, their code links, and what they were drawn from ('' for all of them).
 
     Live (or from recorded notes), `sample` papers are drawn at random first (`seed` defaults to the year); a
     recorded folder holding a sample of code links gives that sample's papers.
     """
     check_sample(sample)  # at once, before any paper is fetched
-    papers = fetch_papers(year, source, settings, venue)
+    seed = venue_year.year if seed is None else seed
+    papers = fetch_venue_papers(venue_year, source, settings)
     snapshot = None if str(source) == "live" else Path(source)
     if snapshot is None or has_code_field_papers(papers):
         sample_of = ""
         if sample:
-            seed = year if seed is None else seed
             drawn = draw_sample(papers, sample, seed)
             sample_of = f"{len(drawn)} of {len(papers)} accepted papers, random.Random({seed})"
             papers = drawn
-        return papers, collect_code_links(papers, year, settings, snapshot is None, venue), sample_of
+        return papers, collect_code_links(papers, venue_year, settings, snapshot is None), sample_of
     links = read_snapshot_links(snapshot)
-    sample_of = read_snapshot_sample(snapshot, year, links, venue)
+    sample_of = read_snapshot_sample(snapshot, venue_year, links)
     if sample and (sample_of or not has_paper_list(snapshot)):
         raise ValueError(f"{snapshot} already holds a random sample of code links: run it without `sample`")
     if sample:  # a recorded year with every paper and link: draw papers, keep their links
-        seed = year if seed is None else seed
         drawn = draw_sample(papers, sample, seed)
         sample_of = f"{len(drawn)} of {len(papers)} accepted papers, random.Random({seed})"
         papers = drawn
@@ -212,7 +224,7 @@ def read_papers_and_links(
 
 
 def collect_code_links(
-    papers: list[dict], year: int, settings: Settings, live: bool, venue: str = "iclr"
+    papers: list[dict], venue_year: VenueYear, settings: Settings, live: bool
 ) -> list[dict]:
     """The papers' code links from every source, each tagged: the `code` field (2020), else the abstract and
     TL;DR; in live runs also a links table the user gives (`links_file`) and, in years without a code field,
@@ -224,7 +236,7 @@ def collect_code_links(
         table = [link for link in read_links_table(settings.links_file) if link["forum_id"] in forums]
     pdf: list[dict] = []
     if live and settings.pdf_links and not any(paper.get("code_field") for paper in papers):
-        pdf = fetch_pdf_code_links(papers, year, settings, venue)
+        pdf = fetch_pdf_code_links(papers, venue_year.year, settings, venue_year.venue)
     return merge_code_links(links, table, pdf)
 
 
@@ -272,17 +284,17 @@ def create_dataset(
     code links says so in `sample_of`. `settings` (or keyword `options` such as `cache_dir`, `workers`,
     `method`, `refresh`, `openreview_url`) say how to fetch and cache; see `Settings`.
     """
-    venue = check_venue(venue)
+    venue_year = VenueYear.of(venue, year)  # checked once here, then passed down
     if is_dataset_csv(
         source
     ):  # an existing dataset, e.g. the committed data/all_tools.csv: this year's rows only
-        return check_rows_year(read_dataset(source), year, source, venue)
+        return check_rows_year(read_dataset(source), year, source, venue_year.venue)
     settings = resolve_settings(settings, options)
-    papers, links, sample_of = read_papers_and_links(year, source, settings, sample, seed, venue)
+    papers, links, sample_of = collect_papers_and_links(venue_year, source, settings, sample, seed)
     snapshot = None if str(source) == "live" else source
     records = fetch_repo_records(extract_code_targets(links), settings, snapshot_dir=snapshot,
-                                 offline=snapshot is not None, year=year, venue=venue)  # fmt: skip
-    frame = make_dataset(build_rows(papers, links, records, year, sample_of), venue)
+                                 offline=snapshot is not None, year=year, venue=venue_year.venue)  # fmt: skip
+    frame = make_dataset(build_rows(papers, links, records, year, sample_of), venue_year.venue)
     if out:
         write_dataset(frame, out)
     return frame

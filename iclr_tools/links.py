@@ -17,13 +17,22 @@ URL_PATTERN = re.compile(r"""(?:https?://|www\.|github\.com/)[^\s<>"'\]\[(){},;|
 URL_TRAILING = ".,;:!?*'\"`"
 
 
+def clean_url(url: str) -> str:
+    """A URL found in text (a field, a PDF page) without the punctuation or closing bracket glued to its end, with
+    `https://` where it has no scheme.
+
+    >>> clean_url("github.com/a/b)."), clean_url("https://x.org/y;")
+    ('https://github.com/a/b', 'https://x.org/y')
+    """
+    url = url.rstrip(URL_TRAILING + ")]}")
+    return url if url.lower().startswith("http") else "https://" + url.lstrip(":/")
+
+
 def extract_urls(text: str) -> list[str]:
     """Every URL in a free-text field (several per field, markdown links, bare `github.com/...`), in order."""
     urls = []
     for match in URL_PATTERN.finditer(text or ""):
-        url = match.group(0).rstrip(URL_TRAILING)
-        if not url.lower().startswith("http"):
-            url = "https://" + url
+        url = clean_url(match.group(0))
         if url not in urls:
             urls.append(url)
     return urls
@@ -161,6 +170,20 @@ def read_table_file(path: str | Path) -> object:
         raise ValueError(f"links table {path} cannot be read ({error}): give a CSV or JSON file") from error
 
 
+# A links table's paper key, in this order: the OpenReview id wins wherever a row has one
+PAPER_KEYS = ("forum", "forum_id", "paper")
+
+
+def read_paper_key(row: dict) -> str:
+    """A links-table row's paper: its OpenReview forum id (`forum`, else `forum_id`) where it has one, else its
+    `paper` key (a proceedings paper's title key); '' when it has none.
+
+    >>> read_paper_key({"paper": "deep_nets__1a", "forum": "Ab12"}), read_paper_key({"paper": "deep_nets__1a"})
+    ('Ab12', 'deep_nets__1a')
+    """
+    return next((str(row[name]).strip() for name in PAPER_KEYS if str(row.get(name) or "").strip()), "")
+
+
 def read_links_table(path: str | Path) -> list[dict]:
     """Code links a user gives (a published data set, say): a CSV with `forum` (or `forum_id`; `paper`, a title key,
     for years before OpenReview) and `url` columns, or JSON (a list of such rows, or an object of forum id -> URL
@@ -172,12 +195,7 @@ def read_links_table(path: str | Path) -> list[dict]:
                 for url in ([urls] if isinstance(urls, str) else urls or [])]  # fmt: skip
     links = []
     for number, row in enumerate(rows if isinstance(rows, list) else [], start=1):
-        forum = (
-            (row.get("forum") or row.get("forum_id") or row.get("paper") or "")
-            if isinstance(row, dict)
-            else ""
-        )
-        forum = str(forum).strip()
+        forum = read_paper_key(row) if isinstance(row, dict) else ""
         url = str(row.get("url") or "" if isinstance(row, dict) else "").strip()
         if not forum or not url:
             raise ValueError(
@@ -232,10 +250,15 @@ def read_snapshot_links(folder: str | Path) -> list[dict]:
 
     The recorded `repo` and `subdir` are kept: they name the recorded repository facts.
     """
-    rows = json.loads((Path(folder) / "code_links.json").read_text(encoding="utf-8"))
+    path = Path(folder) / "code_links.json"
     links = []
-    for row in rows:
-        paper = row.get("forum") or row["paper"]  # an OpenReview forum, or a proceedings paper's key
+    for number, row in enumerate(json.loads(path.read_text(encoding="utf-8")), start=1):
+        paper = read_paper_key(row)  # an OpenReview forum, or a proceedings paper's key
+        if not paper or not row.get("url"):
+            raise ValueError(
+                f"{path}, row {number}: needs a paper key (`forum`, `forum_id` or `paper`) and a `url`; give the "
+                "recorded folder as ../shared holds it"
+            )
         link = {"forum_id": paper, **parse_code_link(row["url"]), "source": "recorded"}
         if link["kind"] == "github" and row.get("repo"):
             link.update(repo=row["repo"], subdir=row.get("subdir") or "")

@@ -9,7 +9,7 @@ from typing import Any
 
 from .affiliations import add_profile_domains, extract_profile_ids, fetch_profile_domains
 from .files import read_json, read_stamped_json, write_json_atomic
-from .links import read_table_file
+from .links import read_paper_key, read_table_file
 from .openreview_api import (
     API_V1_URL,
     API_V2_URL,
@@ -18,15 +18,14 @@ from .openreview_api import (
     explained_refusals,
     make_openreview_client,
 )
-from .settings import VENUE_NAMES, Settings, check_venue, describe_embedded
+from .settings import VENUE_NAMES, Settings, describe_embedded
 from .venues import (
     DB_TRACK,
+    TABLE,
     VENUE_GROUPS,
-    api_version,
-    check_year,
+    VenueYear,
     find_db_group,
-    find_listings,
-    is_table_year,
+    parse_venue_year_name,
     submission_invitation,
     venue_id,
 )
@@ -50,15 +49,30 @@ def fetch_notes(
     credentials: tuple[str, str] | None = None,
     venue: str = "iclr",
 ) -> list[dict]:
-    """The submissions of `venue` in `year` with their decisions as JSON dicts, from the disk cache or
-    OpenReview (every listing of the venue-year, merged; a note listed twice is kept once).
+    """The submissions of `venue` in `year` with their decisions as JSON dicts (see `fetch_venue_notes`)."""
+    return fetch_venue_notes(
+        VenueYear.of(venue, year), baseurl=baseurl, cache_dir=cache_dir, refresh=refresh, timeout=timeout,
+        retries=retries, credentials=credentials,
+    )  # fmt: skip
+
+
+def fetch_venue_notes(
+    venue_year: VenueYear,
+    *,
+    baseurl: str | None = None,
+    cache_dir: str | Path = "cache",
+    refresh: bool = False,
+    timeout: float = 60,
+    retries: int = 6,
+    credentials: tuple[str, str] | None = None,
+) -> list[dict]:
+    """The submissions of a venue-year with their decisions as JSON dicts, from the disk cache or OpenReview
+    (every listing of the venue-year, merged; a note listed twice is kept once).
 
     A request needs a login (`credentials`, else OPENREVIEW_USERNAME / OPENREVIEW_PASSWORD), checked before
     any request; a listing without one accepted paper is an error and is never cached.
     """
-    venue = check_venue(venue)
-    check_year(year, venue)
-    api = api_version(year, venue)
+    venue, year, api = venue_year.venue, venue_year.check_live().year, venue_year.api
     path = Path(cache_dir) / "openreview" / f"{venue}{year}_notes.json"
     cached = None if refresh else read_cached_notes(path, year, venue)
     if cached is not None:
@@ -66,8 +80,8 @@ def fetch_notes(
     url = baseurl or (API_V1_URL if api == 1 else API_V2_URL)
     raw = []
     with explained_refusals(url):
-        client = make_openreview_client(api, baseurl, timeout, retries, credentials)
-        for query in find_listings(year, venue):
+        client = make_openreview_client(api, baseurl, timeout, retries, credentials)  # type: ignore[arg-type]
+        for query in venue_year.find_listings():
             if api == 1:
                 raw += client.get_all_notes(invitation=query["invitation"], details="directReplies")
             else:
@@ -75,9 +89,9 @@ def fetch_notes(
     notes = [mask_emails({**note.to_json(), "details": note.details}) for note in raw]
     if venue != "iclr":
         notes = list({note.get("id"): note for note in notes}.values())
-    if not parse_papers(notes, year, venue=venue):
+    if not parse_notes(notes, venue_year):
         raise ServiceRefusedError(
-            f"OpenReview at {url} listed {len(notes)} notes but no accepted paper of {VENUE_NAMES[venue]} {year} "
+            f"OpenReview at {url} listed {len(notes)} notes but no accepted paper of {venue_year.name} "
             "(nothing was cached). What to do: if the decisions are not out yet, wait for them; otherwise rerun "
             "later, and report it if it persists."
         )
@@ -186,21 +200,29 @@ def extract_text_fields(content: dict) -> dict[str, str]:
 def parse_paper(
     note: dict, year: int, code_field: bool = False, decision: str | None = None, venue: str = "iclr"
 ) -> dict | None:
+    """One row per accepted paper from an API v1 or v2 note of `venue` in `year` (see `parse_note`)."""
+    return parse_note(note, VenueYear.of(venue, year), code_field, decision)
+
+
+def parse_note(
+    note: dict, venue_year: VenueYear, code_field: bool = False, decision: str | None = None
+) -> dict | None:
     """One row per accepted paper from an API v1 or v2 note; None for a paper that was not accepted, or a note
     of another venue-year.
 
     `decision` is the decision text where it is known apart from the note (a recorded snapshot); otherwise it is
     read from the note's direct replies (API v1) or its `venue` (API v2). NeurIPS and ICML: see `parse_venue_paper`.
     """
-    if venue != "iclr":
-        return parse_venue_paper(note, year, venue)
-    if not is_own_note(note, year, venue):
+    if venue_year.venue != "iclr":
+        return parse_venue_paper(note, venue_year)
+    if not is_own_note(note, venue_year):
         return None
+    year = venue_year.year
     content = {key: parse_value(value) for key, value in (note.get("content") or {}).items()}
-    if decision is not None or api_version(year) == 1:
+    if decision is not None or venue_year.api != 2:
         decision = extract_decision(note) if decision is None else decision
         venue_text = str(content.get("venue") or "")  # v1 notes of 2021-2023 carry it ("ICLR 2022 Spotlight")
-        if not decision and ACCEPTED_VENUE.match(venue_text) and venue_year(venue_text) == year:
+        if not decision and ACCEPTED_VENUE.match(venue_text) and parse_accepted_year(venue_text) == year:
             decision = venue_text
         if not (is_accepted(decision) or ACCEPTED_VENUE.match(decision)):
             return None
@@ -208,34 +230,72 @@ def parse_paper(
         if content.get("venueid") != venue_id(year):
             return None
         decision = str(content.get("venue") or "")
-    return make_paper(
+    return parse_note_paper(
         note, content, decision, parse_track(decision), code_field, extract_text_fields(content)
     )
 
 
 def make_paper(
+    forum_id: str,
+    *,
+    title: str = "",
+    decision: str = "",
+    track: str = "",
+    keywords: list[str] | None = None,
+    primary_area: str = "",
+    author_domains: list[str] | None = None,
+    author_ids: list[str] | None = None,
+    pdf_url: str = "",
+    code_field: bool = False,
+    texts: dict[str, str] | None = None,
+) -> dict:
+    """The one paper row every source gives (notes, paper lists, proceedings and links tables): its title
+    stripped, keywords and author domains joined with '; ' (a domain once), profile ids, texts naming code."""
+    return {
+        "forum_id": forum_id,
+        "title": title.strip(),
+        "decision": decision,
+        "track": track,
+        "keywords": "; ".join(keywords or []),
+        "primary_area": primary_area,
+        "author_domains": "; ".join(dict.fromkeys(author_domains or [])),
+        "author_ids": list(author_ids or []),  # profiles: their institution domains are read from them
+        "pdf_url": pdf_url,
+        "code_field": code_field,
+        "texts": dict(texts or {}),
+    }
+
+
+def split_keywords(value: object) -> list[str]:
+    """Keywords as a list: a list as given, a text split at `;` or `,`.
+
+    >>> split_keywords("vqa; counting,CNN"), split_keywords(["a b"]), split_keywords(None)
+    (['vqa', 'counting', 'CNN'], ['a b'], [])
+    """
+    if isinstance(value, list):
+        return value
+    return [word.strip() for word in re.split(r"[;,]", str(value or "")) if word.strip()]
+
+
+def parse_note_paper(
     note: dict, content: dict, decision: str, track: str, code_field: bool, texts: dict[str, str]
 ) -> dict:
     """The paper row of an accepted note (content unwrapped), its decision, track and texts already read."""
-    keywords = content.get("keywords") or []
-    if isinstance(keywords, str):
-        keywords = [k.strip() for k in re.split(r"[;,]", keywords) if k.strip()]
     pdf = content.get("pdf") or ""
-    if pdf.startswith("/"):
-        pdf = "https://openreview.net" + pdf
-    return {
-        "forum_id": note.get("forum") or note.get("id"),
-        "title": (content.get("title") or "").strip(),
-        "decision": decision,
-        "track": track,
-        "keywords": "; ".join(keywords),
-        "primary_area": next((str(content[name]) for name in AREA_FIELDS if content.get(name)), ""),
-        "author_domains": "; ".join(extract_email_domains(content.get("authorids") or [])),
-        "author_ids": extract_profile_ids(content.get("authorids") or []),  # profiles: domains read from them
-        "pdf_url": pdf,
-        "code_field": code_field,
-        "texts": texts,
-    }
+    authors = content.get("authorids") or []
+    return make_paper(
+        note.get("forum") or note.get("id"),
+        title=content.get("title") or "",
+        decision=decision,
+        track=track,
+        keywords=split_keywords(content.get("keywords")),
+        primary_area=next((str(content[name]) for name in AREA_FIELDS if content.get(name)), ""),
+        author_domains=extract_email_domains(authors),
+        author_ids=extract_profile_ids(authors),
+        pdf_url="https://openreview.net" + pdf if pdf.startswith("/") else pdf,
+        code_field=code_field,
+        texts=texts,
+    )
 
 
 def read_note_groups(note: dict) -> list[str]:
@@ -246,14 +306,14 @@ def read_note_groups(note: dict) -> list[str]:
     return [str(name) for name in names if name]
 
 
-def is_own_note(note: dict, year: int, venue: str) -> bool:
-    """Whether a note is of `venue` in `year` by every invitation, domain and venueid it names (a note naming
+def is_own_note(note: dict, venue_year: VenueYear) -> bool:
+    """Whether a note is of the venue-year by every invitation, domain and venueid it names (a note naming
     none passes): so a NeurIPS listing never passes as ICLR, nor 2022's as 2023's.
 
-    >>> is_own_note({"invitation": "NeurIPS.cc/2022/Conference/-/Blind_Submission"}, 2022, "iclr")
+    >>> is_own_note({"invitation": "NeurIPS.cc/2022/Conference/-/Blind_Submission"}, VenueYear.of("iclr", 2022))
     False
     """
-    prefix = f"{VENUE_GROUPS[venue]}/{year}/"
+    prefix = f"{VENUE_GROUPS[venue_year.venue]}/{venue_year.year}/"
     return all(name.startswith(prefix) or name == prefix[:-1] for name in read_note_groups(note))
 
 
@@ -282,18 +342,19 @@ def is_text(value: object) -> bool:
     return isinstance(value, str) and bool(value.strip())
 
 
-def is_accepted_venue(text: str, year: int, venue: str) -> bool:
-    """Whether a NeurIPS or ICML `venue` string says the paper was accepted in `year` ("NeurIPS 2021 Poster",
-    "NeurIPS 2022 Accept", "NeurIPS 2022 Datasets and Benchmarks ", "ICML 2023 OralPoster"; not "NeurIPS 2022
-    Submitted", "Submitted to ICML 2023", "... Withdrawn Submission").
+def is_accepted_venue(text: str, venue_year: VenueYear) -> bool:
+    """Whether a NeurIPS or ICML `venue` string says the paper was accepted in the venue-year ("NeurIPS 2021
+    Poster", "NeurIPS 2022 Accept", "NeurIPS 2022 Datasets and Benchmarks ", "ICML 2023 OralPoster"; not "NeurIPS
+    2022 Submitted", "Submitted to ICML 2023", "... Withdrawn Submission").
 
-    >>> is_accepted_venue("NeurIPS 2022 Datasets and Benchmarks ", 2022, "neurips")
+    >>> neurips2022 = VenueYear.of("neurips", 2022)
+    >>> is_accepted_venue("NeurIPS 2022 Datasets and Benchmarks ", neurips2022)
     True
-    >>> is_accepted_venue("NeurIPS 2022 Submitted", 2022, "neurips"), is_accepted_venue("NeurIPS 2021 Poster", 2022, "neurips")
+    >>> is_accepted_venue("NeurIPS 2022 Submitted", neurips2022), is_accepted_venue("NeurIPS 2021 Poster", neurips2022)
     (False, False)
     """
     text = text.strip()
-    return text.startswith(f"{VENUE_NAMES[venue]} {year}") and not NOT_ACCEPTED_WORDS.search(text)
+    return text.startswith(venue_year.name) and not NOT_ACCEPTED_WORDS.search(text)
 
 
 def is_db_note(note: dict, year: int) -> bool:
@@ -302,28 +363,29 @@ def is_db_note(note: dict, year: int) -> bool:
     return any(name == group or name.startswith(group + "/") for name in read_note_groups(note))
 
 
-def parse_venue_paper(note: dict, year: int, venue: str) -> dict | None:
+def parse_venue_paper(note: dict, venue_year: VenueYear) -> dict | None:
     """The paper row of an accepted NeurIPS or ICML note, None for any other note (not accepted, or of another
     venue-year). API v1 (NeurIPS 2021-2022): the `venue` string decides (its venueid is bare on rejected notes
     too), else the decision reply; API v2: the venueid, exactly a listed group. The D&B track is a track of its
     own ("Datasets and Benchmarks", whatever its presentation, which the decision keeps)."""
-    if not is_own_note(note, year, venue):
+    if not is_own_note(note, venue_year):
         return None
     content = {key: parse_value(value) for key, value in (note.get("content") or {}).items()}
     decision = str(content.get("venue") or "")
-    if api_version(year, venue) == 1:
-        if decision.strip().startswith(f"{VENUE_NAMES[venue]} {year}") or "Submitted to" in decision:
-            accepted = is_accepted_venue(decision, year, venue)
+    if venue_year.check_live().api == 1:
+        if decision.strip().startswith(venue_year.name) or "Submitted to" in decision:
+            accepted = is_accepted_venue(decision, venue_year)
         else:  # no venue string (a 2021 twin): the decision reply, if there is one
             decision = extract_decision(note)
             accepted = decision.lower().startswith("accept")
     else:
-        groups = {query["venueid"] for query in find_listings(year, venue)}
+        groups = {query["venueid"] for query in venue_year.find_listings()}
         accepted = content.get("venueid") in groups
     if not accepted:
         return None
-    track = DB_TRACK if venue == "neurips" and is_db_note(note, year) else parse_track(decision)
-    return make_paper(note, content, decision, track, False, extract_venue_texts(content))
+    db = venue_year.venue == "neurips" and is_db_note(note, venue_year.year)
+    track = DB_TRACK if db else parse_track(decision)
+    return parse_note_paper(note, content, decision, track, False, extract_venue_texts(content))
 
 
 def collapse_twins(notes: list[dict]) -> list[dict]:
@@ -346,15 +408,23 @@ def collapse_twins(notes: list[dict]) -> list[dict]:
 def parse_papers(
     notes: list[dict], year: int, decisions: dict[str, str] | None = None, venue: str = "iclr"
 ) -> list[dict]:
+    """The accepted papers among `notes` of `venue` in `year` (see `parse_notes`)."""
+    return parse_notes(notes, VenueYear.of(venue, year), decisions)
+
+
+def parse_notes(
+    notes: list[dict], venue_year: VenueYear, decisions: dict[str, str] | None = None
+) -> list[dict]:
     """The accepted papers among `notes`, one dict each, in forum-id order (`decisions`: forum id -> text)."""
-    venue = check_venue(venue)
-    if venue != "iclr":
+    if venue_year.venue != "iclr":
         notes = collapse_twins([note for note in notes if not note.get("replyto")])
-        papers = (parse_venue_paper(note, year, venue) for note in notes)
+        papers = (parse_venue_paper(note, venue_year) for note in notes)
         return sorted((paper for paper in papers if paper), key=lambda paper: paper["forum_id"])
     code_field = has_code_field(notes)
     papers = (
-        parse_paper(note, year, code_field, None if decisions is None else decisions.get(note.get("id"), ""))
+        parse_note(
+            note, venue_year, code_field, None if decisions is None else decisions.get(note.get("id"), "")
+        )
         for note in notes
     )
     return sorted((paper for paper in papers if paper), key=lambda paper: paper["forum_id"])
@@ -376,20 +446,25 @@ def read_snapshot_notes(folder: str | Path) -> tuple[list[dict], dict[str, dict]
 
 
 def check_snapshot_year(folder: str | Path, year: int, venue: str = "iclr") -> None:
+    """Refuse a snapshot folder named for another venue-year (see `check_folder_name`)."""
+    check_folder_name(folder, VenueYear.of(venue, year))
+
+
+def check_folder_name(folder: str | Path, venue_year: VenueYear) -> None:
     """Refuse a snapshot folder named for another venue or year (`iclr2019` asked for ICLR 2021, `neurips2023`
     for ICLR 2023), or whose name says no year when nothing inside it can (a paper list or a links table carries
     no year; recorded notes do)."""
     folder = Path(folder)
-    asked = f"{VENUE_NAMES[venue]} {year}"
-    match = re.search(r"(iclr|neurips|icml)(\d{4})", folder.resolve().name, re.IGNORECASE)
-    if match and (match.group(1).lower(), int(match.group(2))) != (venue, year):
-        named, named_year = match.group(1).lower(), match.group(2)
+    venue, year, asked = venue_year.venue, venue_year.year, venue_year.name
+    named_venue_year = parse_venue_year_name(folder.resolve().name)
+    if named_venue_year and named_venue_year != (venue, year):
+        named, named_year = named_venue_year
         choose = f"-p venue {named} " if named != venue else ""
         raise ValueError(
             f"{folder} records {VENUE_NAMES[named]} {named_year}, not {asked}: run with {choose}-p year "
             f"{named_year} for this folder, or with -p source live for {asked} (an OpenReview login is needed)"
         )
-    if not match and not (folder / "openreview_notes_api_v1.json").is_file():
+    if not named_venue_year and not (folder / "openreview_notes_api_v1.json").is_file():
         raise ValueError(
             f"{folder} does not say which {VENUE_NAMES[venue]} year it records: name the folder {venue}{year} (as "
             "the recorded folders are named) so its rows cannot be shown under another venue or year"
@@ -401,7 +476,7 @@ ACCEPTED_VENUE = re.compile(
 )  # API v2 `venue`
 
 
-def venue_year(venue: str) -> int | None:
+def parse_accepted_year(venue: str) -> int | None:
     """The year an accepted paper's `venue` names ("ICLR 2024 poster" -> 2024), or None."""
     match = ACCEPTED_VENUE.match(venue)
     return int(match.group(1)) if match else None
@@ -417,37 +492,38 @@ def parse_listed_paper(row: dict, year: int | None = None) -> dict | None:
         )
     if not (is_accepted(decision) or venue):
         return None
-    keywords = [k.strip() for k in re.split(r"[;,]", str(row.get("keywords") or "")) if k.strip()]
     domains = [d.strip().lower() for d in str(row.get("author_email_domains") or "").split(";") if d.strip()]
     forum = str(row.get("forum") or "")
-    return {
-        "forum_id": forum,
-        "title": str(row.get("title") or "").strip(),
-        "decision": decision,
-        "track": parse_track(decision),
-        "keywords": "; ".join(keywords),
-        "primary_area": str(row.get("primary_area") or ""),
-        "author_domains": "; ".join(dict.fromkeys(domains)),
-        "pdf_url": str(row.get("pdf") or f"https://openreview.net/pdf?id={forum}"),
-        "code_field": False,
-        "texts": {},  # the recorded years' code links come from the folder's code_links.json
-    }
+    return make_paper(  # no texts: the recorded years' code links come from the folder's code_links.json
+        forum,
+        title=str(row.get("title") or ""),
+        decision=decision,
+        track=parse_track(decision),
+        keywords=split_keywords(row.get("keywords")),
+        primary_area=str(row.get("primary_area") or ""),
+        author_domains=domains,
+        pdf_url=str(row.get("pdf") or f"https://openreview.net/pdf?id={forum}"),
+    )
 
 
 def read_snapshot_papers(folder: str | Path, year: int, venue: str = "iclr") -> list[dict]:
-    """Accepted papers of `venue` in `year` from a recorded snapshot folder, whatever its shape.
+    """Accepted papers of `venue` in `year` from a recorded snapshot folder (see `read_recorded_papers`)."""
+    return read_recorded_papers(folder, VenueYear.of(venue, year))
+
+
+def read_recorded_papers(folder: str | Path, venue_year: VenueYear) -> list[dict]:
+    """Accepted papers of a venue-year from a recorded snapshot folder, whatever its shape.
 
     ICLR 2020: API v1 notes and a decisions table; 2018, 2019, 2021-2023: a paper list (`papers.json`); 2024: no
     paper list, so the papers are those of the sampled code links (`code_links.json`) only. NeurIPS and ICML: the
     proceedings papers of the sampled code links (keyed by `paper`).
     """
     folder = Path(folder)
-    venue = check_venue(venue)
-    if venue != "iclr":
-        check_snapshot_year(folder, year, venue)
+    if venue_year.venue != "iclr":
+        check_folder_name(folder, venue_year)
         return read_proceedings_papers(folder)
-    check_year(year)
-    check_snapshot_year(folder, year)
+    year = venue_year.check_live().year
+    check_folder_name(folder, venue_year)
     if (folder / "openreview_notes_api_v1.json").is_file():
         notes, facts = read_snapshot_notes(folder)
         invitation = submission_invitation(year)
@@ -456,11 +532,11 @@ def read_snapshot_papers(folder: str | Path, year: int, venue: str = "iclr") -> 
                 f"{folder} holds {notes[0].get('invitation')}, not ICLR {year}: pick the year it records"
             )
         decisions = {forum: row.get("decision") or "" for forum, row in facts.items()}
-        return parse_papers(notes, year, decisions)
+        return parse_notes(notes, venue_year, decisions)
     if (folder / "papers.json").is_file():
         rows = read_json(folder / "papers.json")
     elif (folder / "code_links.json").is_file():
-        rows = list({row["forum"]: row for row in read_json(folder / "code_links.json")}.values())
+        rows = list({read_paper_key(row): row for row in read_json(folder / "code_links.json")}.values())
     else:
         raise FileNotFoundError(
             f"{folder} holds no papers: a recorded folder needs openreview_notes_api_v1.json, papers.json or "
@@ -473,18 +549,43 @@ def read_snapshot_papers(folder: str | Path, year: int, venue: str = "iclr") -> 
 
 def read_proceedings_papers(folder: Path) -> list[dict]:
     """The papers of a NeurIPS or ICML folder's sampled code links (`code_links.json`, keyed by `paper`)."""
-    rows = {row["paper"]: row for row in read_json(folder / "code_links.json")}
-    return sorted(
-        (parse_proceedings_paper(row) for row in rows.values()), key=lambda paper: paper["forum_id"]
-    )
+    return parse_proceedings_papers(read_json(folder / "code_links.json"), folder / "code_links.json")
+
+
+def parse_proceedings_papers(rows: list[dict], source: str | Path) -> list[dict]:
+    """The papers of a proceedings year's links rows (recorded, embedded or a user's table): one per paper key (the
+    first row of each), in key order; a row without a key or a `url` is a ValueError naming `source`."""
+    papers: dict[str, dict] = {}
+    for number, row in enumerate(rows, start=1):
+        if not read_paper_key(row) or not str(row.get("url") or "").strip():
+            raise ValueError(
+                f"links table {source}, row {number}: needs a paper key (`forum`, `forum_id` or `paper`) and a "
+                "`url`; fix or drop that row"
+            )
+        paper = parse_proceedings_paper(row)
+        papers.setdefault(paper["forum_id"], paper)
+    return [papers[key] for key in sorted(papers)]
+
+
+# The decision of a paper of a venue-year's proceedings: accepted by being there
+PROCEEDINGS_DECISION = "accepted (proceedings)"
 
 
 def parse_proceedings_paper(row: dict) -> dict:
-    """A NeurIPS or ICML paper from a row of its links (keyed by `paper`): accepted, its title, track and PDF."""
-    return {"forum_id": str(row["paper"]), "title": str(row.get("title") or "").strip(),
-            "decision": "accepted (proceedings)", "track": str(row.get("track") or ""), "keywords": "",
-            "primary_area": "", "author_domains": "", "pdf_url": str(row.get("pdf_url") or ""), "code_field": False,
-            "texts": {}}  # fmt: skip
+    """A NeurIPS or ICML paper from a row of its links: accepted, its title, track (none where the source says
+    "None") and PDF, keyed by `links.read_paper_key`.
+
+    >>> parse_proceedings_paper({"paper": "deep_nets__1a", "title": " Deep Nets", "track": "None"})["track"]
+    ''
+    """
+    track = str(row.get("track") or "")
+    return make_paper(
+        read_paper_key(row),
+        title=str(row.get("title") or ""),
+        decision=PROCEEDINGS_DECISION,
+        track="" if track == "None" else track,
+        pdf_url=str(row.get("pdf_url") or ""),
+    )
 
 
 def has_paper_list(folder: str | Path) -> bool:
@@ -493,21 +594,19 @@ def has_paper_list(folder: str | Path) -> bool:
     return (folder / "openreview_notes_api_v1.json").is_file() or (folder / "papers.json").is_file()
 
 
-def fetch_author_domains(
-    papers: list[dict], year: int, settings: Settings, venue: str = "iclr"
-) -> list[dict]:
+def fetch_author_domains(papers: list[dict], venue_year: VenueYear, settings: Settings) -> list[dict]:
     """Papers with their profile authors' institution domains added (profiles read once, then cached)."""
     ids = sorted({profile_id for paper in papers for profile_id in paper.get("author_ids") or []})
     if not ids:
         return papers
-    cache = Path(settings.cache_dir) / "openreview" / f"{venue}{year}_profiles.json"
+    cache = Path(settings.cache_dir) / "openreview" / f"{venue_year.venue}{venue_year.year}_profiles.json"
 
     def search(batch: list[str]) -> list[dict]:
         profiles = connect(settings).search_profiles(ids=batch)
         return [{"id": profile.id, "content": profile.content} for profile in profiles]
 
     with explained_refusals(settings.openreview_url or API_V2_URL):
-        domains = fetch_profile_domains(ids, year, search, cache)
+        domains = fetch_profile_domains(ids, venue_year.year, search, cache)
     return add_profile_domains(papers, domains)
 
 
@@ -522,54 +621,48 @@ def read_table_rows(path: str | Path) -> list[dict]:
 
 
 def read_table_papers(path: str | Path, year: int, venue: str) -> list[dict]:
-    """The papers of a links table (one per `paper` or `forum` key, in key order), for a NeurIPS or ICML year
-    before OpenReview: title, track and PDF as the table gives them; a table named for another venue-year
+    """The papers of a links table for `venue` in `year` (see `read_links_table_papers`)."""
+    return read_links_table_papers(path, VenueYear.of(venue, year))
+
+
+def read_links_table_papers(path: str | Path, venue_year: VenueYear) -> list[dict]:
+    """The papers of a links table (one per paper key, in key order), for a NeurIPS or ICML year before
+    OpenReview: title, track and PDF as the table gives them; a table named for another venue-year
     (`neurips2020_links.json` asked for 2019) is refused."""
-    match = re.search(r"(iclr|neurips|icml)(\d{4})", Path(path).name, re.IGNORECASE)
-    if match and (match.group(1).lower(), int(match.group(2))) != (venue, year):
-        name = VENUE_NAMES[match.group(1).lower()]
+    named = parse_venue_year_name(Path(path).name)
+    if named and named != (venue_year.venue, venue_year.year):
         raise ValueError(
-            f"links table {path} is named for {name} {match.group(2)}, not {VENUE_NAMES[venue]} {year}: give "
-            f"{VENUE_NAMES[venue]} {year}'s table, or run with -p venue {match.group(1).lower()} "
-            f"-p year {match.group(2)}"
+            f"links table {path} is named for {VENUE_NAMES[named[0]]} {named[1]}, not {venue_year.name}: "
+            f"give {venue_year.name}'s table, or run with -p venue {named[0]} -p year {named[1]}"
         )
-    papers: dict[str, dict] = {}
-    for number, row in enumerate(read_table_rows(path), start=1):
-        key = str(row.get("paper") or row.get("forum") or row.get("forum_id") or "").strip()
-        if not key or not str(row.get("url") or "").strip():
-            raise ValueError(
-                f"links table {path}, row {number}: needs a paper key (`paper` or `forum`) and a `url`; fix or "
-                "drop that row"
-            )
-        track = str(row.get("track") or "")
-        papers.setdefault(key, {
-            "forum_id": key, "title": str(row.get("title") or "").strip(), "decision": "",
-            "track": "" if track == "None" else track, "keywords": "", "primary_area": "", "author_domains": "",
-            "pdf_url": str(row.get("pdf_url") or ""), "code_field": False, "texts": {},
-        })  # fmt: skip
-    return [papers[key] for key in sorted(papers)]
+    return parse_proceedings_papers(read_table_rows(path), path)
 
 
 def fetch_papers(
     year: int, source: str | Path = "live", settings: Settings | None = None, venue: str = "iclr"
 ) -> list[dict]:
-    """Accepted papers of `venue` in `year` from OpenReview (`source='live'`, authors' domains from their profiles
+    """Accepted papers of `venue` in `year` (see `fetch_venue_papers`)."""
+    return fetch_venue_papers(VenueYear.of(venue, year), source, settings)
+
+
+def fetch_venue_papers(
+    venue_year: VenueYear, source: str | Path = "live", settings: Settings | None = None
+) -> list[dict]:
+    """Accepted papers of a venue-year from OpenReview (`source='live'`, authors' domains from their profiles
     too) or a recorded snapshot folder. A NeurIPS or ICML year before OpenReview runs live only from a links
     table (`settings.links_file`): its papers are those the table lists."""
-    venue = check_venue(venue)
     if str(source) != "live":
-        return read_snapshot_papers(source, year, venue)
+        return read_recorded_papers(source, venue_year)
     settings = settings or Settings.from_env()
-    if is_table_year(year, venue) and settings.links_file:
-        return read_table_papers(settings.links_file, year, venue)
-    check_year(year, venue)  # before any request: a year not on OpenReview says how to run it
-    notes = fetch_notes(
-        year,
+    if venue_year.read == TABLE and settings.links_file:
+        return read_links_table_papers(settings.links_file, venue_year)
+    venue_year.check_live()  # before any request: a year not on OpenReview says how to run it
+    notes = fetch_venue_notes(
+        venue_year,
         baseurl=settings.openreview_url or None,
         cache_dir=settings.cache_dir,
         refresh=settings.refresh,
         timeout=settings.openreview_timeout,
         retries=settings.openreview_retries,
-        venue=venue,
     )
-    return fetch_author_domains(parse_papers(notes, year, venue=venue), year, settings, venue)
+    return fetch_author_domains(parse_notes(notes, venue_year), venue_year, settings)

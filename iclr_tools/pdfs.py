@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from tqdm import tqdm  # the text bar, as in fetch.py: tqdm.auto wants ipywidgets in a notebook
 
 from .files import read_stamped_json, write_bytes_atomic, write_json_atomic
-from .links import URL_TRAILING, parse_code_link
+from .links import clean_url, parse_code_link
 from .net import wait_for_rate_limit
 from .openreview_api import API_V2_URL, connect, explained_refusals
 from .settings import Settings
@@ -52,12 +52,6 @@ def join_broken_urls(text: str) -> str:
         text,
         flags=re.I,
     )
-
-
-def clean_url(url: str) -> str:
-    """A URL found in text without the punctuation glued to its end."""
-    url = url.rstrip(URL_TRAILING + ")]}")
-    return url if url.lower().startswith("http") else "https://" + url.lstrip(":/")
 
 
 def read_annotation_urls(page: object) -> list[str]:

@@ -18,13 +18,15 @@ venue-year (`venue_counts.json`). Code sharing is the share of papers read that 
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from .files import write_text_atomic
 from .links import extract_targets, parse_code_link
-from .settings import VENUE_NAMES, check_venue, describe_embedded, is_iso_date
+from .settings import VENUE_NAMES, VENUES, check_venue, describe_embedded, is_iso_date
 
 LINKED_YEARS = {"neurips": tuple(range(2019, 2025)), "icml": tuple(range(2019, 2025))}  # ../shared/links
 PDF_QUOTES = "code URLs quoted from the paper PDFs"
@@ -68,52 +70,120 @@ CONFERENCE_DATES = {
 }  # fmt: skip
 
 
+LIVE = "live"  # how a venue-year is read: OpenReview lists it
+TABLE = "links table"  # a year before OpenReview, run live from a links table
+EMBEDDED = "embedded"  # no live run lists it: only recorded or embedded data shows it
+
+
+@dataclass(frozen=True)
+class VenueYear:
+    """One venue-year, built once where a run starts (`VenueYear.of`) and passed down, so no stage asks again:
+    its venue key, year, name for a reader, first day ('' when unknown), OpenReview API version (None when not on
+    OpenReview) and how it is read (LIVE, TABLE or EMBEDDED)."""
+
+    venue: str
+    year: int
+    name: str
+    first_day: str
+    api: int | None
+    read: str
+
+    @classmethod
+    def of(cls, venue: str, year: int) -> VenueYear:
+        """The venue-year of `venue` (any letter case; an unknown venue is a ValueError naming the venues there
+        are) and `year` (any year: one no run can list is EMBEDDED, and `check_live` says why).
+
+        >>> VenueYear.of("NeurIPS", 2020)
+        VenueYear(venue='neurips', year=2020, name='NeurIPS 2020', first_day='2020-12-06', api=None, read='links table')
+        >>> VenueYear.of("iclr", 2024).api, VenueYear.of("icml", 2031).read
+        (2, 'embedded')
+        """
+        venue = check_venue(venue)
+        first, last = LIVE_YEARS[venue]
+        dates = CONFERENCE_DATES[venue]
+        if isinstance(year, int) and not isinstance(year, bool) and first <= year <= last:
+            read, api = LIVE, (2 if year >= FIRST_V2_YEARS[venue] else 1)
+        else:  # the years before OpenReview whose first day is known are those a links table can run
+            read, api = (TABLE if venue != "iclr" and year in dates else EMBEDDED), None
+        return cls(venue, year, f"{VENUE_NAMES[venue]} {year}", dates.get(year, ""), api, read)
+
+    def check_live(self) -> VenueYear:
+        """This venue-year if a live run can list its accepted papers on OpenReview, else a clear ValueError (for
+        a NeurIPS or ICML year before OpenReview: how to run it from a links table instead)."""
+        if self.read == LIVE:
+            return self
+        if self.venue == "iclr":
+            raise ValueError(
+                f"ICLR {self.year!r} is not on OpenReview with decisions: supported years are "
+                f"{FIRST_YEAR}-{LAST_YEAR} (API v1 for {FIRST_YEAR}-{FIRST_V2_YEAR - 1}, API v2 from "
+                f"{FIRST_V2_YEAR}). {describe_embedded()}"
+            )
+        first, last = LIVE_YEARS[self.venue]
+        name, first_v2 = VENUE_NAMES[self.venue], FIRST_V2_YEARS[self.venue]
+        supported = (
+            f"{name} reviews on OpenReview from {first}; a live run lists {name} {first}-{last} (API v1 for "
+            f"{first}-{first_v2 - 1}, API v2 from {first_v2})"
+            if first_v2 > first
+            else f"{name} reviews on OpenReview from {first}; a live run lists {name} {first}-{last} (API v2)"
+        )
+        if self.read == TABLE:
+            raise ValueError(
+                f"{self.name} is not on OpenReview: {supported}, and its papers up to {first - 1} are on "
+                f"{PROCEEDINGS[self.venue]} only, so -p source live cannot list them. "
+                f"{describe_table_run(self.year, self.venue)}"
+            )
+        raise ValueError(f"{name} {self.year!r} cannot be listed: {supported}. {describe_embedded()}")
+
+    def find_cutoff(self, as_of: str) -> str:
+        """The date code is read as of: the conference's first day (`"conference"`, for a year a run can read),
+        none (`"latest"`: ''), or a given date.
+
+        >>> VenueYear.of("neurips", 2019).find_cutoff("conference"), VenueYear.of("iclr", 2021).find_cutoff("")
+        ('2019-12-08', '')
+        """
+        if as_of == "conference":
+            return (self if self.read == TABLE else self.check_live()).first_day
+        if as_of in ("latest", ""):
+            return ""
+        if not is_iso_date(as_of):
+            raise ValueError(f"as_of={as_of!r}: give 'conference', 'latest' or a date such as 2024-05-07")
+        return as_of
+
+    def find_listings(self) -> list[dict[str, str]]:
+        """The listings a live run makes, one per track (NeurIPS 2021's D&B: one per round): API v1 queries by
+        `invitation` (decisions as direct replies), API v2 by `content.venueid` (accepted only)."""
+        year = self.check_live().year
+        if self.venue == "iclr":
+            return (
+                [{"invitation": submission_invitation(year)}]
+                if self.api == 1
+                else [{"venueid": venue_id(year)}]
+            )
+        group = f"{VENUE_GROUPS[self.venue]}/{year}"
+        if self.api == 1:  # NeurIPS 2021-2022: main double blind, D&B single blind
+            rounds = ["Round1/", "Round2/"] if year == 2021 else [""]
+            return [{"invitation": f"{group}/Conference/-/Blind_Submission"}] + [
+                {"invitation": f"{find_db_group(year)}/{part}-/Submission"} for part in rounds
+            ]
+        groups = [f"{group}/Conference"] + ([find_db_group(year)] if self.venue == "neurips" else [])
+        return [{"venueid": venue_group} for venue_group in groups]
+
+
 def find_cutoff(year: int, as_of: str, venue: str = "iclr") -> str:
-    """The date code is read as of: the conference's (`"conference"`), none (`"latest"`: ''), or a given date.
+    """The date code is read as of (see `VenueYear.find_cutoff`).
 
     >>> find_cutoff(2021, "conference"), find_cutoff(2021, "latest"), find_cutoff(2021, "2021-01-31")
     ('2021-05-03', '', '2021-01-31')
     >>> find_cutoff(2019, "conference", "neurips")
     '2019-12-08'
     """
-    if as_of == "conference":
-        venue = check_venue(venue)
-        if is_table_year(year, venue):  # not on OpenReview, but run from a links table
-            return CONFERENCE_DATES[venue][year]
-        return CONFERENCE_DATES[venue][check_year(year, venue)]
-    if as_of in ("latest", ""):
-        return ""
-    if not is_iso_date(as_of):
-        raise ValueError(f"as_of={as_of!r}: give 'conference', 'latest' or a date such as 2024-05-07")
-    return as_of
+    return VenueYear.of(venue, year).find_cutoff(as_of)
 
 
 def check_year(year: int, venue: str = "iclr") -> int:
     """Return `year` if `venue` has accepted papers on OpenReview for it, else raise a clear ValueError (for a
     NeurIPS or ICML year before OpenReview: how to run it from a links table instead)."""
-    venue = check_venue(venue)
-    if is_live_year(year, venue):
-        return year
-    if venue == "iclr":
-        raise ValueError(
-            f"ICLR {year!r} is not on OpenReview with decisions: supported years are "
-            f"{FIRST_YEAR}-{LAST_YEAR} (API v1 for {FIRST_YEAR}-{FIRST_V2_YEAR - 1}, API v2 from {FIRST_V2_YEAR}). "
-            f"{describe_embedded()}"
-        )
-    first, last = LIVE_YEARS[venue]
-    name = VENUE_NAMES[venue]
-    supported = (
-        f"{name} reviews on OpenReview from {first}; a live run lists {name} {first}-{last} (API v1 for "
-        f"{first}-{FIRST_V2_YEARS[venue] - 1}, API v2 from {FIRST_V2_YEARS[venue]})"
-        if FIRST_V2_YEARS[venue] > first
-        else f"{name} reviews on OpenReview from {first}; a live run lists {name} {first}-{last} (API v2)"
-    )
-    if is_table_year(year, venue):
-        raise ValueError(
-            f"{name} {year} is not on OpenReview: {supported}, and its papers up to {first - 1} are on "
-            f"{PROCEEDINGS[venue]} only, so -p source live cannot list them. {describe_table_run(year, venue)}"
-        )
-    raise ValueError(f"{name} {year!r} cannot be listed: {supported}. {describe_embedded()}")
+    return VenueYear.of(venue, year).check_live().year
 
 
 def describe_table_run(year: int, venue: str) -> str:
@@ -130,20 +200,18 @@ def describe_table_run(year: int, venue: str) -> str:
 
 def is_live_year(year: object, venue: str = "iclr") -> bool:
     """Whether a live run can list the accepted papers of `venue` in `year` (an int in its LIVE_YEARS)."""
-    first, last = LIVE_YEARS[check_venue(venue)]
-    return isinstance(year, int) and not isinstance(year, bool) and first <= year <= last
+    return VenueYear.of(venue, year).read == LIVE  # type: ignore[arg-type]
 
 
 def is_table_year(year: object, venue: str = "iclr") -> bool:
     """Whether `year` of `venue` is a conference year before OpenReview, which a links table can run (NeurIPS
     2019-2020, ICML 2019-2022: the years whose first day is known)."""
-    venue = check_venue(venue)
-    return venue != "iclr" and not is_live_year(year, venue) and year in CONFERENCE_DATES[venue]
+    return VenueYear.of(venue, year).read == TABLE  # type: ignore[arg-type]
 
 
 def api_version(year: int, venue: str = "iclr") -> int:
     """Which OpenReview API serves the papers of `venue` in `year` (1 or 2)."""
-    return 2 if check_year(year, venue) >= FIRST_V2_YEARS[check_venue(venue)] else 1
+    return VenueYear.of(venue, year).check_live().api  # type: ignore[return-value]
 
 
 def submission_invitation(year: int) -> str:
@@ -164,31 +232,31 @@ def find_db_group(year: int) -> str:
 
 
 def find_listings(year: int, venue: str = "iclr") -> list[dict[str, str]]:
-    """The listings a live run makes for `venue` in `year`, one per track (NeurIPS 2021's D&B: one per round):
-    API v1 queries by `invitation` (decisions as direct replies), API v2 by `content.venueid` (accepted only).
+    """The listings a live run makes for `venue` in `year` (see `VenueYear.find_listings`).
 
     >>> [q["invitation"].split("/", 2)[2] for q in find_listings(2021, "neurips")]
     ['Conference/-/Blind_Submission', 'Track/Datasets_and_Benchmarks/Round1/-/Submission', \
 'Track/Datasets_and_Benchmarks/Round2/-/Submission']
     """
-    venue = check_venue(venue)
-    if venue == "iclr":
-        if api_version(year) == 1:
-            return [{"invitation": submission_invitation(year)}]
-        return [{"venueid": venue_id(year)}]
-    group = f"{VENUE_GROUPS[venue]}/{year}"
-    if api_version(year, venue) == 1:  # NeurIPS 2021-2022: main double blind, D&B single blind
-        rounds = ["Round1/", "Round2/"] if year == 2021 else [""]
-        return [{"invitation": f"{group}/Conference/-/Blind_Submission"}] + [
-            {"invitation": f"{find_db_group(year)}/{part}-/Submission"} for part in rounds
-        ]
-    groups = [f"{group}/Conference"] + ([find_db_group(year)] if venue == "neurips" else [])
-    return [{"venueid": venue_group} for venue_group in groups]
+    return VenueYear.of(venue, year).find_listings()
 
 
 def name_venue_year(venue: str, year: int) -> str:
     """How a venue-year is written for a reader ("NeurIPS 2023")."""
-    return f"{VENUE_NAMES[check_venue(venue)]} {year}"
+    return VenueYear.of(venue, year).name
+
+
+VENUE_YEAR_NAME = re.compile(rf"({'|'.join(VENUES)})(\d{{4}})", re.IGNORECASE)  # `neurips2020_links.json`
+
+
+def parse_venue_year_name(name: str) -> tuple[str, int] | None:
+    """The venue-year a file or folder name says (as the recorded folders and link tables are named), or None.
+
+    >>> parse_venue_year_name("NeurIPS2020_links.json"), parse_venue_year_name("links.csv")
+    (('neurips', 2020), None)
+    """
+    match = VENUE_YEAR_NAME.search(name)
+    return (match.group(1).lower(), int(match.group(2))) if match else None
 
 
 def find_venue_links(venue: str, year: int, data_dir: str | Path) -> Path:

@@ -73,3 +73,62 @@ def test_code_field_year_reads_only_the_code_field_and_other_years_read_code_hos
                                            "content": {"recommendation": "Accept (Poster)"}}]}}  # fmt: skip
     paper = papers.parse_paper(note, 2019)
     assert links.extract_code_urls(paper) == ["https://github.com/a/b", "https://www.github.com/c/d"]
+
+
+@pytest.mark.parametrize(
+    ("found", "cleaned"),
+    [
+        ("github.com/a/b).", "https://github.com/a/b"),
+        ("https://github.com/a/b;", "https://github.com/a/b"),
+        ("www.github.com/a/b]*", "https://www.github.com/a/b"),
+        ("://github.com/a/b", "https://github.com/a/b"),  # a PDF's `https` lost at a line break
+        ("http://x.org/p?q=1!'", "http://x.org/p?q=1"),
+        ("https://github.com/a/b.git", "https://github.com/a/b.git"),
+    ],
+)
+def test_a_url_found_in_text_loses_the_punctuation_glued_on(found: str, cleaned: str) -> None:
+    assert links.clean_url(found) == cleaned
+
+
+# Rows as ../shared/links/iclr_pdf holds them (a title key `paper` and the OpenReview `forum`), one with a
+# `forum_id` and a `paper`
+TWO_KEY_ROWS = [
+    {"paper": "deep_nets__1a", "title": "Deep Nets", "track": "Accept (Poster)", "url": "https://github.com/l/d",
+     "pdf_url": "https://openreview.net/pdf?id=Ab12", "forum": "Ab12"},
+    {"paper": "deep_nets__1a", "title": "Deep Nets", "track": "Accept (Poster)", "url": "https://gitlab.com/l/d",
+     "pdf_url": "https://openreview.net/pdf?id=Ab12", "forum": "Ab12"},
+    {"paper": "graphs__2b", "title": "Graphs", "track": "Accept (Oral)", "url": "https://github.com/l/g",
+     "pdf_url": "https://openreview.net/pdf?id=Cd34", "forum_id": "Cd34"},
+]  # fmt: skip
+
+
+def test_a_table_with_two_keys_is_keyed_by_the_openreview_id_by_every_reader(tmp_path: Path) -> None:
+    rows = TWO_KEY_ROWS
+    table = tmp_path / "neurips2019_links.json"
+    table.write_text(json.dumps(rows), encoding="utf-8")
+    folder = tmp_path / "neurips2019"
+    folder.mkdir()
+    (folder / "code_links.json").write_text(json.dumps(rows), encoding="utf-8")
+    expected = ["Ab12", "Ab12", "Cd34"]  # the OpenReview id of each row
+    assert [link["forum_id"] for link in links.read_links_table(table)] == expected
+    assert [link["forum_id"] for link in links.read_snapshot_links(folder)] == expected
+    table_papers = papers.read_table_papers(table, 2019, "neurips")
+    assert [paper["forum_id"] for paper in table_papers] == ["Ab12", "Cd34"]
+    recorded = papers.read_snapshot_papers(folder, 2019, "neurips")
+    assert [paper["forum_id"] for paper in recorded] == ["Ab12", "Cd34"]
+    assert (
+        [paper["title"] for paper in recorded]
+        == [paper["title"] for paper in table_papers]
+        == ["Deep Nets", "Graphs"]
+    )
+    # a row with only its title key keeps that key
+    (folder / "code_links.json").write_text(
+        json.dumps([{"paper": "only__3c", "url": "https://github.com/l/o"}])
+    )
+    assert [link["forum_id"] for link in links.read_snapshot_links(folder)] == ["only__3c"]
+
+
+def test_a_recorded_row_without_a_paper_key_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "code_links.json").write_text(json.dumps([{"title": "T", "url": "https://github.com/a/b"}]))
+    with pytest.raises(ValueError, match=r"code_links.json, row 1: needs a paper key \(`forum`, `forum_id`"):
+        links.read_snapshot_links(tmp_path)

@@ -156,3 +156,31 @@ def test_decisions_of_each_year(year: int, reply: dict, track: str | None) -> No
 def test_refusal_messages_read_the_status_not_digits_of_a_port(error: str, expected: str) -> None:
     message = openreview_api.explain_refusal(RuntimeError(error), "OpenReview", "http://127.0.0.1:40391")
     assert expected in message and "What to do" in message
+
+
+@pytest.mark.parametrize(
+    ("folder", "track"), [("icml2019", ""), ("neurips2020", ""), ("neurips2023", "conference")]
+)
+def test_both_proceedings_paths_give_one_paper_row(
+    shared_dir: Path, tmp_path: Path, folder: str, track: str
+) -> None:
+    source = json.loads((shared_dir / folder / "code_links.json").read_text())
+    table = tmp_path / f"{folder}_links.json"  # the same rows given as a links table of a live run
+    table.write_text(json.dumps(source), encoding="utf-8")
+    venue, year = folder[:-4], int(folder[-4:])
+    recorded = papers.read_snapshot_papers(shared_dir / folder, year, venue)
+    assert papers.read_table_papers(table, year, venue) == recorded
+    titles = {
+        row["paper"]: row["title"].strip() for row in source
+    }  # ../shared/{folder} says "None" or "conference"
+    assert [(paper["forum_id"], paper["title"]) for paper in recorded] == sorted(titles.items())
+    assert {(paper["decision"], paper["track"]) for paper in recorded} == {("accepted (proceedings)", track)}
+
+
+def test_a_paper_row_has_the_same_fields_from_every_source(papers_2020: list[dict], shared_dir: Path) -> None:
+    listed = papers.read_snapshot_papers(shared_dir / "iclr2019", 2019)
+    proceedings = papers.read_snapshot_papers(shared_dir / "icml2019", 2019, "icml")
+    fields = {"forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains",
+              "author_ids", "pdf_url", "code_field", "texts"}  # fmt: skip
+    assert all(set(paper) == fields for paper in [*papers_2020, *listed, *proceedings])
+    assert listed[0]["keywords"] and "; " in "".join(paper["keywords"] for paper in listed)

@@ -176,3 +176,11 @@ def test_fetch_pdf_with_requests_left_does_not_wait(openreview_login: tuple[str,
     with FakeOpenReview(pdfs={"p1": pdf}) as server:  # its answers leave 499 requests
         assert fetch_pdf(make_openreview_client(2, server.url), "p1", timeout=5, sleep=sleeps.append) == pdf
     assert sleeps == []
+
+
+def test_a_pdf_and_a_text_field_clean_a_url_alike() -> None:
+    from iclr_tools.links import extract_urls
+
+    text = "Our code is available at github.com/lab/tool."
+    found = extract_pdf_code_links(make_pdf([[(text, None)]]))
+    assert [link["url"] for link in found] == extract_urls(text) == ["https://github.com/lab/tool"]

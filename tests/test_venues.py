@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -207,3 +208,60 @@ def test_every_iclr_pdf_link_is_embedded_a_target_or_classified(shared_dir: Path
     assert targets.tolist() == [quotes_repository(row["url"]) for row in rows]
     assert (table.loc[targets, "repo"] != "").all() and (table.loc[~targets, "reason"] != "").all()
     assert (table["venue"] == "iclr").all() and (table["year"] == year).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("neurips2020_links.json", ("neurips", 2020)), ("ICML2019", ("icml", 2019)), ("iclr2024.csv", ("iclr", 2024)),
+     ("links.csv", None), ("cvpr2020", None), ("my_neurips_links", None)],
+)  # fmt: skip
+def test_a_file_or_folder_name_says_its_venue_year(name: str, said: tuple[str, int] | None) -> None:
+    assert venues.parse_venue_year_name(name) == said
+
+
+def test_a_folder_and_a_table_named_for_another_venue_year_are_refused_alike(tmp_path: Path) -> None:
+    from iclr_tools import papers
+
+    (tmp_path / "ICML2020").mkdir()
+    (tmp_path / "icml2020_links.csv").write_text("paper,url\np,https://github.com/a/b\n")
+    with pytest.raises(
+        ValueError, match="records ICML 2020, not NeurIPS 2019: run with -p venue icml -p year 2020"
+    ):
+        papers.check_snapshot_year(tmp_path / "ICML2020", 2019, "neurips")
+    with pytest.raises(
+        ValueError, match="named for ICML 2020, not NeurIPS 2019: .* -p venue icml -p year 2020"
+    ):
+        papers.read_table_papers(tmp_path / "icml2020_links.csv", 2019, "neurips")
+
+
+# Venue-years as their pages and OpenReview give them (tests/fixtures/venues/README.md): name, first day, API, read
+VENUE_YEAR_FACTS = [
+    ("ICLR", 2020, "ICLR 2020", "2020-05-01", 1, "live"), ("iclr", 2024, "ICLR 2024", "2024-05-07", 2, "live"),
+    ("iclr", 2017, "ICLR 2017", "", None, "embedded"),
+    ("neurips", 2020, "NeurIPS 2020", "2020-12-06", None, "links table"),
+    ("NeurIPS", 2022, "NeurIPS 2022", "2022-11-28", 1, "live"), ("neurips", 2023, "NeurIPS 2023", "2023-12-10", 2, "live"),
+    ("neurips", 2018, "NeurIPS 2018", "", None, "embedded"),
+    ("icml", 2022, "ICML 2022", "2022-07-17", None, "links table"), ("icml", 2023, "ICML 2023", "2023-07-23", 2, "live"),
+    ("icml", 2031, "ICML 2031", "", None, "embedded"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("venue", "year", "name", "first_day", "api", "read"), VENUE_YEAR_FACTS)
+def test_a_venue_year_is_built_once_with_everything_a_stage_reads(
+    venue: str, year: int, name: str, first_day: str, api: int | None, read: str
+) -> None:
+    venue_year = venues.VenueYear.of(venue, year)
+    assert (venue_year.venue, venue_year.year) == (venue.lower(), year)
+    assert (venue_year.name, venue_year.first_day, venue_year.api, venue_year.read) == (
+        name,
+        first_day,
+        api,
+        read,
+    )
+    if read == "live":
+        assert venue_year.check_live() is venue_year and venue_year.find_cutoff("conference") == first_day
+    else:  # a year no live run lists says how it can be read, as check_year always said
+        with pytest.raises(ValueError, match="is not on OpenReview|cannot be listed"):
+            venue_year.check_live()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        venue_year.year = 2000  # type: ignore[misc]
