@@ -1,4 +1,5 @@
-"""benchmarks/bench.py: its figures parse, and the fast scanner it measures equals a full `ast` walk.
+"""benchmarks/bench.py and its section modules: the figures parse, the README block is written from them, and
+the fast scanner measured equals a full `ast` walk.
 
 No timing is asserted here: speed goals are measured by `make bench`, not by tests.
 """
@@ -21,10 +22,12 @@ BENCH = ROOT / "benchmarks" / "bench.py"
 if str(BENCH.parent) not in sys.path:
     sys.path.insert(0, str(BENCH.parent))
 
-import bench  # noqa: E402
+import bench_github  # noqa: E402
+import bench_readme  # noqa: E402
+import bench_scan  # noqa: E402
 import scan_pool  # noqa: E402
 
-SCANNER, _ = bench.load_scanner()
+SCANNER, _ = bench_scan.load_scanner()
 FIGURE_LINE = re.compile(r"^[a-z0-9_]+: \S.*$")
 
 TRICKY = {
@@ -74,15 +77,13 @@ def tricky_contents() -> dict[str, bytes]:
 @pytest.mark.parametrize("path", sorted(p for p in TRICKY if p.endswith(".py")))
 def test_fast_imports_equal_the_full_walk(path: str) -> None:
     source = TRICKY[path]
-    assert SCANNER.extract_imports(source)[0] == bench.extract_imports_full_walk(source)[0]
+    assert SCANNER.extract_imports(source)[0] == bench_scan.extract_imports_full_walk(source)[0]
 
 
 def test_statement_walk_covers_every_compound_statement() -> None:
     """Every statement type that can hold statements is walked into (a new Python may add one)."""
     holders = ("body", "orelse", "finalbody", "handlers", "cases")
-    lists = getattr(SCANNER, "STATEMENT_LISTS", None)
-    if lists is None:
-        pytest.skip("the scanner does not use a statement table")
+    lists = SCANNER.STATEMENT_LISTS
     kinds = [getattr(ast, n) for n in dir(ast) if isinstance(getattr(ast, n), type)]
     for kind in kinds:
         if issubclass(kind, (ast.stmt, ast.excepthandler, ast.match_case)) and kind not in (
@@ -99,11 +100,11 @@ def check_record(contents: dict[str, bytes], executor=None, subdir: str = "") ->
     map_facts = scan_pool.make_pool_mapper(executor) if executor is not None else None
     record = SCANNER.extract_repo_facts("o/r", subdir, files, contents, map_facts=map_facts)
     prefix = f"{subdir}/" if subdir else ""
-    items = [item for item in bench.extract_reference_imports(sorted(contents.items())) if item is not None]
+    items = [
+        item for item in bench_scan.extract_reference_imports(sorted(contents.items())) if item is not None
+    ]
     assert record["imports"] == {prefix + path: imports for path, imports, _ in items}
     assert record["parsed_by_regex"] == [prefix + path for path, _, by_regex in items if by_regex]
-    if SCANNER is not scan:  # before the merge: the whole record equals the one iclr_tools.scan builds
-        assert record == scan.extract_repo_facts("o/r", subdir, files, contents)
     return record
 
 
@@ -158,7 +159,7 @@ def test_rebuilt_record_files_scan_back_to_the_record(shared_dir: Path) -> None:
     record = json.loads(
         (shared_dir / "iclr2020" / "repos" / "BayesWatch__pytorch-blockswap.json").read_text()
     )
-    files, stats = bench.make_repo_files(record, cap=2**16)
+    files, stats = bench_github.make_repo_files(record, cap=2**16)
     assert stats["files"] == len(files) and stats["bytes_floor"] <= stats["bytes_all"]
     for path, size in record["files"]:
         assert len(files[path]) == min(size or 0, 2**16) or scan.is_scan_file(path)
@@ -230,7 +231,7 @@ LAST_RUN = {
 
 def test_readme_performance_block_from_a_run() -> None:
     """`make bench` writes the README's table from its figures, with each target judged."""
-    block = bench.format_readme_block(LAST_RUN)
+    block = bench_readme.format_readme_block(LAST_RUN)
     for row in (
         "| `scan_repos_per_s` (14 installed packages, 3,931 files, 73.1 MB) | 3.22 | |",
         "| `scan_speedup_vs_pipreqs` | 4.55 | >= 2.5: met |",
@@ -257,7 +258,7 @@ def test_readme_performance_block_from_a_run() -> None:
         "ceiling of that run was 9.4x; against a real GitHub, whose CPU is not ours, it would be 14.9x"
         in text
     )
-    slower = bench.format_readme_block(
+    slower = bench_readme.format_readme_block(
         {**LAST_RUN, "fetch_parallel_speedup": 7.46, "rebuild_all_years_s": 61.0}
     )
     assert "| `fetch_parallel_speedup` | 7.46 | >= 8: not met (CPU-bound ceiling 9.4, below) |" in slower
@@ -266,10 +267,10 @@ def test_readme_performance_block_from_a_run() -> None:
 
 def test_readme_performance_block_says_when_the_machine_was_shared() -> None:
     quiet = " ".join(
-        bench.format_readme_block({**LAST_RUN, "other_processes_cores_busy_fetch": 0.05}).split()
+        bench_readme.format_readme_block({**LAST_RUN, "other_processes_cores_busy_fetch": 0.05}).split()
     )
     shared = " ".join(
-        bench.format_readme_block({**LAST_RUN, "other_processes_cores_busy_fetch": 0.87}).split()
+        bench_readme.format_readme_block({**LAST_RUN, "other_processes_cores_busy_fetch": 0.87}).split()
     )
     assert "Other processes" not in quiet
     assert "Other processes kept 0.9 of the 2 cores busy during the fetch section" in shared
@@ -278,7 +279,7 @@ def test_readme_performance_block_says_when_the_machine_was_shared() -> None:
 def test_readme_performance_block_needs_every_figure() -> None:
     """A run that skipped a section (no ../shared) has no figure for it: nothing is written."""
     with pytest.raises(KeyError, match="render_notebooks_s"):
-        bench.format_readme_block({k: v for k, v in LAST_RUN.items() if k != "render_notebooks_s"})
+        bench_readme.format_readme_block({k: v for k, v in LAST_RUN.items() if k != "render_notebooks_s"})
 
 
 def test_readme_faults_tally() -> None:

@@ -29,8 +29,10 @@ import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from fakes.local_server import LocalServer
 
 ARCHIVE_RE = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+)/tar\.gz/(?P<ref>.+)$")
 GIT_RE = re.compile(r"^/(?P<owner>[^/]+)/(?P<repo>[^/]+?)\.git(?P<rest>/.*)$")
@@ -307,8 +309,7 @@ class FakeGitHub:
         self.log: list[RequestRecord] = []
         self.lock = threading.Lock()
         self.closing = threading.Event()
-        self.httpd: ThreadingHTTPServer | None = None
-        self.thread: threading.Thread | None = None
+        self.server: LocalServer | None = None
         self.listed: dict[str, list[str]] = {}  # owner (lower case) -> "Owner/name" listed, not served
         self.listing_faults: dict[str, tuple[list[str], str | None]] = {}
         for name, spec in (repos or {}).items():
@@ -384,20 +385,13 @@ class FakeGitHub:
 
     def start(self) -> None:
         """Start serving on a random port in a daemon thread."""
-        handler = type("BoundHandler", (FakeHandler,), {"fake": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="fake-github", daemon=True)
-        self.thread.start()
+        self.server = LocalServer(FakeHandler, self, "fake-github")
 
     def close(self) -> None:
         """Stop serving, wake hanging handlers and delete the git repositories."""
         self.closing.set()
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-        if self.thread is not None:
-            self.thread.join(timeout=5)
+        if self.server is not None:
+            self.server.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     # ---- facts ----
@@ -405,8 +399,8 @@ class FakeGitHub:
     @property
     def base_url(self) -> str:
         """http://127.0.0.1:PORT, usable as both codeload base_url and git_base."""
-        assert self.httpd is not None, "start the server first"
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        assert self.server is not None, "start the server first"
+        return self.server.url
 
     def bytes_sent(self, kind: str | None = None) -> int:
         """Bytes written to clients (headers and bodies), for one kind or all."""

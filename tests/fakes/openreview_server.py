@@ -65,10 +65,12 @@ import socket
 import struct
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
+
+from fakes.local_server import LocalServer
 
 FAULTS = ("403", "429", "429-noretry", "500", "hang", "reset", "challenge-200", "challenge-403", "ratelimit",
           "mfa", "bad-login")  # fmt: skip
@@ -142,14 +144,8 @@ def _sort_key(field: str) -> Callable[[dict], tuple[bool, Any]]:
     return key
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = False  # server_close() joins the handler threads: nothing outlives the fake
-    block_on_close = True
-    fake: FakeOpenReview
-
-
 class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+    fake: FakeOpenReview  # bound by LocalServer
     timeout = 10  # a connection that never sends its request does not block shutdown forever
 
     def log_message(self, *args: Any) -> None:
@@ -162,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def _serve(self) -> None:
-        fake = self.server.fake
+        fake = self.fake
         fake._record(self.path)  # path and query only: a login's password is in the body, never kept
         length = int(self.headers.get("Content-Length") or 0)
         fault = fake._next_fault(urlsplit(self.path).path)
@@ -213,7 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"name": "ValidationError", "message": f"{type(error).__name__}: {error}"})
 
     def _answer(self, path: str, query: dict[str, list[str]]) -> None:
-        fake = self.server.fake
+        fake = self.fake
         if self.command == "POST" and path == "/login":
             with fake._lock:
                 fake.logins += 1
@@ -318,29 +314,20 @@ class FakeOpenReview:
         self.url = ""
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LocalServer | None = None
 
     def start(self) -> Self:
         """Listen on a free port of 127.0.0.1 and serve from a daemon thread."""
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = LocalServer(_Handler, self, "fake-openreview", join_handlers=True)
+        self.url = self._server.url
         return self
 
     def close(self) -> None:
         """Wake hanging handlers, stop serving and join every thread."""
         self._stop.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        self._server = self._thread = None
+            self._server.close()
+        self._server = None
 
     def __enter__(self) -> Self:
         """Start serving."""
