@@ -25,9 +25,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .fetch import fetch_many, fetch_repo, find_as_of_date, is_git_available
+from .fetch import fetch_many, fetch_repo, is_git_available
 from .files import read_json, read_stamped_json, write_bytes_atomic, write_json_atomic, write_text_atomic
-from .github import FetchResult
+from .github import FetchResult, find_as_of_date
 from .scan import SCANNER_VERSION, extract_repo_facts, is_scan_file
 from .settings import Settings, resolve_settings
 from .venues import FIRST_YEAR, find_cutoff
