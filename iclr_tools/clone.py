@@ -343,8 +343,8 @@ def measure_pack_bytes(git_dir: str) -> int:
 
 
 def fetch_clone(request: FetchRequest, workdir: str | os.PathLike) -> FetchResult:
-    """Fetch the scan files of the request's folder by a blob-less partial clone, retrying rate limits and server
-    errors `request.settings.clone_retries` times."""
+    """Fetch the scan files of the request's folder by a blob-less partial clone, retrying rate limits and
+    server errors `request.settings.clone_retries` times."""
     settings = request.settings
     for attempt in range(settings.clone_retries + 1):
         result = fetch_clone_once(request, workdir)

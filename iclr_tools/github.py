@@ -36,7 +36,7 @@ class FetchResult:
 
 @dataclass(frozen=True)
 class FetchRequest:
-    """One target to fetch and how: repository, ref and folder, the files to keep, the run's settings, the token."""
+    """One target to fetch and how: repository, ref, folder, files to keep, the run's settings and token."""
 
     owner: str
     repo: str

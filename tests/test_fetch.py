@@ -96,14 +96,14 @@ def clear_faults(github: FakeGitHub):
 def make_request(
     name: str, subdir: str | None, ref: str | None, token: str | None, **settings
 ) -> FetchRequest:
-    """A request for the scan files of `name` (owner/repo) with the given settings (the rest their defaults)."""
+    """A request for the scan files of `name` (owner/repo) with these settings (the rest their defaults)."""
     owner, repo = name.split("/")
     return FetchRequest(owner, repo, ref, subdir, scan.is_scan_file, Settings(**settings), token)
 
 
 def archive(
-    github: FakeGitHub, name: str, subdir: str | None = None, *, ref: str | None = None, token: str | None = None,
-    **settings,
+    github: FakeGitHub, name: str, subdir: str | None = None, *, ref: str | None = None,
+    token: str | None = None, **settings,
 ) -> FetchResult:  # fmt: skip
     """fetch_archive against the fake server with short timeouts and fast retries."""
     return fetch_archive(
@@ -663,8 +663,8 @@ def test_an_oversized_file_costs_about_the_cap_not_its_size(tmp_path: Path) -> N
     with FakeGitHub(hang_s=5, rate_bytes_per_s=5_000_000) as server:  # 5 MB/s, a good link to GitHub
         server.add_repo("gina/huge-notebook", files)
         server.reset_log()
-        request = make_request("gina/huge-notebook", None, None, None, git_url=server.base_url, max_file_bytes=MIB,
-                               total_timeout=120, clone_retries=0)  # fmt: skip
+        request = make_request("gina/huge-notebook", None, None, None, git_url=server.base_url,
+                               max_file_bytes=MIB, total_timeout=120, clone_retries=0)  # fmt: skip
         result = fetch_clone(request, tmp_path)
         sent = sum(
             record.bytes_sent for record in server.log if record.kind == "git"
