@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import re
 import tarfile
 import time
@@ -9,10 +11,10 @@ import zlib
 from collections.abc import Callable
 
 import urllib3
-from urllib3.util.retry import Retry
 
 from .github import (
     FetchAbort,
+    FetchRequest,
     FetchResult,
     classify_http_exception,
     classify_http_status,
@@ -27,51 +29,62 @@ from .github import (
     parse_gitmodules,
 )
 from .net import USER_AGENT, get_default_pool, make_retry
-from .settings import DEFAULTS
 
 BOMB_MIN_BYTES = 64 * 2**20  # the ratio guard starts once this many bytes were decompressed
 BOMB_MAX_RATIO = 100  # decompressed / compressed above this looks like a compression bomb
 READ_CHUNK = 64 * 1024
 
 
-class GunzipReader:
-    """A read()-able gzip decompressor over a raw byte source, capping total output and expansion ratio."""
+class RawBody(io.RawIOBase):
+    """The compressed bytes of a download as a raw stream, counted as they are read."""
+
+    def __init__(self, read_raw: Callable[[int], bytes]) -> None:
+        super().__init__()
+        self._read_raw = read_raw
+        self.bytes_in = 0
+
+    def readable(self) -> bool:
+        """A body is read, never written."""
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        """Fill `buffer` with the next bytes of the body; 0 at its end."""
+        data = self._read_raw(len(buffer))
+        buffer[: len(data)] = data
+        self.bytes_in += len(data)
+        return len(data)
+
+
+class GunzipReader(gzip.GzipFile):
+    """gzip.GzipFile over a raw byte source (several members, zero padding, CRC and truncation are gzip's),
+    counting bytes in and out to refuse an archive past `max_out` or one expanding like a compression bomb."""
 
     def __init__(self, read_raw: Callable[[int], bytes], max_out: int) -> None:
-        self._read_raw = read_raw
-        self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
-        self._tail = b""
+        self.body = RawBody(read_raw)
         self.max_out = max_out
-        self.bytes_in = 0
         self.bytes_out = 0
+        # gzip reads its source 8 KB at a time: a buffer makes that one read of the download per READ_CHUNK
+        super().__init__(fileobj=io.BufferedReader(self.body, READ_CHUNK), mode="rb")
 
-    def read(self, size: int = -1) -> bytes:
-        """Return up to `size` decompressed bytes; b'' at the end of the gzip stream."""
-        want = size if size and size > 0 else READ_CHUNK
-        while True:
-            if not self._tail:
-                self._tail = self._read_raw(READ_CHUNK)
-                self.bytes_in += len(self._tail)
-                if not self._tail:
-                    if self._inflater.eof:
-                        return b""
-                    raise FetchAbort("bad_archive", self.describe_truncation())
-            if self._inflater.eof:
-                if not self._tail.strip(b"\0"):  # zero padding after the last gzip member
-                    self._tail = b""
-                    continue
-                self._inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)  # a concatenated gzip member
-            out = self._inflater.decompress(self._tail, want)
-            self._tail = self._inflater.unused_data if self._inflater.eof else self._inflater.unconsumed_tail
-            self.check_limits(len(out))
-            if out:
-                return out
+    @property
+    def bytes_in(self) -> int:
+        """Compressed bytes read so far."""
+        return self.body.bytes_in
 
-    def describe_truncation(self) -> str:
-        """The reason for a body that ended before the gzip stream did."""
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to `size` decompressed bytes (a chunk when no size is given); b'' at the end of the stream."""
+        out = super().read(size if size and size > 0 else READ_CHUNK)
+        self.check_limits(len(out))
+        return out
+
+    def describe_failure(self, url: str, error: BaseException) -> str:
+        """Why the archive at `url` could not be read: an empty body, a body ended early, or not a tar.gz."""
         if self.bytes_in == 0:
-            return "The archive body was empty; run again later."
-        return f"The archive ended early after {format_size(self.bytes_in)} (truncated download); run again later."
+            return f"The archive body of {url} was empty; run again later."
+        if isinstance(error, EOFError):
+            size = format_size(self.bytes_in)
+            return f"The archive {url} ended early after {size} (truncated download); run again later."
+        return f"{url} is not a valid tar.gz ({str(error)[:120]}); run again later."
 
     def check_limits(self, produced: int) -> None:
         """Raise too_large when the output passes the cap or expands like a compression bomb."""
@@ -175,59 +188,33 @@ def read_member(tar: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
     return handle.read() if handle is not None else b""
 
 
-def fetch_archive(
-    owner: str,
-    repo: str,
-    ref: str | None,
-    subdir: str | None,
-    *,
-    keep: Callable[[str], bool],
-    base_url: str = DEFAULTS.archive_url,
-    token: str | None = None,
-    timeout: float = DEFAULTS.timeout,
-    total_timeout: float = DEFAULTS.total_timeout,
-    max_file_bytes: int = DEFAULTS.max_file_bytes,
-    max_repo_bytes: int = DEFAULTS.max_repo_bytes,
-    pool: urllib3.PoolManager | None = None,
-    retries: int | Retry = DEFAULTS.retries,
-) -> FetchResult:
-    """Stream GitHub's tar.gz of a repository and keep the files of `subdir` that `keep` wants, writing nothing."""
-    url = make_archive_url(base_url, owner, repo, ref)
-    retry = retries if isinstance(retries, Retry) else make_retry(retries)
+def fetch_archive(request: FetchRequest, pool: urllib3.PoolManager | None = None) -> FetchResult:
+    """Stream GitHub's tar.gz of a repository and keep the files of the folder that `request.keep` wants,
+    writing nothing; `request.settings` gives the URL, timeouts, retries and caps."""
+    settings, token = request.settings, request.token
+    url = make_archive_url(settings.archive_url, request.owner, request.repo, request.ref)
     headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     result = FetchResult(status="ok", reason="", method="archive")
-    deadline = time.monotonic() + total_timeout
+    deadline = time.monotonic() + settings.total_timeout
     try:
-        subdir = clean_subdir(subdir)
+        subdir = clean_subdir(request.subdir)
         response = (pool or get_default_pool()).request(
             "GET",
             url,
             headers=headers,
             preload_content=False,
             decode_content=False,
-            retries=retry,
-            timeout=urllib3.Timeout(connect=timeout, read=timeout),
+            retries=make_retry(settings.retries, settings.backoff_factor),
+            timeout=urllib3.Timeout(connect=settings.timeout, read=settings.timeout),
         )
     except urllib3.exceptions.HTTPError as error:
-        return fail(result, classify_http_exception(error, url, timeout), token)
+        return fail(result, classify_http_exception(error, url, settings.timeout), token)
     except ValueError as error:
         return fail(result, FetchAbort("error", f"{error}; fix the target."), token)
     try:
-        stream_archive(
-            response,
-            url,
-            ref,
-            subdir,
-            retry.status or 0,
-            token,
-            deadline,
-            max_file_bytes,
-            max_repo_bytes,
-            result,
-            keep,
-        )
+        stream_archive(response, request, url, subdir, deadline, result)
     except FetchAbort as abort:
         return fail(result, abort, token)
     finally:
@@ -240,22 +227,18 @@ def fetch_archive(
 
 def stream_archive(
     response: urllib3.BaseHTTPResponse,
+    request: FetchRequest,
     url: str,
-    ref: str | None,
     subdir: str,
-    retries: int,
-    token: str | None,
     deadline: float,
-    max_file_bytes: int,
-    max_repo_bytes: int,
     result: FetchResult,
-    keep: Callable[[str], bool],
 ) -> None:
     """Check the answer, then decompress and walk the tar while it streams, raising FetchAbort on failure."""
+    settings = request.settings
     if response.status != 200:
-        raise classify_http_status(response.status, response.headers, url, retries, token)
+        raise classify_http_status(response.status, response.headers, url, settings.retries, request.token)
     length = int(response.headers.get("Content-Length") or 0)
-    if length > max_repo_bytes:
+    if length > settings.max_repo_bytes:
         raise FetchAbort("too_large", f"{url} is {format_size(length)}, over the cap; skip it or use clone.")
 
     def read_raw(amount: int) -> bytes:
@@ -265,10 +248,12 @@ def stream_archive(
         result.bytes_received += len(data)
         return data
 
-    reader = GunzipReader(read_raw, max_repo_bytes)
+    reader = GunzipReader(read_raw, settings.max_repo_bytes)
     try:
-        with tarfile.open(fileobj=reader, mode="r|") as tar:  # type: ignore[call-overload]
-            found = read_tar_members(tar, subdir, max_file_bytes, result, keep)
+        # reads of READ_CHUNK rather than tarfile's 10 KB: fewer passes through gzip's Python layers
+        stream = tarfile.open(fileobj=reader, mode="r|", bufsize=READ_CHUNK)  # type: ignore[call-overload]
+        with stream as tar:
+            found = read_tar_members(tar, subdir, settings.max_file_bytes, result, request.keep)
             pax_headers = dict(tar.pax_headers)
         while reader.read(READ_CHUNK):  # the rest of the gzip stream: checks its CRC and that it is complete
             pass
@@ -276,14 +261,12 @@ def stream_archive(
         raise FetchAbort(
             "timeout", f"{url} stalled mid-download ({type(error).__name__}); run again later."
         ) from None
+    except (tarfile.TarError, zlib.error, EOFError, gzip.BadGzipFile) as error:  # BadGzipFile is an OSError
+        raise FetchAbort("bad_archive", reader.describe_failure(url, error)) from None
     except (urllib3.exceptions.ProtocolError, urllib3.exceptions.HTTPError, OSError) as error:
         raise FetchAbort(
             "bad_archive", f"The download of {url} broke ({type(error).__name__}); run again later."
         ) from None
-    except (tarfile.TarError, zlib.error, EOFError) as error:
-        raise FetchAbort(
-            "bad_archive", f"{url} is not a valid tar.gz ({str(error)[:120]}); run again later."
-        ) from None
-    result.commit = parse_commit_sha(pax_headers, ref) or result.commit
+    result.commit = parse_commit_sha(pax_headers, request.ref) or result.commit
     if not found:
         raise FetchAbort("missing", f"The folder {subdir!r} is not in {url}; check the link to the code.")

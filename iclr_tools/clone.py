@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from .github import (
     SHA_RE,
     FetchAbort,
+    FetchRequest,
     FetchResult,
     clean_subdir,
     describe_ok,
     fail,
+    find_as_of_date,
     format_size,
     is_unsafe_path,
     make_basic_credentials,
@@ -340,77 +342,31 @@ def measure_pack_bytes(git_dir: str) -> int:
     return sum(entry.stat().st_size for entry in os.scandir(pack_dir) if entry.name.endswith(".pack"))
 
 
-def fetch_clone(
-    owner: str,
-    repo: str,
-    ref: str | None,
-    subdir: str | None,
-    workdir: str | os.PathLike,
-    *,
-    keep: Callable[[str], bool],
-    git_base: str = DEFAULTS.git_url,
-    token: str | None = None,
-    timeout: float = DEFAULTS.total_timeout,
-    max_file_bytes: int = DEFAULTS.max_file_bytes,
-    retries: int = DEFAULTS.clone_retries,
-    backoff_factor: float = DEFAULTS.backoff_factor,
-    as_of: str = "",
-    stall_timeout: float = DEFAULTS.stall_timeout,
-    give_up_on_files: bool = False,
-    input_timeout: float = DEFAULTS.input_timeout,
-    connect_timeout: float = DEFAULTS.timeout,
-) -> FetchResult:
-    """Fetch the scan files of `subdir` by a blob-less partial clone, retrying rate limits and server errors."""
-    for attempt in range(retries + 1):
-        result = fetch_clone_once(
-            owner,
-            repo,
-            ref,
-            subdir,
-            workdir,
-            git_base,
-            token,
-            timeout,
-            max_file_bytes,
-            keep,
-            as_of,
-            stall_timeout,
-            give_up_on_files,
-            input_timeout,
-            connect_timeout,
-        )
-        if result.status not in ("rate_limited", "http_error") or attempt == retries:
+def fetch_clone(request: FetchRequest, workdir: str | os.PathLike) -> FetchResult:
+    """Fetch the scan files of the request's folder by a blob-less partial clone, retrying rate limits and
+    server errors `request.settings.clone_retries` times."""
+    settings = request.settings
+    for attempt in range(settings.clone_retries + 1):
+        result = fetch_clone_once(request, workdir)
+        if result.status not in ("rate_limited", "http_error") or attempt == settings.clone_retries:
             return result
-        time.sleep(min(BACKOFF_MAX_S, backoff_factor * 2**attempt))
+        time.sleep(min(BACKOFF_MAX_S, settings.backoff_factor * 2**attempt))
     return result
 
 
-def fetch_clone_once(
-    owner: str,
-    repo: str,
-    ref: str | None,
-    subdir: str | None,
-    workdir: str | os.PathLike,
-    git_base: str,
-    token: str | None,
-    timeout: float,
-    max_file_bytes: int,
-    keep: Callable[[str], bool],
-    as_of: str = "",
-    stall_timeout: float = DEFAULTS.stall_timeout,
-    give_up_on_files: bool = False,
-    input_timeout: float = DEFAULTS.input_timeout,
-    connect_timeout: float = DEFAULTS.timeout,
-) -> FetchResult:
+def fetch_clone_once(request: FetchRequest, workdir: str | os.PathLike) -> FetchResult:
     """One partial-clone attempt in a temporary folder under `workdir`, deleted afterwards.
 
-    With `as_of` (a date), the commit read is the last one before that date on the linked ref (or the default
-    branch), or the first one if the repository was created later; a link naming a full commit SHA is read as is.
+    With `settings.as_of` a date, the commit read is the last one before that date on the linked ref (or the
+    default branch), or the first one if the repository was created later; a link naming a full commit SHA is
+    read as is.
     """
-    url = make_git_url(git_base, owner, repo)
+    settings, token, ref, subdir = request.settings, request.token, request.ref, request.subdir
+    as_of = find_as_of_date(settings)
+    url = make_git_url(settings.git_url, request.owner, request.repo)
     result = FetchResult(status="ok", reason="", method="clone")
-    env = make_git_env(git_base, token, stall_timeout)
-    limits = GitLimits(time.monotonic() + timeout, input_timeout, connect_timeout)
+    env = make_git_env(settings.git_url, token, settings.stall_timeout)
+    limits = GitLimits(time.monotonic() + settings.total_timeout, settings.input_timeout, settings.timeout)
     os.makedirs(workdir, exist_ok=True)
     temp = tempfile.mkdtemp(prefix="clone-", dir=workdir)
     step = "init"
@@ -441,11 +397,11 @@ def fetch_clone_once(
         step = "listing"
         tree = f"{result.commit}:{subdir}" if subdir else result.commit
         entries = parse_ls_tree(run_git(["ls-tree", "-r", "-z", tree], temp, env, limits))
-        wanted = sort_tree_entries(entries, result, keep)
+        wanted = sort_tree_entries(entries, result, request.keep)
         step = "blob fetch"
-        read_blobs(wanted, temp, env, limits, max_file_bytes, result, give_up_on_files)
+        read_blobs(wanted, temp, env, limits, settings.max_file_bytes, result, request.give_up_on_files)
     except (GitError, subprocess.TimeoutExpired, InputNotTaken, NotConnected, OSError) as error:
-        abort = classify_git_error(error, url, step, timeout)
+        abort = classify_git_error(error, url, step, settings.total_timeout)
         if step == "listing" and abort.status == "missing":
             abort = FetchAbort(
                 "missing", f"The folder {subdir!r} is not in {url}; check the link to the code."

@@ -13,8 +13,7 @@ from tqdm import tqdm  # the text bar: it works in terminals, notebooks and rend
 
 from .archive import fetch_archive
 from .clone import fetch_clone
-from .github import SHA_RE, FetchResult
-from .net import make_retry
+from .github import SHA_RE, FetchRequest, FetchResult, find_as_of_date
 from .settings import Settings, resolve_settings
 
 T = TypeVar("T")
@@ -50,19 +49,10 @@ def fetch_repo(
         )
     if settings.method not in ("clone", "archive"):
         raise ValueError(f"unknown fetch method {settings.method!r}: use 'clone' or 'archive'")
+    request = FetchRequest(owner, repo, ref, subdir, keep, settings, token, give_up_on_files)
     if settings.method == "clone" and is_git_available():
-        return fetch_clone(
-            owner, repo, ref, subdir, workdir, keep=keep, git_base=settings.git_url, token=token,
-            timeout=settings.total_timeout, max_file_bytes=settings.max_file_bytes,
-            retries=settings.clone_retries, backoff_factor=settings.backoff_factor, as_of=find_as_of_date(settings),
-            stall_timeout=settings.stall_timeout, give_up_on_files=give_up_on_files,
-            input_timeout=settings.input_timeout, connect_timeout=settings.timeout,
-        )  # fmt: skip
-    result = fetch_archive(
-        owner, repo, ref, subdir, keep=keep, base_url=settings.archive_url, token=token, pool=pool,
-        timeout=settings.timeout, total_timeout=settings.total_timeout, max_file_bytes=settings.max_file_bytes,
-        max_repo_bytes=settings.max_repo_bytes, retries=make_retry(settings.retries, settings.backoff_factor),
-    )  # fmt: skip
+        return fetch_clone(request, workdir)
+    result = fetch_archive(request, pool)
     as_of = find_as_of_date(settings)
     history = f"; the last commit before {as_of} needs git" if as_of else ""
     result.read_at = f"the head of {ref or 'the default branch'} today (an archive has no history{history})"
@@ -76,11 +66,6 @@ def fetch_repo(
             fallback.read_at = f"the ref {ref!r} the link names no longer exists: {fallback.read_at}"
             return fallback
     return result
-
-
-def find_as_of_date(settings: Settings) -> str:
-    """The date a repository is read as of ('' for today's head): `settings.as_of` once resolved to a date."""
-    return settings.as_of if settings.as_of not in ("", "latest", "conference") else ""
 
 
 def describe_exception(target: object, error: BaseException) -> FetchResult:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 import urllib3
 
 from .net import MAX_REDIRECTS
+from .settings import DEFAULTS, Settings
 
 MISSING_STATUSES = (404, 410, 451)
 SHA_RE = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -30,6 +32,25 @@ class FetchResult:
     bytes_received: int = 0
     method: str = "archive"
     read_at: str = ""  # which commit was read, in words: the linked one, the last before a date, today's head
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """One target to fetch and how: repository, ref, folder, files to keep, the run's settings and token."""
+
+    owner: str
+    repo: str
+    ref: str | None
+    subdir: str | None
+    keep: Callable[[str], bool]  # path -> whether its content is wanted (every file is listed either way)
+    settings: Settings = DEFAULTS
+    token: str | None = field(default=None, repr=False)
+    give_up_on_files: bool = False  # clone: a blob that keeps failing is listed unreadable, not fatal
+
+
+def find_as_of_date(settings: Settings) -> str:
+    """The date a repository is read as of ('' for today's head): `settings.as_of` once resolved to a date."""
+    return settings.as_of if settings.as_of not in ("", "latest", "conference") else ""
 
 
 class FetchAbort(Exception):

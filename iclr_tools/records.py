@@ -25,9 +25,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from .fetch import fetch_many, fetch_repo, find_as_of_date, is_git_available
-from .files import read_json, write_bytes_atomic, write_json_atomic, write_text_atomic
-from .github import FetchResult
+from .fetch import fetch_many, fetch_repo, is_git_available
+from .files import read_json, read_stamped_json, write_bytes_atomic, write_json_atomic, write_text_atomic
+from .github import FetchResult, find_as_of_date
 from .scan import SCANNER_VERSION, extract_repo_facts, is_scan_file
 from .settings import Settings, resolve_settings
 from .venues import FIRST_YEAR, find_cutoff
@@ -37,11 +37,19 @@ GIVE_UP_AFTER_RUNS = 3  # the run on which files whose transfer keeps failing ar
 LISTING_NAME = "listing.json"  # inside a raw archive, beside `files/...`
 
 
+def make_subdir_suffix(subdir: str) -> str:
+    """`__FOLDER` naming a folder in a file name ('' for the whole repository): `a/b c` -> `__a_b_c`, as the
+    recorded folders of ../shared name it.
+
+    >>> make_subdir_suffix("a/b c"), make_subdir_suffix("")
+    ('__a_b_c', '')
+    """
+    return "__" + re.sub(r"[/\s]", "_", subdir) if subdir else ""
+
+
 def target_key(repo: str, subdir: str = "", ref: str = "") -> str:
     """File stem of a target's record: `owner__name[__sub_dir][@ref]` (the naming of ../shared)."""
-    key = repo.replace("/", "__")
-    if subdir:
-        key += "__" + re.sub(r"[/\s]", "_", subdir)  # `a/b c` -> `a_b_c`, as the recorded folders name it
+    key = repo.replace("/", "__") + make_subdir_suffix(subdir)
     if ref:
         key += "@" + re.sub(r"[^\w.-]", "_", ref)
     return key
@@ -49,7 +57,7 @@ def target_key(repo: str, subdir: str = "", ref: str = "") -> str:
 
 def make_commit_stem(repo: str, commit: str, subdir: str) -> str:
     """`OWNER__NAME/COMMIT[__FOLDER]`: where one (repository, commit, folder) is kept in the raw and facts layers."""
-    return f"{repo.replace('/', '__')}/{commit}" + ("__" + re.sub(r"[/\s]", "_", subdir) if subdir else "")
+    return f"{repo.replace('/', '__')}/{commit}{make_subdir_suffix(subdir)}"
 
 
 def make_refs_path(cache: Path, target: dict, as_of: str = "") -> Path:
@@ -81,15 +89,6 @@ def read_snapshot_record(snapshot_dir: str | Path, target: dict, missing: dict) 
         return {"repo": target["repo"], "subdir": target["subdir"], "status": "missing", "reason": why,
                 "origin": "snapshot"}  # fmt: skip
     return None
-
-
-def read_cached_json(path: Path) -> dict | None:
-    """A cache file as a dict, or None when it is absent, half-written or not an object."""
-    try:
-        data = read_json(path)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def write_raw_files(path: Path, result: FetchResult) -> None:
@@ -151,7 +150,7 @@ def scan_result(target: dict, result: FetchResult, fetch: dict) -> dict:
 def read_cached_record(cache_dir: str | Path, target: dict, as_of: str = "") -> dict | None:
     """A target's record from the cache layers, re-scanning cached raw files where the scanner changed; else None."""
     cache = Path(cache_dir)
-    fetch = read_cached_json(make_refs_path(cache, target, as_of))
+    fetch = read_stamped_json(make_refs_path(cache, target, as_of))
     if fetch is None or fetch.get("status") not in FINAL_STATUSES:
         return None
     if fetch["status"] == "ok" and not (isinstance(fetch.get("commit"), str) and fetch["commit"].isalnum()):
@@ -159,8 +158,8 @@ def read_cached_record(cache_dir: str | Path, target: dict, as_of: str = "") -> 
     if fetch["status"] != "ok":
         return {"repo": target["repo"], "subdir": target["subdir"], **fetch, "origin": "cache"}
     stem = make_commit_stem(target["repo"], fetch["commit"], target["subdir"])
-    facts = read_cached_json(cache / "facts" / f"{stem}.json")
-    if facts is not None and facts.get("scanner_version") == SCANNER_VERSION:
+    facts = read_stamped_json(cache / "facts" / f"{stem}.json", scanner_version=SCANNER_VERSION)
+    if facts is not None:
         return {**facts, **fetch, "origin": "cache"}
     result = read_raw_files(cache / "raw" / "files" / f"{stem}.tar.gz")
     if result is None or lacks_wanted_files(result):

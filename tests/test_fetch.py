@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures
+import gzip
 import os
 import socket
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import threading
 import time
 import tracemalloc
+import zlib
 from pathlib import Path
 
 import pytest
@@ -20,20 +22,29 @@ from fakes.github_server import (
     Submodule,
     Symlink,
     iter_big_tar_gz,
-    iter_bomb_tar_gz,
     make_hostile_members,
     make_tar_gz,
 )
 from iclr_tools import clone as clone_module
 from iclr_tools import fetch, net, records, scan
-from iclr_tools.archive import fetch_archive
+from iclr_tools.archive import BOMB_MIN_BYTES, GunzipReader, fetch_archive
 from iclr_tools.clone import fetch_clone
-from iclr_tools.github import FetchResult, clean_subdir, extract_target_path, is_unsafe_path, parse_gitmodules
+from iclr_tools.github import (
+    FetchAbort,
+    FetchRequest,
+    FetchResult,
+    clean_subdir,
+    extract_target_path,
+    is_unsafe_path,
+    parse_gitmodules,
+)
+from iclr_tools.settings import Settings
 
 TOKEN = "ghp_sekrit-token-1234567890"
-FAST = {"retries": net.make_retry(2, backoff_factor=0.01), "timeout": 2.0}
-FAST_CLONE = {"retries": 2, "backoff_factor": 0.01, "timeout": 10.0}
+FAST = {"retries": 2, "backoff_factor": 0.01, "timeout": 2.0}
+FAST_CLONE = {"clone_retries": 2, "backoff_factor": 0.01, "total_timeout": 10.0}
 SHA = "0123456789abcdef" * 2 + "01234567"
+MIB = 2**20
 
 NORMAL_FILES = {
     "README.md": b"# Paper code\npip install -r requirements.txt\n",
@@ -82,33 +93,31 @@ def clear_faults(github: FakeGitHub):
         github.set_faults(name, [], "git")
 
 
-def archive(github: FakeGitHub, name: str, subdir: str | None = None, **kw) -> FetchResult:
+def make_request(
+    name: str, subdir: str | None, ref: str | None, token: str | None, **settings
+) -> FetchRequest:
+    """A request for the scan files of `name` (owner/repo) with these settings (the rest their defaults)."""
+    owner, repo = name.split("/")
+    return FetchRequest(owner, repo, ref, subdir, scan.is_scan_file, Settings(**settings), token)
+
+
+def archive(
+    github: FakeGitHub, name: str, subdir: str | None = None, *, ref: str | None = None,
+    token: str | None = None, **settings,
+) -> FetchResult:  # fmt: skip
     """fetch_archive against the fake server with short timeouts and fast retries."""
-    owner, repo = name.split("/")
     return fetch_archive(
-        owner,
-        repo,
-        kw.pop("ref", None),
-        subdir,
-        keep=scan.is_scan_file,
-        base_url=github.base_url,
-        **{**FAST, **kw},
+        make_request(name, subdir, ref, token, archive_url=github.base_url, **{**FAST, **settings})
     )
 
 
-def clone(github: FakeGitHub, name: str, workdir: Path, subdir: str | None = None, **kw) -> FetchResult:
+def clone(
+    github: FakeGitHub, name: str, workdir: Path, subdir: str | None = None, *, ref: str | None = None,
+    token: str | None = None, **settings,
+) -> FetchResult:  # fmt: skip
     """fetch_clone against the fake server with fast retries."""
-    owner, repo = name.split("/")
-    return fetch_clone(
-        owner,
-        repo,
-        kw.pop("ref", None),
-        subdir,
-        workdir,
-        keep=scan.is_scan_file,
-        git_base=github.base_url,
-        **{**FAST_CLONE, **kw},
-    )
+    request = make_request(name, subdir, ref, token, git_url=github.base_url, **{**FAST_CLONE, **settings})
+    return fetch_clone(request, workdir)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -245,15 +254,90 @@ def test_hostile_archive_writes_nothing(github: FakeGitHub, tmp_path: Path, monk
     assert not outside.exists() and not (tmp_path / "escaped.py").exists()
 
 
-def test_compression_bomb_is_stopped_early(github: FakeGitHub) -> None:
-    github.add_repo(
-        "mallory/bomb", git=False, commit=SHA, archive_chunks=lambda: iter_bomb_tar_gz(f"b-{SHA}", SHA)
-    )
+class ChunkSource:
+    """read(n) over an iterator of byte chunks, made as they are read: a raw body for GunzipReader."""
+
+    def __init__(self, chunks) -> None:
+        self.chunks, self.pending = iter(chunks), b""
+
+    def read(self, amount: int) -> bytes:
+        while len(self.pending) < amount:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                break
+            self.pending += chunk
+        data, self.pending = self.pending[:amount], self.pending[amount:]
+        return data
+
+
+def gunzip_all(body: bytes | ChunkSource, max_out: int = 2**30) -> tuple[bytes, GunzipReader]:
+    """Everything GunzipReader gives for `body`, read as tarfile reads (10 KB at a time)."""
+    reader = GunzipReader((body if isinstance(body, ChunkSource) else ChunkSource([body])).read, max_out)
+    return b"".join(iter(lambda: reader.read(10240), b"")), reader
+
+
+def iter_gzip_zeros(size: int):
+    """A gzip stream of `size` zero bytes at level 9 (about 1000:1), compressed as it is read."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, 31)
+    for _ in range(size // MIB):
+        yield compressor.compress(bytes(MIB))
+    yield compressor.flush()
+
+
+def test_gunzip_reads_several_members_and_zero_padding() -> None:
+    data = os.urandom(300_000)
+    body = gzip.compress(data[:100_000]) + gzip.compress(data[100_000:]) + b"\0" * 3000  # as `cat a.gz b.gz`
+    out, reader = gunzip_all(body)
+    assert out == data
+    assert reader.bytes_in == len(body)
+
+
+def test_gunzip_refuses_truncated_corrupt_and_trailing_garbage() -> None:
+    body = gzip.compress(os.urandom(200_000))
+    reader = GunzipReader(ChunkSource([body[:1000]]).read, 2**30)
+    with pytest.raises(EOFError) as truncated:
+        while reader.read(10240):
+            pass
+    assert "ended early after 1000 B (truncated download)" in reader.describe_failure("u", truncated.value)
+    flipped = body[:-8] + bytes(b ^ 0xFF for b in body[-8:-4]) + body[-4:]  # a wrong CRC
+    with pytest.raises(gzip.BadGzipFile, match="CRC"):
+        gunzip_all(flipped)
+    with pytest.raises(gzip.BadGzipFile):
+        gunzip_all(body + b"<html>")
+    out, empty = gunzip_all(
+        b""
+    )  # gzip reads no bytes as no data: tarfile refuses it, and the reason says why
+    assert out == b"" and "body of u was empty" in empty.describe_failure("u", EOFError())
+
+
+def test_gunzip_stops_a_compression_bomb_early() -> None:
     started = time.monotonic()
-    result = archive(github, "mallory/bomb")
-    assert result.status == "too_large" and "compression bomb" in result.reason
-    assert result.bytes_received < 2**20
+    with pytest.raises(FetchAbort) as raised:
+        gunzip_all(ChunkSource(iter_gzip_zeros(2**30)))  # 1 GB of zeros, about 1 MB compressed
+    assert raised.value.status == "too_large" and "compression bomb" in str(raised.value)
     assert time.monotonic() - started < 5
+    honest = os.urandom(MIB)
+    out, _ = gunzip_all(gzip.compress(honest * 80, compresslevel=1))  # past BOMB_MIN_BYTES, but 1:1
+    assert len(out) == 80 * MIB > BOMB_MIN_BYTES
+
+
+def test_gunzip_caps_the_output() -> None:
+    with pytest.raises(FetchAbort, match="expands past 97.7 KB") as raised:
+        gunzip_all(gzip.compress(os.urandom(200_000)), max_out=100_000)
+    assert raised.value.status == "too_large"
+
+
+def test_archive_of_several_gzip_members_and_padding(github: FakeGitHub) -> None:
+    top = f"multi-{SHA}"
+    tar = gzip.decompress(make_tar_gz(top, SHA, [], {"a.py": b"import numpy\n", "b.py": b"import torch\n"}))
+    middle = len(tar) // 2
+    github.add_repo(
+        "mallory/multi", git=False, commit=SHA,
+        archive=gzip.compress(tar[:middle]) + gzip.compress(tar[middle:]) + b"\0" * 512,
+    )  # fmt: skip
+    result = archive(github, "mallory/multi")
+    assert result.status == "ok", result.reason
+    assert result.contents == {"a.py": b"import numpy\n", "b.py": b"import torch\n"} and result.commit == SHA
 
 
 def test_repo_byte_cap(github: FakeGitHub) -> None:
@@ -304,8 +388,10 @@ def test_broken_body_is_bad_archive(github: FakeGitHub, fault: str) -> None:
 def test_empty_and_garbage_bodies(github: FakeGitHub) -> None:
     github.add_repo("mallory/empty", git=False, commit=SHA, archive=b"")
     github.add_repo("mallory/garbage", git=False, commit=SHA, archive=b"<html>not a tarball</html>")
-    assert archive(github, "mallory/empty").status == "bad_archive"
-    assert archive(github, "mallory/garbage").status == "bad_archive"
+    empty, garbage = archive(github, "mallory/empty"), archive(github, "mallory/garbage")
+    assert empty.status == garbage.status == "bad_archive"
+    assert "body of" in empty.reason and "was empty" in empty.reason
+    assert "is not a valid tar.gz" in garbage.reason
 
 
 @pytest.mark.parametrize("faults", [["429"], ["429:1"], ["500", "502"], ["503"], ["reset"]])
@@ -375,7 +461,7 @@ def test_clone_retries_rate_limit_and_server_errors(github: FakeGitHub, tmp_path
     github.set_faults("carol/faulty", ["429", "500"], kind="git")
     assert clone(github, "carol/faulty", tmp_path).status == "ok"
     github.set_faults("carol/faulty", [], kind="git", sticky="429")
-    limited = clone(github, "carol/faulty", tmp_path, retries=1)
+    limited = clone(github, "carol/faulty", tmp_path, clone_retries=1)
     assert limited.status == "rate_limited" and "GITHUB_TOKEN" in limited.reason
     assert list(tmp_path.iterdir()) == []
 
@@ -383,7 +469,7 @@ def test_clone_retries_rate_limit_and_server_errors(github: FakeGitHub, tmp_path
 def test_clone_hang_is_timeout(github: FakeGitHub, tmp_path: Path) -> None:
     github.set_faults("carol/faulty", [], kind="git", sticky="hang")
     started = time.monotonic()
-    result = clone(github, "carol/faulty", tmp_path, timeout=2.0)
+    result = clone(github, "carol/faulty", tmp_path, total_timeout=2.0)
     assert result.status == "timeout", result.reason
     assert time.monotonic() - started < 6
     assert list(tmp_path.iterdir()) == []
@@ -537,7 +623,7 @@ def test_a_stalled_transfer_ends_long_before_the_repository_budget(
         "carol/faulty", [], kind="git", sticky="stall_pack"
     )  # headers and a first chunk, then silence
     started = time.monotonic()
-    result = clone(github, "carol/faulty", tmp_path, timeout=120.0, stall_timeout=3.0, retries=0)
+    result = clone(github, "carol/faulty", tmp_path, total_timeout=120.0, stall_timeout=3.0, clone_retries=0)
     elapsed = time.monotonic() - started
     assert result.status in ("timeout", "http_error"), result.reason
     assert elapsed < 15, f"a stall held the worker {elapsed:.0f} s (budget 120 s, stall limit 3 s)"
@@ -577,8 +663,9 @@ def test_an_oversized_file_costs_about_the_cap_not_its_size(tmp_path: Path) -> N
     with FakeGitHub(hang_s=5, rate_bytes_per_s=5_000_000) as server:  # 5 MB/s, a good link to GitHub
         server.add_repo("gina/huge-notebook", files)
         server.reset_log()
-        result = fetch_clone("gina", "huge-notebook", None, None, tmp_path, keep=scan.is_scan_file,
-                             git_base=server.base_url, max_file_bytes=2**20, timeout=120, retries=0)  # fmt: skip
+        request = make_request("gina/huge-notebook", None, None, None, git_url=server.base_url,
+                               max_file_bytes=MIB, total_timeout=120, clone_retries=0)  # fmt: skip
+        result = fetch_clone(request, tmp_path)
         sent = sum(
             record.bytes_sent for record in server.log if record.kind == "git"
         )  # counted at the server
@@ -677,8 +764,9 @@ def test_a_connection_not_made_in_time_fails_saying_so(tmp_path: Path) -> None:
             filler.connect_ex(("127.0.0.1", port))
         time.sleep(0.2)
         started = time.monotonic()
-        result = fetch_clone("a", "b", None, None, tmp_path, keep=scan.is_scan_file, git_base=f"http://127.0.0.1:{port}",
-                             timeout=60, connect_timeout=2, retries=0)  # fmt: skip
+        request = make_request("a/b", None, None, None, git_url=f"http://127.0.0.1:{port}", total_timeout=60,
+                               timeout=2, clone_retries=0)  # fmt: skip
+        result = fetch_clone(request, tmp_path)
         elapsed = time.monotonic() - started
         for filler in fillers:
             filler.close()
@@ -699,7 +787,8 @@ def test_guarded_fetches_at_once_on_a_busy_machine_all_end(github: FakeGitHub, t
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
             futures = [
-                pool.submit(clone, github, name, tmp_path, timeout=45.0, retries=0) for name in names * 4
+                pool.submit(clone, github, name, tmp_path, total_timeout=45.0, clone_retries=0)
+                for name in names * 4
             ]
             results = [future.result() for future in futures]
     finally:
