@@ -9,7 +9,7 @@ import pandas as pd
 from .tools import BUILD_TOOLS, FRAMEWORKS
 from .venues import name_venue_year
 
-FETCHED_STATUSES = ("ok", "no_python")
+FETCHED_STATUSES = ("ok", "no_python", "later_unknown")  # a commit was read (with code or not)
 WEBMAIL_DOMAINS = {"gmail.com", "googlemail.com", "163.com", "126.com", "qq.com", "outlook.com", "hotmail.com",
                    "yahoo.com", "foxmail.com", "protonmail.com", "icloud.com", "live.com", "mail.com"}  # fmt: skip
 

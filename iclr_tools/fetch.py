@@ -37,11 +37,14 @@ def fetch_repo(
     token: str | None = None,
     pool: urllib3.PoolManager | None = None,
     give_up_on_files: bool = False,
+    has_code: Callable[[str], bool] | None = None,
     **options: Any,
 ) -> FetchResult:
     """Fetch one target by `settings.method` ("clone" or "archive"), keeping the files `keep` wants.
 
     Keyword `options` override single settings (`method="archive"`); clone falls back to archive without git.
+    With `has_code`, a clone read as of a date whose commit holds no code reads the first later commit with code
+    within `settings.later_code_days` instead.
     """
     settings = resolve_settings(settings, options)
     if settings.as_of == "conference":
@@ -57,6 +60,7 @@ def fetch_repo(
             retries=settings.clone_retries, backoff_factor=settings.backoff_factor, as_of=find_as_of_date(settings),
             stall_timeout=settings.stall_timeout, give_up_on_files=give_up_on_files,
             input_timeout=settings.input_timeout, connect_timeout=settings.timeout,
+            later_code_days=settings.later_code_days, has_code=has_code,
         )  # fmt: skip
     result = fetch_archive(
         owner, repo, ref, subdir, keep=keep, base_url=settings.archive_url, token=token, pool=pool,

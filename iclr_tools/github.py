@@ -30,6 +30,9 @@ class FetchResult:
     bytes_received: int = 0
     method: str = "archive"
     read_at: str = ""  # which commit was read, in words: the linked one, the last before a date, today's head
+    days_after: int | None = None  # code released later: days from the date to the commit with code read
+    later_none: str = ""  # why no later commit was read: none with code came within the window
+    later_unknown: str = ""  # why no later commit could be looked for (the date's commit is read)
 
 
 class FetchAbort(Exception):
