@@ -84,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             ("network faults, fetched by partial clone", lambda: rc.run_fault_matrix("clone", tmp / "clone")),
             ("git server faults (absent blob, stall mid-pack, short SHA, vanished branch)",
              lambda: rc.run_git_server_cases(tmp / "git-server")),
+            ("later history that cannot be walked (code released after the conference: broken, failing midway)",
+             lambda: rc.run_later_history_cases(tmp / "later-history")),
             (f"{args.kills} SIGKILLs of a live data run (seed {args.seed})",
              lambda: rc.run_interruptions(tmp / "kills", args.kills, args.seed)),
             ("cache files that are not final records",

@@ -618,8 +618,8 @@ def read_later_code(
     except GitError as error:
         why = (error.stderr.strip().splitlines() or [str(error)])[-1][:200]
         result.later_unknown = (
-            f"no commit with code at {as_of[:10]}, and no later commit could be looked for: the history after it "
-            f"could not be walked ({why}); a rerun tries again"
+            f"the history after {as_of[:10]} could not be walked, so no later commit was looked for ({why}); "
+            "a rerun tries again"
         )
         return entries
     if found is None:

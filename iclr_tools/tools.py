@@ -35,12 +35,18 @@ def count_python_files(record: dict) -> int:
 READ_STATUSES = ("ok", "no_python", "later_unknown")  # a commit was read (later_unknown: one without code)
 
 
-def explain_record(record: dict, status: str) -> str:
-    """Why a record's row reads as it does, where that needs saying (no Python, a partial copy)."""
+def explain_later(record: dict, status: str) -> str:
+    """Why a row without code read no later commit: none with code came in the window, or its later history is
+    unknown (and why); '' for any other row."""
     if status == "later_unknown":
         return f"no .py, .ipynb or .pyx file at the date read; whether code came later is unknown: {record['later_unknown']}"
     if status == "no_python" and record.get("later_none"):
         return f"no .py, .ipynb or .pyx file; {record['later_none']}"
+    return ""
+
+
+def explain_record(record: dict, status: str) -> str:
+    """Why a record's row reads as it does, where that needs saying (no Python, a partial copy)."""
     if status == "no_python":
         return "no .py, .ipynb or .pyx file"
     if record.get("source") == "folder":
@@ -151,7 +157,7 @@ def extract_tools(record: dict) -> dict:
     checklist = score_checklist(record) if fetched else {}
     return {
         "status": status,
-        "reason": record.get("reason") or explain_record(record, status),
+        "reason": explain_later(record, status) or record.get("reason") or explain_record(record, status),
         "commit": record.get("commit") or "",
         "read_at": describe_read_at(record) if fetched else "",
         "days_after_conference": find_days_after(record) if status == "ok" else None,
