@@ -277,3 +277,20 @@ def test_a_persistent_transfer_error_is_retried_then_given_up_file_by_file(tmp_p
         before = github.count()
         fourth = records.fetch_repo_records([target], **options)[("hank/flaky", "", "")]
         assert fourth["origin"] == "cache" and github.count() == before  # cached with the files listed
+
+
+def test_the_window_of_code_released_later_is_a_setting(monkeypatch) -> None:
+    from iclr_tools.settings import Settings
+
+    assert Settings().later_code_days == 365
+    monkeypatch.setenv("ICLR_TOOLS_LATER_CODE_DAYS", "30")
+    assert Settings.from_env().later_code_days == 30
+    monkeypatch.setenv("ICLR_TOOLS_LATER_CODE_DAYS", "a year")
+    with pytest.raises(ValueError, match="ICLR_TOOLS_LATER_CODE_DAYS='a year' is not a valid int"):
+        Settings.from_env()
+    with pytest.raises(ValueError, match="later_code_days=-1: .* or 0 to read the date only"):
+        Settings(later_code_days=-1)
+    target = {"repo": "o/r", "ref": "", "subdir": ""}  # the window is part of a dated read's cache key
+    paths = {records.make_refs_path(Path("c"), target, "2023-05-01", days).name for days in (0, 30, 365)}
+    assert paths == {"o__r~2023-05-01.json", "o__r~2023-05-01~later30.json", "o__r~2023-05-01~later365.json"}
+    assert records.make_refs_path(Path("c"), target, "", 365).name == "o__r~latest.json"
