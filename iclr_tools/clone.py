@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import datetime
 import os
 import re
 import shutil
@@ -360,13 +359,12 @@ def fetch_clone(
     give_up_on_files: bool = False,
     input_timeout: float = DEFAULTS.input_timeout,
     connect_timeout: float = DEFAULTS.timeout,
-    later_code_days: int = 0,
-    has_code: Callable[[str], bool] | None = None,
+    read_later: Callable[..., list] | None = None,
 ) -> FetchResult:
     """Fetch the scan files of `subdir` by a blob-less partial clone, retrying rate limits and server errors.
 
-    With `as_of`, `later_code_days` and `has_code`, a commit of that date holding no code gives way to the first
-    later one that does, within that many days (`read_later_code`)."""
+    With `as_of` and `read_later` (`later.make_later_reader`), a commit of that date holding no code gives way to
+    the first later one that does."""
     for attempt in range(retries + 1):
         result = fetch_clone_once(
             owner,
@@ -384,8 +382,7 @@ def fetch_clone(
             give_up_on_files,
             input_timeout,
             connect_timeout,
-            later_code_days,
-            has_code,
+            read_later,
         )
         if result.status not in ("rate_limited", "http_error") or attempt == retries:
             return result
@@ -409,8 +406,7 @@ def fetch_clone_once(
     give_up_on_files: bool = False,
     input_timeout: float = DEFAULTS.input_timeout,
     connect_timeout: float = DEFAULTS.timeout,
-    later_code_days: int = 0,
-    has_code: Callable[[str], bool] | None = None,
+    read_later: Callable[..., list] | None = None,
 ) -> FetchResult:
     """One partial-clone attempt in a temporary folder under `workdir`, deleted afterwards.
 
@@ -451,11 +447,9 @@ def fetch_clone_once(
         step = "listing"
         tree = f"{result.commit}:{subdir}" if subdir else result.commit
         entries = parse_ls_tree(run_git(["ls-tree", "-r", "-z", tree], temp, env, limits))
-        if as_of and later_code_days and has_code and not holds_code(entries, has_code):
+        if as_of and read_later is not None:  # code released after the date: `later.read_later_code`
             step = "later history"
-            entries = read_later_code(
-                result, entries, as_of, later_code_days, subdir, has_code, temp, env, limits
-            )
+            entries = read_later(result, entries, as_of, subdir, temp, env, limits)
         wanted = sort_tree_entries(entries, result, keep)
         step = "blob fetch"
         read_blobs(wanted, temp, env, limits, max_file_bytes, result, give_up_on_files)
@@ -525,110 +519,6 @@ def find_commit_as_of(
         return before.decode().strip(), f"the last commit before {as_of[:10]}"
     first = run_git([*follow, "--reverse", "FETCH_HEAD"], temp, env, limits).split(b"\n")[0]
     return first.decode().strip(), f"the first commit (the repository was created after {as_of[:10]})"
-
-
-LATER_BATCH = 8  # later commits whose trees one request fetches while looking for the first with code
-
-
-def holds_code(entries: list[tuple[str, str, str, str]], has_code: Callable[[str], bool]) -> bool:
-    """Whether a tree listing holds a file (not a symlink or submodule) that `has_code` calls code."""
-    return any(kind == "blob" and mode != "120000" and has_code(path) for mode, kind, _, path in entries)
-
-
-def list_later_commits(
-    first_day: str, as_of: str, days: int, temp: str, env: dict[str, str], limits: GitLimits
-) -> list[tuple[str, int]]:
-    """(commit, days after `as_of`) of the first-parent commits after `first_day` that are dated (UTC, committer
-    date) at most `days` days after `as_of`, oldest first, from the commits `find_commit_as_of` fetched."""
-    history = os.path.join(temp, "history")
-    if run_git(["-C", history, "rev-parse", "--is-shallow-repository"], temp, env, limits).strip() == b"true":
-        raise GitError(
-            ["rev-list"], 1, "the server sent a shallow history, so the later commits are not all known"
-        )
-    listing = run_git(
-        ["-C", history, "rev-list", "--first-parent", "--reverse", "--timestamp", "FETCH_HEAD"],
-        temp,
-        env,
-        limits,
-    )
-    start = datetime.date.fromisoformat(as_of[:10])
-    found: list[tuple[str, int]] = []
-    seen_first_day = False
-    for line in listing.decode("ascii").split("\n"):
-        if not line.strip():
-            continue
-        stamp, commit = line.split(" ")
-        if seen_first_day:
-            day = datetime.datetime.fromtimestamp(int(stamp), datetime.UTC).date()
-            if 0 <= (day - start).days <= days:
-                found.append((commit, (day - start).days))
-        seen_first_day = seen_first_day or commit == first_day
-    if not seen_first_day:
-        raise GitError(["rev-list"], 1, f"the commit read, {first_day[:12]}, is not on the walked history")
-    return found
-
-
-def find_first_commit_with_code(
-    first_day: str,
-    as_of: str,
-    days: int,
-    subdir: str,
-    has_code: Callable[[str], bool],
-    temp: str,
-    env: dict[str, str],
-    limits: GitLimits,
-) -> tuple[str, int] | None:
-    """(commit, days after `as_of`) of the first first-parent commit after `first_day`, within `days` of
-    `as_of`, whose tree (the `subdir` folder of it) holds code; None when none does.
-
-    The trees of `LATER_BATCH` candidates come in one blob-less depth-1 fetch, each listed once: no blob is
-    fetched, so a repository read later costs its trees plus the blobs the scan then wants.
-    """
-    candidates = list_later_commits(first_day, as_of, days, temp, env, limits)
-    scope = ["--", f"{subdir}/"] if subdir else []
-    for start in range(0, len(candidates), LATER_BATCH):
-        batch = candidates[start : start + LATER_BATCH]
-        fetch = ["fetch", "-q", "--depth", "1", "--filter=blob:none", "--no-tags", "origin"]
-        run_git([*fetch, *(commit for commit, _ in batch)], temp, env, limits)
-        for commit, after in batch:
-            entries = parse_ls_tree(run_git(["ls-tree", "-r", "-z", commit, *scope], temp, env, limits))
-            if holds_code(entries, has_code):
-                return commit, after
-    return None
-
-
-def read_later_code(
-    result: FetchResult,
-    entries: list[tuple[str, str, str, str]],
-    as_of: str,
-    days: int,
-    subdir: str,
-    has_code: Callable[[str], bool],
-    temp: str,
-    env: dict[str, str],
-    limits: GitLimits,
-) -> list[tuple[str, str, str, str]]:
-    """The tree listing to read where the commit of `as_of` holds no code: that of the first later commit with
-    code within `days` (noted in `result`: commit, read_at, days_after), else the same listing, `result` saying
-    that none came (`later_none`) or why no later commit could be looked for (`later_unknown`)."""
-    try:
-        found = find_first_commit_with_code(
-            result.commit or "", as_of, days, subdir, has_code, temp, env, limits
-        )
-    except GitError as error:
-        why = (error.stderr.strip().splitlines() or [str(error)])[-1][:200]
-        result.later_unknown = (
-            f"the history after {as_of[:10]} could not be walked, so no later commit was looked for ({why}); "
-            "a rerun tries again"
-        )
-        return entries
-    if found is None:
-        result.later_none = f"no commit with code within {days} days after {as_of[:10]}"
-        return entries
-    result.commit, result.days_after = found
-    result.read_at = f"the first commit with code, {result.days_after} days after {as_of[:10]}"
-    tree = f"{result.commit}:{subdir}" if subdir else result.commit
-    return parse_ls_tree(run_git(["ls-tree", "-r", "-z", tree], temp, env, limits))
 
 
 def sort_tree_entries(

@@ -14,6 +14,7 @@ from tqdm import tqdm  # the text bar: it works in terminals, notebooks and rend
 from .archive import fetch_archive
 from .clone import fetch_clone
 from .github import SHA_RE, FetchResult
+from .later import make_later_reader
 from .net import make_retry
 from .settings import Settings, resolve_settings
 
@@ -60,7 +61,7 @@ def fetch_repo(
             retries=settings.clone_retries, backoff_factor=settings.backoff_factor, as_of=find_as_of_date(settings),
             stall_timeout=settings.stall_timeout, give_up_on_files=give_up_on_files,
             input_timeout=settings.input_timeout, connect_timeout=settings.timeout,
-            later_code_days=settings.later_code_days, has_code=has_code,
+            read_later=make_later_reader(settings.later_code_days, has_code),
         )  # fmt: skip
     result = fetch_archive(
         owner, repo, ref, subdir, keep=keep, base_url=settings.archive_url, token=token, pool=pool,

@@ -25,7 +25,7 @@ from fakes.github_server import (
     make_tar_gz,
 )
 from iclr_tools import clone as clone_module
-from iclr_tools import fetch, net, records, scan, tools
+from iclr_tools import fetch, later, net, records, scan, tools
 from iclr_tools.archive import fetch_archive
 from iclr_tools.clone import fetch_clone
 from iclr_tools.github import FetchResult, clean_subdir, extract_target_path, is_unsafe_path, parse_gitmodules
@@ -807,12 +807,16 @@ def test_a_window_of_0_days_gives_the_first_day_rows_and_keeps_its_cache_apart(
     assert sorted(path.name for path in (cache / "raw" / "refs").glob("late__readme-first*")) == [
         "late__readme-first~2023-05-01.json"
     ]
-    later = read_late_repos(github, cache, 365, "conference", 2023)  # the first-day cache is not this rule's
-    assert later["late/readme-first"]["origin"] == "fetched"
-    assert later["late/readme-first"]["commit"] == commits["late/readme-first"][2]
+    with_later = read_late_repos(
+        github, cache, 365, "conference", 2023
+    )  # the first-day cache is not this rule's
+    assert with_later["late/readme-first"]["origin"] == "fetched"
+    assert with_later["late/readme-first"]["commit"] == commits["late/readme-first"][2]
     again = read_late_repos(github, cache, 365, "conference", 2023)
     assert again["late/readme-first"]["origin"] == "cache" and again["late/readme-first"]["days_after"] == 30
-    assert tools.extract_tools(again["late/readme-first"]) == tools.extract_tools(later["late/readme-first"])
+    assert tools.extract_tools(again["late/readme-first"]) == tools.extract_tools(
+        with_later["late/readme-first"]
+    )
 
 
 def test_a_shallow_history_is_not_walked_for_later_code(github: FakeGitHub, tmp_path: Path) -> None:
@@ -829,4 +833,4 @@ def test_a_shallow_history_is_not_walked_for_later_code(github: FakeGitHub, tmp_
         ["-C", str(history), "fetch", "-q", "--depth", "2", url, "HEAD"], str(tmp_path), env, limits
     )
     with pytest.raises(clone_module.GitError, match="shallow history"):
-        clone_module.list_later_commits(first, "2023-05-01", 365, str(tmp_path), env, limits)
+        later.list_later_commits(first, "2023-05-01", 365, str(tmp_path), env, limits)

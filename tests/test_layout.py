@@ -22,6 +22,7 @@ ORDER = [
     ["pdfs"],  # 2: code links read out of PDFs
     ["github"],
     ["archive", "clone"],
+    ["later"],  # code released after the conference, found in a clone's history
     ["fetch"],  # 3: fetch
     ["scan"],  # 4: files -> facts
     ["records"],  # fetch + scan + cache, above both
