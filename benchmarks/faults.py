@@ -87,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
              lambda: rc.run_git_server_cases(tmp / "git-server")),
             ("listing faults of the link repair (missing owner, rate limit, server error, pagination cut short)",
              lambda: repair_cases.run_listing_faults(tmp / "listing")),
+            ("later history that cannot be walked (code released after the conference: broken, failing midway)",
+             lambda: rc.run_later_history_cases(tmp / "later-history")),
             (f"{args.kills} SIGKILLs of a live data run (seed {args.seed})",
              lambda: rc.run_interruptions(tmp / "kills", args.kills, args.seed)),
             ("cache files that are not final records",

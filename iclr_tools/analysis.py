@@ -10,7 +10,7 @@ from .links import extract_targets
 from .tools import BUILD_TOOLS, FRAMEWORKS
 from .venues import name_venue_year
 
-FETCHED_STATUSES = ("ok", "no_python")
+FETCHED_STATUSES = ("ok", "no_python", "later_unknown")  # a commit was read (with code or not)
 MAIN_FRAMEWORKS = (
     "pytorch",
     "tensorflow",
@@ -432,3 +432,17 @@ def describe_coverage(frame: pd.DataFrame, year: int) -> str:
     if absent:
         lines.append("Not recorded for this year, so not shown: " + "; ".join(absent) + ".")
     return "\n".join(lines)
+
+
+def select_later_reads(frame: pd.DataFrame) -> pd.DataFrame:
+    """The repositories with Python read at a later commit (code released after the conference) as a group: repo,
+    days after the conference, the commit read and its frameworks, soonest first."""
+    targets = extract_targets(frame)
+    if not len(targets) or "days_after_conference" not in targets:
+        return pd.DataFrame(columns=["repo", "subdir", "days_after_conference", "read_at", "frameworks"])
+    days = pd.to_numeric(targets["days_after_conference"].astype("string").replace("", pd.NA))
+    later = targets[days.notna().to_numpy()].assign(
+        days_after_conference=days[days.notna()].astype(int).to_numpy()
+    )
+    columns = ["repo", "subdir", "days_after_conference", "read_at", "frameworks"]
+    return later.sort_values(["days_after_conference", "repo"])[columns].reset_index(drop=True)

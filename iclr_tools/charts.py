@@ -222,9 +222,12 @@ def add_sampling_note(axes: Any, trends: pd.DataFrame) -> None:
     """A footnote on which years are samples (bands: 95% Wilson intervals; hollow points: n < 30)."""
     frameworks = trends[trends["measure"] == "pytorch"]
     sampled = sorted(frameworks.loc[frameworks["method"] == "sample", "year"].unique())
-    exact = sorted(frameworks.loc[frameworks["method"] == "exact", "year"].unique())
+    exact = sorted(frameworks.loc[frameworks["method"].str.startswith("exact"), "year"].unique())
+    first_day = sorted(frameworks.loc[frameworks["method"].str.endswith("_first_day"), "year"].unique())
     note = (f"exact: {', '.join(map(str, exact))}; random samples of code links: {', '.join(map(str, sampled))} "
             "(bands: 95% Wilson intervals, ignoring the finite population; hollow points: n < 30)")  # fmt: skip
+    if first_day:  # no later reads recorded: code released after the conference is missing there
+        note += f"\ncode as on the conference's first day only: {', '.join(map(str, first_day))}"
     axes.annotate(note, (0, -0.2), xycoords="axes fraction", fontsize=8, color="#555555", va="top")
 
 

@@ -344,7 +344,10 @@ def measure_pack_bytes(git_dir: str) -> int:
 
 def fetch_clone(request: FetchRequest, workdir: str | os.PathLike) -> FetchResult:
     """Fetch the scan files of the request's folder by a blob-less partial clone, retrying rate limits and
-    server errors `request.settings.clone_retries` times."""
+    server errors `request.settings.clone_retries` times.
+
+    With a date to read as of and `request.read_later` (`later.make_later_reader`), a commit of that date holding
+    no code gives way to the first later one that does."""
     settings = request.settings
     for attempt in range(settings.clone_retries + 1):
         result = fetch_clone_once(request, workdir)
@@ -397,6 +400,9 @@ def fetch_clone_once(request: FetchRequest, workdir: str | os.PathLike) -> Fetch
         step = "listing"
         tree = f"{result.commit}:{subdir}" if subdir else result.commit
         entries = parse_ls_tree(run_git(["ls-tree", "-r", "-z", tree], temp, env, limits))
+        if as_of and request.read_later is not None:  # code released after the date: `later.read_later_code`
+            step = "later history"
+            entries = request.read_later(result, entries, as_of, subdir, temp, env, limits)
         wanted = sort_tree_entries(entries, result, request.keep)
         step = "blob fetch"
         read_blobs(wanted, temp, env, limits, settings.max_file_bytes, result, request.give_up_on_files)

@@ -28,7 +28,7 @@ from .venues import VenueYear
 
 DATASET_COLUMNS = [
     "year", "sample_of", "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
-    "code_url", "link_kind", "link_source", "repo", "ref", "subdir", "commit", "read_at", "status", "reason", "n_python_files",
+    "code_url", "link_kind", "link_source", "repo", "ref", "subdir", "commit", "read_at", "days_after_conference", "status", "reason", "n_python_files",
     "frameworks", "vendored_frameworks", "declared_tools", "imported_tools", "undeclared_imports", "declares_dependencies",
     "dev_tools", "readme_tools", "declared_by", "python_version", "cuda_version", "optional_imports",
     "unresolved_imports", "readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",
@@ -107,7 +107,8 @@ def make_dataset(rows: list[dict], venue: str = "iclr") -> pd.DataFrame:
     frame["declares_dependencies"] = frame["declares_dependencies"].fillna(False).astype(bool)
     for column in MAYBE_COLUMNS:
         frame[column] = frame[column].map(lambda v: "" if v is None or v != v else str(bool(v)))
-    frame["completeness"] = frame["completeness"].map(lambda v: "" if v is None or v != v else str(int(v)))
+    for column in ("completeness", "days_after_conference"):  # integers, or unknown / not read later (empty)
+        frame[column] = frame[column].map(lambda v: "" if v is None or v != v else str(int(v)))
     frame = frame.fillna("")
     frame = frame.sort_values(["forum_id", "code_url", "subdir"], kind="stable").reset_index(drop=True)
     if check_venue(venue) != "iclr":
@@ -130,8 +131,9 @@ def read_dataset(path: str | Path) -> pd.DataFrame:
     for column in MAYBE_COLUMNS:
         if column in frame:
             frame[column] = frame[column].map({"True": True, "False": False, "": pd.NA}).astype("boolean")
-    if "completeness" in frame:
-        frame["completeness"] = pd.to_numeric(frame["completeness"].replace("", pd.NA)).astype("Int64")
+    for column in ("completeness", "days_after_conference"):
+        if column in frame:
+            frame[column] = pd.to_numeric(frame[column].replace("", pd.NA)).astype("Int64")
     return frame
 
 

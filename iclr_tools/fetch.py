@@ -14,6 +14,7 @@ from tqdm import tqdm  # the text bar: it works in terminals, notebooks and rend
 from .archive import fetch_archive
 from .clone import fetch_clone
 from .github import SHA_RE, FetchRequest, FetchResult, find_as_of_date
+from .later import make_later_reader
 from .settings import Settings, resolve_settings
 
 T = TypeVar("T")
@@ -36,11 +37,14 @@ def fetch_repo(
     token: str | None = None,
     pool: urllib3.PoolManager | None = None,
     give_up_on_files: bool = False,
+    has_code: Callable[[str], bool] | None = None,
     **options: Any,
 ) -> FetchResult:
     """Fetch one target by `settings.method` ("clone" or "archive"), keeping the files `keep` wants.
 
     Keyword `options` override single settings (`method="archive"`); clone falls back to archive without git.
+    With `has_code`, a clone read as of a date whose commit holds no code reads the first later commit with code
+    within `settings.later_code_days` instead.
     """
     settings = resolve_settings(settings, options)
     if settings.as_of == "conference":
@@ -49,7 +53,8 @@ def fetch_repo(
         )
     if settings.method not in ("clone", "archive"):
         raise ValueError(f"unknown fetch method {settings.method!r}: use 'clone' or 'archive'")
-    request = FetchRequest(owner, repo, ref, subdir, keep, settings, token, give_up_on_files)
+    read_later = make_later_reader(settings.later_code_days, has_code)
+    request = FetchRequest(owner, repo, ref, subdir, keep, settings, token, give_up_on_files, read_later)
     if settings.method == "clone" and is_git_available():
         return fetch_clone(request, workdir)
     result = fetch_archive(request, pool)

@@ -32,6 +32,9 @@ class FetchResult:
     bytes_received: int = 0
     method: str = "archive"
     read_at: str = ""  # which commit was read, in words: the linked one, the last before a date, today's head
+    days_after: int | None = None  # code released later: days from the date to the commit with code read
+    later_none: str = ""  # why no later commit was read: none with code came within the window
+    later_unknown: str = ""  # why no later commit could be looked for (the date's commit is read)
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,7 @@ class FetchRequest:
     settings: Settings = DEFAULTS
     token: str | None = field(default=None, repr=False)
     give_up_on_files: bool = False  # clone: a blob that keeps failing is listed unreadable, not fatal
+    read_later: Callable[..., list] | None = None  # clone as of a date: the walk to code released later
 
 
 def find_as_of_date(settings: Settings) -> str:

@@ -28,13 +28,15 @@ from typing import Any
 from .fetch import fetch_many, fetch_repo, is_git_available
 from .files import read_json, read_stamped_json, write_bytes_atomic, write_json_atomic, write_text_atomic
 from .github import FetchResult, find_as_of_date
-from .scan import SCANNER_VERSION, extract_repo_facts, is_scan_file
+from .scan import PYTHON_SUFFIXES, SCANNER_VERSION, extract_repo_facts, is_scan_file
 from .settings import Settings, resolve_settings
 from .venues import FIRST_YEAR, find_cutoff
 
 FINAL_STATUSES = {"ok", "missing", "too_large"}  # cached; anything else is retried on rerun
 GIVE_UP_AFTER_RUNS = 3  # the run on which files whose transfer keeps failing are given up (listed unreadable)
 LISTING_NAME = "listing.json"  # inside a raw archive, beside `files/...`
+LATER_KEYS = ("days_after", "later_none", "later_unknown")  # what a read of code released later notes
+RECORDED_LATER_DAYS = 365  # the window of the recorded later reads (`repos_later/`: "within a year")
 
 
 def make_subdir_suffix(subdir: str) -> str:
@@ -60,10 +62,24 @@ def make_commit_stem(repo: str, commit: str, subdir: str) -> str:
     return f"{repo.replace('/', '__')}/{commit}{make_subdir_suffix(subdir)}"
 
 
-def make_refs_path(cache: Path, target: dict, as_of: str = "") -> Path:
-    """Where the ref -> commit resolution (or final failure) of a target, read as of a date, is cached."""
+def make_refs_path(cache: Path, target: dict, as_of: str = "", later_code_days: int = 0) -> Path:
+    """Where the ref -> commit resolution (or final failure) of a target, read as of a date (and with the window
+    of code released later, `~later365`), is cached; a file of another rule is never read for this one."""
     key = target_key(target["repo"], target["subdir"], target["ref"])
-    return cache / "raw" / "refs" / f"{key}~{as_of or 'latest'}.json"
+    later = f"~later{later_code_days}" if as_of and later_code_days else ""
+    return cache / "raw" / "refs" / f"{key}~{as_of or 'latest'}{later}.json"
+
+
+def is_code_file(path: str) -> bool:
+    """Whether a file is code in the sense of the reading rule: a `.py`, `.ipynb` or `.pyx` file."""
+    return path.endswith(PYTHON_SUFFIXES)
+
+
+def find_later_code_days(settings: Settings) -> int:
+    """The window of code released later that applies to a run: `later_code_days` for a clone read as of a date,
+    else 0 (today's head, or an archive, which has no history)."""
+    dated = find_as_of_date(settings) and settings.method == "clone" and is_git_available()
+    return settings.later_code_days if dated else 0
 
 
 def read_snapshot_missing(snapshot_dir: str | Path) -> dict[tuple[str, str], str]:
@@ -89,6 +105,58 @@ def read_snapshot_record(snapshot_dir: str | Path, target: dict, missing: dict) 
         return {"repo": target["repo"], "subdir": target["subdir"], "status": "missing", "reason": why,
                 "origin": "snapshot"}  # fmt: skip
     return None
+
+
+def read_snapshot_later_none(snapshot_dir: str | Path) -> dict[tuple[str, str], str] | None:
+    """(repo, subdir) -> why for the repositories `repos_later/none.json` lists (no code within a year, or a
+    history not recorded); None when the folder records no later reads at all (ICLR 2018)."""
+    folder = Path(snapshot_dir) / "repos_later"
+    if not folder.is_dir():
+        return None
+    path = folder / "none.json"
+    rows = read_json(path) if path.is_file() else []
+    return {(row["repo"], row.get("subdir") or ""): row.get("why", "no later read recorded") for row in rows}
+
+
+def read_snapshot_later(
+    snapshot_dir: str | Path, target: dict, record: dict, later_code_days: int, none: dict | None
+) -> dict:
+    """A recorded first-day `record` with the rule of code released later applied: the record itself where it
+    holds code, where the window is 0 or where the folder records no later reads (`none` is None); else its
+    recorded later read (`repos_later/`) within `later_code_days`, or the first-day record saying why there is
+    none: `later_none` (no code came in the window) or `later_unknown` (its later history is not known)."""
+    files = record.get("files") or []
+    if (
+        not later_code_days
+        or none is None
+        or record.get("status") != "ok"
+        or any(is_code_file(p) for p, _ in files)
+    ):
+        return record
+    path = Path(snapshot_dir) / "repos_later" / f"{target_key(target['repo'], target['subdir'])}.json"
+    if path.is_file():
+        later = read_json(path)
+        if int(later["days_after"]) <= later_code_days:
+            return {
+                "status": "ok",
+                "reason": "",
+                "scanner_version": "recorded",
+                **later,
+                "origin": "snapshot",
+            }
+        return {**record, "later_none": f"its first code came {later['days_after']} days after the conference, "
+                f"after the {later_code_days} days of later_code_days"}  # fmt: skip
+    why = none.get((target["repo"], target["subdir"]))
+    if why is None:
+        return {**record, "later_unknown": "repos_later/ records no later read of it"}
+    if why.startswith("no code within") and later_code_days <= RECORDED_LATER_DAYS:
+        return {**record, "later_none": f"{why} (recorded)"}
+    if why.startswith("no code within"):
+        return {
+            **record,
+            "later_unknown": f"{why}, and later_code_days={later_code_days} is longer than that",
+        }
+    return {**record, "later_unknown": why}
 
 
 def write_raw_files(path: Path, result: FetchResult) -> None:
@@ -147,10 +215,12 @@ def scan_result(target: dict, result: FetchResult, fetch: dict) -> dict:
     return record
 
 
-def read_cached_record(cache_dir: str | Path, target: dict, as_of: str = "") -> dict | None:
+def read_cached_record(
+    cache_dir: str | Path, target: dict, as_of: str = "", later_code_days: int = 0
+) -> dict | None:
     """A target's record from the cache layers, re-scanning cached raw files where the scanner changed; else None."""
     cache = Path(cache_dir)
-    fetch = read_stamped_json(make_refs_path(cache, target, as_of))
+    fetch = read_stamped_json(make_refs_path(cache, target, as_of, later_code_days))
     if fetch is None or fetch.get("status") not in FINAL_STATUSES:
         return None
     if fetch["status"] == "ok" and not (isinstance(fetch.get("commit"), str) and fetch["commit"].isalnum()):
@@ -160,6 +230,7 @@ def read_cached_record(cache_dir: str | Path, target: dict, as_of: str = "") -> 
     stem = make_commit_stem(target["repo"], fetch["commit"], target["subdir"])
     facts = read_stamped_json(cache / "facts" / f"{stem}.json", scanner_version=SCANNER_VERSION)
     if facts is not None:
+        facts = {key: value for key, value in facts.items() if key not in LATER_KEYS}  # the fetch's notes win
         return {**facts, **fetch, "origin": "cache"}
     result = read_raw_files(cache / "raw" / "files" / f"{stem}.tar.gz")
     if result is None or lacks_wanted_files(result):
@@ -169,12 +240,17 @@ def read_cached_record(cache_dir: str | Path, target: dict, as_of: str = "") -> 
     return {**record, "origin": "rescanned"}
 
 
-def store_fetch(cache_dir: str | Path, target: dict, result: FetchResult, as_of: str = "") -> dict:
-    """Scan a fetch and cache it in layers (ref -> commit, raw files, facts); a transient failure is not cached."""
+def store_fetch(
+    cache_dir: str | Path, target: dict, result: FetchResult, as_of: str = "", later_code_days: int = 0
+) -> dict:
+    """Scan a fetch and cache it in layers (ref -> commit, raw files, facts); a transient failure is not cached,
+    nor is the commit of a target whose later history could not be walked (a rerun looks again)."""
     cache = Path(cache_dir)
     fetch = {"repo": target["repo"], "subdir": target["subdir"], "ref": target["ref"], "status": result.status,
              "reason": result.reason, "commit": result.commit, "method": result.method,
              "bytes_received": result.bytes_received, "read_at": result.read_at, "as_of": as_of}  # fmt: skip
+    later = {key: getattr(result, key) for key in LATER_KEYS}
+    fetch.update({key: value for key, value in later.items() if value not in (None, "")})
     if result.status == "ok" and not result.commit:  # nothing to key the raw files by: scanned, not cached
         return scan_result(target, result, fetch)
     record = dict(fetch)
@@ -183,8 +259,8 @@ def store_fetch(cache_dir: str | Path, target: dict, result: FetchResult, as_of:
         write_raw_files(cache / "raw" / "files" / f"{stem}.tar.gz", result)
         record = scan_result(target, result, fetch)
         write_json_atomic(cache / "facts" / f"{stem}.json", record)
-    if result.status in FINAL_STATUSES:
-        write_json_atomic(make_refs_path(cache, target, as_of), fetch)
+    if result.status in FINAL_STATUSES and not result.later_unknown:
+        write_json_atomic(make_refs_path(cache, target, as_of, later_code_days), fetch)
     return record
 
 
@@ -196,18 +272,20 @@ def fetch_repo_record(target: dict, *, settings: Settings, token: str | None) ->
     """
     owner, name = target["repo"].split("/", 1)
     cache = Path(settings.cache_dir)
-    attempts_path = make_refs_path(cache, target, find_as_of_date(settings)).with_suffix(".attempts")
+    days = find_later_code_days(settings)
+    attempts_path = make_refs_path(cache, target, find_as_of_date(settings), days).with_suffix(".attempts")
     runs = read_attempts(attempts_path)
     result = fetch_repo(
         owner, name, target["ref"], target["subdir"], cache / "work", keep=is_scan_file, settings=settings,
-        token=token, give_up_on_files=runs + 1 >= GIVE_UP_AFTER_RUNS,
+        token=token, give_up_on_files=runs + 1 >= GIVE_UP_AFTER_RUNS, has_code=is_code_file,
     )  # fmt: skip
     if result.status in FINAL_STATUSES:
         attempts_path.unlink(missing_ok=True)
     else:
         write_text_atomic(attempts_path, str(runs + 1))
     as_of = find_as_of_date(settings) if result.method == "clone" else ""  # an archive read today's head
-    return {**store_fetch(settings.cache_dir, target, result, as_of), "origin": "fetched"}
+    days = days if as_of else 0
+    return {**store_fetch(settings.cache_dir, target, result, as_of, days), "origin": "fetched"}
 
 
 def read_attempts(path: Path) -> int:
@@ -257,15 +335,19 @@ def fetch_repo_records(
         raise ValueError("as_of='conference' needs the ICLR year: pass year=..., or as_of='latest' or a date")
     settings = dataclasses.replace(settings, as_of=find_cutoff(year or FIRST_YEAR, settings.as_of, venue))
     cache_as_of = find_as_of_date(settings) if settings.method == "clone" and is_git_available() else ""
+    later_days = find_later_code_days(settings)
     records: dict[tuple[str, str, str], dict] = {}
     missing = read_snapshot_missing(snapshot_dir) if snapshot_dir else {}
+    none_later = read_snapshot_later_none(snapshot_dir) if snapshot_dir else None
     to_fetch = []
     for target in targets:
         key = (target["repo"], target["ref"], target["subdir"])
         record = read_snapshot_record(snapshot_dir, target, missing) if snapshot_dir else None
+        if record is not None and snapshot_dir:  # recorded at the conference: code released later, recorded
+            record = read_snapshot_later(snapshot_dir, target, record, settings.later_code_days, none_later)
         if record is None and not settings.refresh:
             record = read_cached_record(
-                settings.cache_dir, target, cache_as_of
+                settings.cache_dir, target, cache_as_of, later_days
             )  # an archive reads today's head
         if record is None and offline:
             record = {**target, "status": "not_recorded", "reason": "not in the snapshot and offline: not fetched",

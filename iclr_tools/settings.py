@@ -46,6 +46,9 @@ class Settings:
     method: str = "clone"  # "clone" (blob-less partial clone; archive when git is missing) or "archive"
     refresh: bool = False  # True: ignore the cache and fetch everything again
     as_of: str = "conference"  # read code as of: "conference" (its first day), "latest", or a date YYYY-MM-DD
+    # where the commit read as of that date holds no code (.py, .ipynb, .pyx), the first later commit with code
+    # within this many days is read instead (code released after the conference); 0: that date only
+    later_code_days: int = 365
     openreview_url: str = ""  # "" means OpenReview's own API for the year (v1 or v2)
     archive_url: str = CODELOAD_URL  # where tar.gz archives come from
     git_url: str = GITHUB_GIT_URL  # where git clones come from
@@ -76,6 +79,12 @@ class Settings:
             )
         if self.method not in ("clone", "archive"):
             raise ValueError(f"fetch method {self.method!r} (fetch_method): use 'clone' or 'archive'")
+        days = self.later_code_days
+        if not isinstance(days, int) or isinstance(days, bool) or days < 0:
+            raise ValueError(
+                f"later_code_days={days!r}: give how many days after the date a repository's first code may come "
+                "(365 by default), or 0 to read the date only"
+            )
         if self.as_of not in ("conference", "latest", "") and not is_iso_date(self.as_of):
             raise ValueError(
                 f"as_of={self.as_of!r}: give 'conference', 'latest' or a date such as 2024-05-07"

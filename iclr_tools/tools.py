@@ -32,6 +32,19 @@ def count_python_files(record: dict) -> int:
     return sum(1 for path, _ in record.get("files") or [] if path.endswith(PYTHON_SUFFIXES))
 
 
+READ_STATUSES = ("ok", "no_python", "later_unknown")  # a commit was read (later_unknown: one without code)
+
+
+def explain_later(record: dict, status: str) -> str:
+    """Why a row without code read no later commit: none with code came in the window, or its later history is
+    unknown (and why); '' for any other row."""
+    if status == "later_unknown":
+        return f"no .py, .ipynb or .pyx file at the date read; whether code came later is unknown: {record['later_unknown']}"
+    if status == "no_python" and record.get("later_none"):
+        return f"no .py, .ipynb or .pyx file; {record['later_none']}"
+    return ""
+
+
 def explain_record(record: dict, status: str) -> str:
     """Why a record's row reads as it does, where that needs saying (no Python, a partial copy)."""
     if status == "no_python":
@@ -95,6 +108,9 @@ def describe_read_at(record: dict) -> str:
     """Which commit of the repository was read, in words (a recorded record says it by its cut-off date)."""
     if record.get("read_at"):
         return str(record["read_at"])
+    if record.get("days_after") is not None and record.get("conference_as_of"):  # a recorded later read
+        when = f"the conference ({str(record['conference_as_of'])[:10]})"
+        return f"the first commit with code, {int(record['days_after'])} days after {when}"
     if record.get("source") == "folder":
         return "stored copies of single files (no commit)"
     as_of, date = str(record.get("as_of") or "")[:10], str(record.get("commit_date") or "")[:10]
@@ -105,12 +121,18 @@ def describe_read_at(record: dict) -> str:
     return ""
 
 
+def find_days_after(record: dict) -> int | None:
+    """Days from the date read as of (the conference) to the commit read, for code released later; else None."""
+    days = record.get("days_after")
+    return None if days is None or days == "" else int(days)
+
+
 def extract_tools(record: dict) -> dict:
     """Status, frameworks, declared and imported tools, and the completeness checklist of one repository record."""
     status = record.get("status", "ok")
     if status == "ok" and count_python_files(record) == 0:
-        status = "no_python"
-    fetched = status in ("ok", "no_python")
+        status = "later_unknown" if record.get("later_unknown") else "no_python"
+    fetched = status in READ_STATUSES
     own_name = canonical(str(record.get("repo") or "").rsplit("/", 1)[-1])
     declarations = [  # `pip install <the project itself>` declares none of its dependencies
         item for item in (extract_declarations(record) if fetched else [])
@@ -138,9 +160,10 @@ def extract_tools(record: dict) -> dict:
     checklist = score_checklist(record) if fetched else {}
     return {
         "status": status,
-        "reason": record.get("reason") or explain_record(record, status),
+        "reason": explain_later(record, status) or record.get("reason") or explain_record(record, status),
         "commit": record.get("commit") or "",
         "read_at": describe_read_at(record) if fetched else "",
+        "days_after_conference": find_days_after(record) if status == "ok" else None,
         "n_python_files": count_python_files(record),
         "frameworks": extract_frameworks(sorted(resolved["modules"])),
         "vendored_frameworks": resolved["vendored"],

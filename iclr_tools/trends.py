@@ -51,6 +51,7 @@ CORRECTED = ":corrected"  # `has_<item>:corrected`: a raw checklist share correc
 CORRECTED_METHOD = "rogan-gladen"  # the method of a corrected row; or NOT_CORRECTABLE, with no share
 NOT_CORRECTABLE = "not correctable"
 CORRECTION_SPLIT = "holdout"  # the labelled repositories no rule was tuned on (data/checklist_accuracy.csv)
+FIRST_DAY = "_first_day"  # a method's suffix where a venue-year's repositories are read on the first day only
 
 
 def make_trend_row(year: int, measure: str, count: int, n: int, method: str, venue: str = "iclr") -> dict:
@@ -63,7 +64,8 @@ def make_trend_row(year: int, measure: str, count: int, n: int, method: str, ven
 def count_year_measures(
     year: int, frame: pd.DataFrame, facts: dict, top_tools: list[str], venue: str = "iclr"
 ) -> list[dict]:
-    """The trend rows of one venue-year: frameworks, declaring, the checklist, code sharing, the top tools."""
+    """The trend rows of one venue-year: frameworks, declaring, the checklist, code sharing, the top tools, and the
+    frameworks on the conference's first day alone (`pytorch:first_day`), without code released later."""
     method = facts["method"]
     targets = extract_targets(frame)  # repository targets whose code was read and holds Python
     marks = mark_frameworks(targets["frameworks"])
@@ -97,7 +99,38 @@ def count_year_measures(
     rows += [
         make_trend_row(year, f"tool:{tool}", int(tools.get(tool, 0)), n, method, venue) for tool in top_tools
     ]
+    rows += count_first_day_measures(year, frame, method, venue)
+    return label_first_day(rows, facts)
+
+
+def find_days_after(frame: pd.DataFrame) -> pd.Series:
+    """A dataset's `days_after_conference` as numbers (NaN for a first-day read), from a CSV or a fresh frame."""
+    if "days_after_conference" not in frame:
+        return pd.Series(float("nan"), index=frame.index)
+    column = frame["days_after_conference"].astype("string").replace("", pd.NA)
+    return pd.to_numeric(column).astype("Float64").astype(float)
+
+
+def count_first_day_measures(year: int, frame: pd.DataFrame, method: str, venue: str = "iclr") -> list[dict]:
+    """The framework measures on the conference's first day alone (`pytorch:first_day`: the repositories whose
+    code was there then), and `read_later`: the repositories with Python read at a later commit, of all of them."""
+    targets = extract_targets(frame)
+    later = find_days_after(targets).notna() if len(targets) else pd.Series(dtype=bool)
+    first_day = targets[~later] if len(targets) else targets
+    marks = mark_frameworks(first_day["frameworks"])
+    rows = [make_trend_row(year, f"{measure}:first_day", int(marks[column].sum()), len(first_day), method, venue)
+            for measure, column in FRAMEWORK_MEASURES.items()]  # fmt: skip
+    rows.append(make_trend_row(year, "read_later", int(later.sum()), len(targets), method, venue))
     return rows
+
+
+def label_first_day(rows: list[dict], facts: dict) -> list[dict]:
+    """Trend rows whose repositories were read on the first day only (a recorded venue-year without later reads,
+    `later_reads` empty in years.csv) say so in `method` (`exact_first_day`); code sharing is no repository's."""
+    if str(facts.get("later_reads", "")) != "":
+        return rows
+    return [row if row["measure"].startswith("code_sharing") else {**row, "method": row["method"] + FIRST_DAY}
+            for row in rows]  # fmt: skip
 
 
 def find_top_tools(frames: dict[int, pd.DataFrame], top: int = 12) -> list[str]:
@@ -207,7 +240,7 @@ def describe_trends(trends: pd.DataFrame) -> str:
 
     def show(table: pd.DataFrame, year: int) -> str:
         row = table.loc[year]
-        interval = "" if row["method"] == "exact" else f" [{row['ci_low']:.0%}-{row['ci_high']:.0%}]"
+        interval = "" if row["method"] != "sample" else f" [{row['ci_low']:.0%}-{row['ci_high']:.0%}]"
         return f"{row['share']:.0%}{interval} (n={row['n']})"
 
     return (f"PyTorch: {show(pytorch, first)} of repositories in {first}, {show(pytorch, last)} in {last}; "
@@ -272,3 +305,24 @@ def compare_corrected_checklist(
     columns = ["item", "count", "n", "raw_share", "sensitivity", "positives", "specificity", "negatives",
                "corrected_share", "ci_low", "ci_high", "corrected"]  # fmt: skip
     return pd.DataFrame(table, columns=columns)
+
+
+def summarize_later_reads(trends: pd.DataFrame, frames: dict[tuple[str, int], pd.DataFrame]) -> pd.DataFrame:
+    """Per venue-year with repositories: how many with Python were read at a later commit (code released after
+    the conference), the median days after it, and PyTorch's and TensorFlow's shares under both rules (first day
+    alone, and with code released later); `rule` says which years had no later reads recorded."""
+    rows = []
+    for (venue, year), frame in sorted(frames.items()):
+        days = find_days_after(extract_targets(frame)).dropna()
+        chosen = trends[(trends["venue"] == venue) & (trends["year"] == year)].set_index("measure")
+        if "pytorch" not in chosen.index:
+            continue
+        row = {"venue": venue, "year": year, "repositories": int(chosen.loc["pytorch", "n"]),
+               "first_day": int(chosen.loc["pytorch:first_day", "n"]), "read_later": len(days),
+               "median_days": float(days.median()) if len(days) else float("nan"),
+               "rule": "first day only" if chosen.loc["pytorch", "method"].endswith(FIRST_DAY) else "code released later"}  # fmt: skip
+        for measure in ("pytorch", "tensorflow"):
+            row[f"{measure}_first_day"] = chosen.loc[f"{measure}:first_day", "share"]
+            row[measure] = chosen.loc[measure, "share"]
+        rows.append(row)
+    return pd.DataFrame(rows)

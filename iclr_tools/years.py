@@ -18,6 +18,7 @@ from .files import write_text_atomic
 from .links import extract_targets, find_full_link_list
 from .papers import has_paper_list, parse_proceedings_paper, read_snapshot_papers
 from .settings import DATA_DIR, ROOT, VENUE_NAMES, check_venue, describe_embedded, read_embedded_years
+from .tools import READ_STATUSES
 from .venues import (
     ICLR_PDF_COUNTS,
     LIVE_YEARS,
@@ -46,7 +47,7 @@ ACCEPTED_WITHOUT_LIST = {
     2024: 2260
 }  # no paper list is recorded for 2024: ../shared/links/README.md gives the count
 YEAR_COLUMNS = ["venue", "year", "method", "accepted_papers", "papers_with_github_link", "github_links", "links_drawn",
-                "seed", "targets", "repositories_read", "repositories_with_python", "readmes_known", "paper_list",
+                "seed", "targets", "repositories_read", "repositories_with_python", "later_reads", "readmes_known", "paper_list",
                 "author_domains", "link_source", "dataset"]  # fmt: skip
 
 
@@ -168,6 +169,7 @@ def describe_year(year: int, folder: Path, frame: pd.DataFrame) -> dict:
         "links_drawn": drawn if sampled else "",
         "seed": year if sampled else "",
         **count_targets_read(frame),
+        "later_reads": count_later_reads(folder, frame),
         "paper_list": has_paper_list(folder),
         "author_domains": bool((frame["author_domains"] != "").any()),
         "link_source": LINK_SOURCES.get(year, ""),
@@ -179,16 +181,26 @@ def describe_venue_sample(folder: Path, frame: pd.DataFrame) -> dict:
     """What a NeurIPS or ICML year's recorded sample of repositories holds, in `years.csv`'s columns."""
     venue, year = str(frame["venue"].iloc[0]), int(frame["year"].iloc[0])
     return {"method": "sample", "links_drawn": len(json.loads((folder / "code_links.json").read_text("utf-8"))),
-            "seed": year, **count_targets_read(frame),
+            "seed": year, **count_targets_read(frame), "later_reads": count_later_reads(folder, frame),
             "dataset": str(find_year_dataset(year, Path("data"), venue))}  # fmt: skip
 
 
 def count_targets_read(frame: pd.DataFrame) -> dict:
     """A dataset's repository targets, those read, those with Python, and whether README texts were recorded."""
     targets = extract_targets(frame, None)
-    return {"targets": len(targets), "repositories_read": int(targets["status"].isin(["ok", "no_python"]).sum()),
+    return {"targets": len(targets), "repositories_read": int(targets["status"].isin(READ_STATUSES).sum()),
             "repositories_with_python": int((targets["status"] == "ok").sum()),
             "readmes_known": bool(targets["readmes_known"].fillna(False).astype(bool).any())}  # fmt: skip
+
+
+def count_later_reads(folder: Path, frame: pd.DataFrame) -> int | str:
+    """How many of a recorded venue-year's repository targets were read at a later commit, code released after
+    the conference; '' where the folder records no later reads (`repos_later/`), so its reads are first-day only."""
+    if not (folder / "repos_later").is_dir():
+        return ""
+    targets = frame[frame["repo"] != ""].drop_duplicates(["repo", "ref", "subdir"])
+    days = pd.to_numeric(targets["days_after_conference"].astype("string").replace("", pd.NA))
+    return int(days.notna().sum())
 
 
 def build_years(

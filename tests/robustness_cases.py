@@ -1806,3 +1806,68 @@ def run_git_server_cases(workdir: Path) -> list[Outcome]:
             detail = f"{record['status']} in {seconds:.1f} s: {str(record.get('reason'))[:120]}"
             outcomes.append(Outcome("fault", f"git server: {name}", ok, detail))
     return outcomes
+
+
+# Code released after the conference (issue 26): histories after the date that cannot be walked. Each repository
+# holds only a README on 2023-04-01; commits of notes only (docs/) follow after the date (2023-05-01), then code.
+LATER_DATE = "2023-05-01"
+LATER_README = ("2023-04-01T12:00:00+00:00", {"README.md": b"code coming soon\n"})
+LATER_CODE = ("2023-07-01T12:00:00+00:00", {"README.md": b"# code\n", "train.py": b"import torch\n"})
+
+
+def make_later_history(readme_commits: int) -> list[tuple[str, dict]]:
+    """A README before the date, `readme_commits` commits of notes after it (each a docs/ tree of its own), then
+    code."""
+    after = [(f"2023-05-{day + 2:02d}T12:00:00+00:00", {"README.md": b"soon\n", "docs/notes.md": b"%d\n" % day})
+             for day in range(readme_commits)]  # fmt: skip
+    return [LATER_README, *after, LATER_CODE]
+
+
+def break_later_history(github: FakeGitHub, name: str, how: str) -> str:
+    """Make a fake repository's history after the date unwalkable: delete the docs/ tree of its first ("broken")
+    or ninth ("midway": after a first batch of trees was listed) commit after the date (its commits, and so the
+    commit of the date, stay readable); return that first-day commit."""
+    bare = Path(github.root) / f"{name}.git"
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", f"--git-dir={bare}", *args], capture_output=True, text=True,
+                              check=True).stdout.strip()  # fmt: skip
+
+    commits = git("rev-list", "--reverse", "main").split()
+    tree = git("rev-parse", f"{commits[1 if how == 'broken' else 9]}:docs")
+    (bare / "objects" / tree[:2] / tree[2:]).unlink()
+    return commits[0]
+
+
+def run_later_history_cases(workdir: Path) -> list[Outcome]:
+    """A history after the conference that cannot be walked (a broken repository, a listing that fails midway):
+    the row keeps its first-day read, says why no later commit was read, and it is not cached (a rerun looks
+    again)."""
+    outcomes = []
+    cases = [("broken", "a tree of the first later commit is missing", 1),
+             ("midway", "the walk fails midway (at the 9th later commit, after 8 were listed)", 10)]  # fmt: skip
+    with FakeGitHub(hang_s=HANG_S) as github, fast_fetch_defaults():
+        for how, name, readme_commits in cases:
+            repo = f"later-fault/{how}"
+            github.add_repo(repo, {"train.py": b"import jax\n"}, history=make_later_history(readme_commits))
+            first_day = break_later_history(github, repo, how)
+            target = {"repo": repo, "ref": "", "subdir": ""}
+            started = time.monotonic()
+            try:
+                record = fetch_repo_records([target], cache_dir=workdir / "cache", method="clone", workers=1,
+                                            archive_url=github.base_url, git_url=github.base_url, as_of=LATER_DATE,
+                                            later_code_days=365)[(repo, "", "")]  # fmt: skip
+                row = extract_tools(record)
+            except Exception as error:  # a crash is an outcome
+                outcomes.append(
+                    Outcome("fault", f"later history: {name}", False, repr(error)[:200], crashed=True)
+                )
+                continue
+            seconds = time.monotonic() - started
+            cached = read_cached_record(workdir / "cache", target, LATER_DATE, 365)
+            ok = (row["status"] == "later_unknown" and record["commit"] == first_day
+                  and row["read_at"] == f"the last commit before {LATER_DATE}"
+                  and "so no later commit was looked for" in row["reason"] and cached is None and seconds < 60)  # fmt: skip
+            detail = f"{row['status']} in {seconds:.1f} s: {row['reason'][:160]}"
+            outcomes.append(Outcome("fault", f"later history: {name}", ok, detail))
+    return outcomes

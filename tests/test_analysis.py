@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -160,3 +161,15 @@ def test_checklist_counts_repositories_with_readme_texts_and_names_the_others(tm
     assert table.loc["training code", ["yes", "unknown", "n"]].tolist() == [2, 0, 2]
     assert table.loc["pre-trained models", ["yes", "unknown", "at_most"]].tolist() == [0, 2, 1.0]
     assert analysis.list_without_readmes(none_known) == []
+
+
+def test_the_late_repositories_as_a_group_are_the_recorded_later_reads(shared_dir: Path) -> None:
+    from iclr_tools import years
+
+    for year in (2018, 2023):
+        group = analysis.select_later_reads(years.read_year_dataset(year))
+        folder = shared_dir / f"iclr{year}" / "repos_later"
+        recorded = [json.loads(p.read_text()) for p in folder.glob("*.json") if p.name != "none.json"]
+        expected = sorted((r["days_after"], r["repo"]) for r in recorded)  # none for 2018: no folder
+        assert list(zip(group["days_after_conference"], group["repo"], strict=True)) == expected
+        assert group["read_at"].str.startswith("the first commit with code, ").all()

@@ -26,7 +26,7 @@ from fakes.github_server import (
     make_tar_gz,
 )
 from iclr_tools import clone as clone_module
-from iclr_tools import fetch, net, records, scan
+from iclr_tools import fetch, later, net, records, scan, tools
 from iclr_tools.archive import BOMB_MIN_BYTES, GunzipReader, fetch_archive
 from iclr_tools.clone import fetch_clone
 from iclr_tools.github import (
@@ -807,3 +807,119 @@ def test_guarded_fetches_at_once_on_a_busy_machine_all_end(github: FakeGitHub, t
 
 
 BURN_CPU = "import sys, time\nend = time.monotonic() + min(60, float(sys.argv[1]))\nwhile time.monotonic() < end: pass\n"
+
+
+# Code released after the conference (issue 26): ICLR 2023's first day is 2023-05-01. Each history is (commit date,
+# files), oldest first; the fake's last commit (its `files`) is dated 2024-01-01.
+LATE_REPOS = {
+    "late/readme-first": (  # only a README before the date; a README-only commit and a data file, then code
+        [("2023-03-01T12:00:00+00:00", {"README.md": b"code coming soon\n"}),
+         ("2023-05-10T12:00:00+00:00", {"README.md": b"soon\n", "data.bin": os.urandom(1_500_000)}),
+         ("2023-05-31T12:00:00+00:00", {"README.md": b"# code\n", "train.py": b"import torch\n"})],
+        {"train.py": b"import jax\n"},
+    ),
+    "late/too-late": ([("2022-10-01T12:00:00+00:00", {"README.md": b"soon\n"})], {"main.py": b"import torch\n"}),
+    "late/created-after": (  # its first commit, 31 days after the date, holds no code; code 50 days after it
+        [("2023-06-01T12:00:00+00:00", {"README.md": b"soon\n"}),
+         ("2023-06-20T12:00:00+00:00", {"model.ipynb": b'{"cells": []}', "README.md": b"# code\n"})],
+        {"model.ipynb": b"{}"},
+    ),
+}  # fmt: skip
+
+
+def read_late_repos(github: FakeGitHub, cache: Path, later_code_days: int, as_of: str, year: int) -> dict:
+    """The late repositories' records through the records layer, as a dataset run reads them."""
+    for name, (history, files) in LATE_REPOS.items():
+        if name not in github.repos:
+            github.add_repo(name, files, history=history)
+    targets = [{"repo": name, "ref": "", "subdir": ""} for name in LATE_REPOS]
+    found = records.fetch_repo_records(
+        targets, cache_dir=cache, method="clone", workers=1, git_url=github.base_url,
+        archive_url=github.base_url, as_of=as_of, year=year, later_code_days=later_code_days,
+    )  # fmt: skip
+    return {key[0]: record for key, record in found.items()}
+
+
+def test_code_released_after_the_conference_is_read_within_the_window(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    found = read_late_repos(github, tmp_path / "cache", 365, "conference", 2023)
+    commits = {name: commits_of(github, name) for name in LATE_REPOS}
+    late = found["late/readme-first"]  # README only at the date: read at the commit with code, 30 days later
+    row = tools.extract_tools(late)
+    assert late["commit"] == commits["late/readme-first"][2] and sorted(late["imports"]) == ["train.py"]
+    assert row["status"] == "ok" and row["frameworks"] == ["pytorch"] and row["days_after_conference"] == 30
+    assert row["read_at"] == "the first commit with code, 30 days after 2023-05-01"
+    assert late["bytes_received"] < 500_000  # the walk fetched trees, not the 1.5 MB data file of a candidate
+    created = tools.extract_tools(
+        found["late/created-after"]
+    )  # created 31 days after: its first commit with code
+    assert found["late/created-after"]["commit"] == commits["late/created-after"][1]
+    assert (
+        created["status"] == "ok"
+        and created["days_after_conference"] == 50
+        and created["n_python_files"] == 1
+    )
+    too_late = tools.extract_tools(found["late/too-late"])  # code 2024-01-01: 245 days after this date ...
+    assert too_late["status"] == "ok" and too_late["days_after_conference"] == 245
+    dated = read_late_repos(github, tmp_path / "cache", 365, "2022-11-27", 2023)  # ... 400 after this one
+    too_late = tools.extract_tools(dated["late/too-late"])
+    assert (
+        dated["late/too-late"]["commit"] == commits["late/too-late"][0] and too_late["status"] == "no_python"
+    )
+    assert (
+        too_late["reason"]
+        == "no .py, .ipynb or .pyx file; no commit with code within 365 days after 2022-11-27"
+    )
+    assert (
+        too_late["read_at"] == "the last commit before 2022-11-27"
+        and too_late["days_after_conference"] is None
+    )
+
+
+def test_a_window_of_0_days_gives_the_first_day_rows_and_keeps_its_cache_apart(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    first_day = read_late_repos(github, cache, 0, "conference", 2023)
+    commits = {name: commits_of(github, name) for name in LATE_REPOS}
+    expected = {  # the rule of the first day: the last commit before the date, else the first commit
+        "late/readme-first": (commits["late/readme-first"][0], "the last commit before 2023-05-01", "no_python"),
+        "late/too-late": (commits["late/too-late"][0], "the last commit before 2023-05-01", "no_python"),
+        "late/created-after": (commits["late/created-after"][0],
+                               "the first commit (the repository was created after 2023-05-01)", "no_python"),
+    }  # fmt: skip
+    for name, (commit, read_at, status) in expected.items():
+        row = tools.extract_tools(first_day[name])
+        assert (first_day[name]["commit"], row["read_at"], row["status"]) == (commit, read_at, status), name
+        assert row["days_after_conference"] is None and "later" not in row["reason"]
+    assert sorted(path.name for path in (cache / "raw" / "refs").glob("late__readme-first*")) == [
+        "late__readme-first~2023-05-01.json"
+    ]
+    with_later = read_late_repos(
+        github, cache, 365, "conference", 2023
+    )  # the first-day cache is not this rule's
+    assert with_later["late/readme-first"]["origin"] == "fetched"
+    assert with_later["late/readme-first"]["commit"] == commits["late/readme-first"][2]
+    again = read_late_repos(github, cache, 365, "conference", 2023)
+    assert again["late/readme-first"]["origin"] == "cache" and again["late/readme-first"]["days_after"] == 30
+    assert tools.extract_tools(again["late/readme-first"]) == tools.extract_tools(
+        with_later["late/readme-first"]
+    )
+
+
+def test_a_shallow_history_is_not_walked_for_later_code(github: FakeGitHub, tmp_path: Path) -> None:
+    """A history the server sent only in part (shallow) cannot tell which later commit came first: refused."""
+    if "late/readme-first" not in github.repos:
+        read_late_repos(github, tmp_path / "cache", 0, "conference", 2023)
+    first, *_ = commits_of(github, "late/readme-first")
+    url = f"{github.base_url}/late/readme-first.git"
+    env = clone_module.make_git_env(github.base_url, None, 30.0)
+    limits = clone_module.GitLimits(time.monotonic() + 30)
+    history = tmp_path / "history"
+    clone_module.run_git(["init", "-q", "--bare", "--template=", str(history)], str(tmp_path), env, limits)
+    clone_module.run_git(
+        ["-C", str(history), "fetch", "-q", "--depth", "2", url, "HEAD"], str(tmp_path), env, limits
+    )
+    with pytest.raises(clone_module.GitError, match="shallow history"):
+        later.list_later_commits(first, "2023-05-01", 365, str(tmp_path), env, limits)

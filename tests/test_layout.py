@@ -23,6 +23,7 @@ ORDER = [
     ["pdfs"],  # 2: code links read out of PDFs
     ["github"],
     ["archive", "clone", "repair_fetch"],  # repair_fetch: an owner's repositories listed, for repair
+    ["later"],  # code released after the conference, found in a clone's history
     ["fetch"],  # 3: fetch
     ["scan"],  # 4: files -> facts
     ["records"],  # fetch + scan + cache, above both

@@ -63,7 +63,7 @@ def test_raw_layer_keeps_the_scan_files_per_commit_compressed(world, tmp_path: P
         wanted = {path[len(prefix) :]: data for path, data in served.items() if path.startswith(prefix)}
         wanted = {path: data for path, data in wanted.items() if path.endswith((".py", ".txt", ".md"))}
         assert kept == wanted  # weights.bin and files outside the linked folder are never kept
-        refs = json.loads(records.make_refs_path(cache, target, "2024-05-07").read_text())  # as of ICLR 2024
+        refs = json.loads(records.make_refs_path(cache, target, "2024-05-07", 365).read_text())  # ICLR 2024
         assert refs["commit"] == commit and refs["status"] == "ok"
         facts = json.loads((cache / "facts" / f"{stem}.json").read_text())
         assert facts["scanner_version"] == scan.SCANNER_VERSION
@@ -176,6 +176,60 @@ def test_snapshot_records_are_facts_of_their_own_version(shared_dir: Path, monke
     assert record["imports"] == recorded["imports"]  # read as recorded, never re-scanned
 
 
+LATER = {  # recorded first-day reads without code, and what ../shared's repos_later/ holds for each
+    ("iclr2023", "G-U-N/ICLR23-BEEF"): "G-U-N__ICLR23-BEEF.json",  # a later read, 24 days after
+    ("iclr2023", "UCLA-StarAI/LVD"): "none.json",  # no code within a year
+    ("iclr2022", "mingsun-tse/SRP"): "none.json",  # its history is not recorded
+}
+
+
+@pytest.mark.parametrize(("folder", "repo"), sorted(LATER))
+def test_recorded_code_released_after_the_conference_is_read_within_the_window(
+    folder: str, repo: str, shared_dir: Path
+) -> None:
+    later_dir = shared_dir / folder / "repos_later"
+    target = {"repo": repo, "ref": "", "subdir": ""}
+    first_day = records.read_snapshot_record(shared_dir / folder, target, {})
+    assert not any(path.endswith((".py", ".ipynb", ".pyx")) for path, _ in first_day["files"])
+    none = records.read_snapshot_later_none(shared_dir / folder)
+    assert records.read_snapshot_later(shared_dir / folder, target, first_day, 0, none) == first_day
+    read = records.read_snapshot_later(shared_dir / folder, target, first_day, 365, none)
+    if LATER[(folder, repo)] != "none.json":
+        recorded = json.loads((later_dir / LATER[(folder, repo)]).read_text())
+        assert (
+            read["commit"] == recorded["commit"] != first_day["commit"]
+            and read["imports"] == recorded["imports"]
+        )
+        assert read["days_after"] == recorded["days_after"] == 24 and read["status"] == "ok"
+        short = records.read_snapshot_later(shared_dir / folder, target, first_day, 23, none)  # 24 > 23 days
+        assert (
+            short["commit"] == first_day["commit"] and "24 days after the conference" in short["later_none"]
+        )
+        return
+    why = {row["repo"]: row["why"] for row in json.loads((later_dir / "none.json").read_text())}[repo]
+    assert read["commit"] == first_day["commit"]
+    if why == "its history is not recorded here":  # unknown, not "no code"
+        assert read["later_unknown"] == why and "later_none" not in read
+    else:
+        assert read["later_none"] == f"{why} (recorded)" and "later_unknown" not in read
+
+
+def test_a_year_without_recorded_later_reads_stays_first_day(shared_dir: Path) -> None:
+    assert not (shared_dir / "iclr2018" / "repos_later").exists()
+    assert records.read_snapshot_later_none(shared_dir / "iclr2018") is None
+    without_code = [
+        json.loads(path.read_text()) for path in sorted((shared_dir / "iclr2018" / "repos").glob("*.json"))
+    ]
+    without_code = [
+        r for r in without_code if not any(p.endswith((".py", ".ipynb", ".pyx")) for p, _ in r["files"])
+    ]
+    assert len(without_code) == 145 - 131  # recorded, and with code (tests/test_tools.py YEAR_COUNTS)
+    for recorded in without_code:
+        target = {"repo": recorded["repo"], "ref": "", "subdir": recorded.get("subdir") or ""}
+        first_day = records.read_snapshot_record(shared_dir / "iclr2018", target, {})
+        assert records.read_snapshot_later(shared_dir / "iclr2018", target, first_day, 365, None) == first_day
+
+
 def test_reading_as_of_another_date_is_cached_apart(world, tmp_path: Path) -> None:
     openreview, github, options = world
     before = github.count()
@@ -223,3 +277,20 @@ def test_a_persistent_transfer_error_is_retried_then_given_up_file_by_file(tmp_p
         before = github.count()
         fourth = records.fetch_repo_records([target], **options)[("hank/flaky", "", "")]
         assert fourth["origin"] == "cache" and github.count() == before  # cached with the files listed
+
+
+def test_the_window_of_code_released_later_is_a_setting(monkeypatch) -> None:
+    from iclr_tools.settings import Settings
+
+    assert Settings().later_code_days == 365
+    monkeypatch.setenv("ICLR_TOOLS_LATER_CODE_DAYS", "30")
+    assert Settings.from_env().later_code_days == 30
+    monkeypatch.setenv("ICLR_TOOLS_LATER_CODE_DAYS", "a year")
+    with pytest.raises(ValueError, match="ICLR_TOOLS_LATER_CODE_DAYS='a year' is not a valid int"):
+        Settings.from_env()
+    with pytest.raises(ValueError, match="later_code_days=-1: .* or 0 to read the date only"):
+        Settings(later_code_days=-1)
+    target = {"repo": "o/r", "ref": "", "subdir": ""}  # the window is part of a dated read's cache key
+    paths = {records.make_refs_path(Path("c"), target, "2023-05-01", days).name for days in (0, 30, 365)}
+    assert paths == {"o__r~2023-05-01.json", "o__r~2023-05-01~later30.json", "o__r~2023-05-01~later365.json"}
+    assert records.make_refs_path(Path("c"), target, "", 365).name == "o__r~latest.json"

@@ -88,3 +88,9 @@ def test_real_git_server_faults_cost_only_what_they_must(tmp_path: Path) -> None
     outcomes = rc.run_git_server_cases(tmp_path)
     assert len(outcomes) == 4
     assert_all_ok(outcomes)
+
+
+def test_a_later_history_that_cannot_be_walked_keeps_the_first_day_read(tmp_path: Path) -> None:
+    outcomes = rc.run_later_history_cases(tmp_path)
+    assert len(outcomes) == 2
+    assert_all_ok(outcomes)
