@@ -38,22 +38,10 @@ def read_cached_notes(path: Path, year: int, venue: str = "iclr") -> list[dict] 
     return None if cached is None or cached.get("venue", "iclr") != venue else cached.get("notes")
 
 
-def fetch_notes(
-    year: int,
-    *,
-    baseurl: str | None = None,
-    cache_dir: str | Path = "cache",
-    refresh: bool = False,
-    timeout: float = 60,
-    retries: int = 6,
-    credentials: tuple[str, str] | None = None,
-    venue: str = "iclr",
-) -> list[dict]:
-    """The submissions of `venue` in `year` with their decisions as JSON dicts (see `fetch_venue_notes`)."""
-    return fetch_venue_notes(
-        VenueYear.of(venue, year), baseurl=baseurl, cache_dir=cache_dir, refresh=refresh, timeout=timeout,
-        retries=retries, credentials=credentials,
-    )  # fmt: skip
+def fetch_notes(year: int, *, venue: str = "iclr", **options: Any) -> list[dict]:
+    """The submissions of `venue` in `year` with their decisions as JSON dicts; `options` are
+    `fetch_venue_notes`'s (baseurl, cache_dir, refresh, timeout, retries, credentials)."""
+    return fetch_venue_notes(VenueYear.of(venue, year), **options)
 
 
 def fetch_venue_notes(
