@@ -37,8 +37,8 @@ from .analysis import (
 from .files import write_text_atomic
 from .settings import VENUE_NAMES, format_list, format_years
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
-from .trends import PDF_MENTION_PYTORCH_SHARE, pivot_measure
-from .years import DATA_DIR, ROOT, STUDY_YEAR, read_all_years, read_trends, read_years
+from .trends import PDF_MENTION_PYTORCH_SHARE, pivot_measure, summarize_later_reads
+from .years import DATA_DIR, ROOT, STUDY_YEAR, read_all_frames, read_all_years, read_trends, read_years
 
 WIDTH = 110  # the READMEs' line length
 RUN_DETAILS = (
@@ -363,6 +363,38 @@ def describe_checklist_2020(frame: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
+def describe_later_block(summary: pd.DataFrame) -> str:
+    """The README's section on code released after the conference: per venue-year, the repositories read at a
+    later commit, the median days after the conference, and PyTorch's and TensorFlow's shares under both rules."""
+    later = summary[summary["rule"] != "first day only"]
+    first_only = summary.loc[summary["rule"] == "first day only"]
+    total, read = int(later["read_later"].sum()), int(later["repositories"].sum())
+    rows = [
+        (
+            "| venue-year | with Python: first day -> with later code | read later | median days | PyTorch | "
+            "TensorFlow |"
+        ),
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for row in later.itertuples():
+        days = f"{row.median_days:g}" if row.read_later else "-"
+        rows.append(f"| {VENUE_NAMES[row.venue]} {row.year} | {row.first_day} -> {row.repositories} | "
+                    f"{row.read_later} | {days} | {row.pytorch_first_day:.0%} -> {row.pytorch:.0%} | "
+                    f"{row.tensorflow_first_day:.0%} -> {row.tensorflow:.0%} |")  # fmt: skip
+    unread = format_list(
+        [f"{VENUE_NAMES[v]} {y}" for v, y in zip(first_only["venue"], first_only["year"], strict=True)]
+    )
+    text = (
+        'A repository that held no code on the conference\'s first day (a README saying "code coming soon") is '
+        "read at its first later commit with code, within a year (`later_code_days`, 365 by default; 0 reads the "
+        f"first day only). Over the recorded samples that adds {total} of the {read} repositories with Python; "
+        "`days_after_conference` marks them in every dataset, and `trends.csv` keeps the first-day counts as "
+        f"`pytorch:first_day` and so on. {unread or 'No venue-year'} has no later reads recorded: its counts "
+        "stay first-day, and its `method` says so (`exact_first_day`)."
+    )
+    return "\n## Code released after the conference" + as_paragraph(text) + "\n" + "\n".join(rows) + "\n"
+
+
 def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     """Every block of README.md written from the committed data."""
     frame = read_all_years(data_dir)[STUDY_YEAR]
@@ -370,6 +402,9 @@ def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     return {
         "trend": describe_trend_block(read_trends(data_dir), read_years(data_dir, "iclr")),
         "venues": describe_venues_block(read_trends(data_dir), read_years(data_dir)),
+        "later": describe_later_block(
+            summarize_later_reads(read_trends(data_dir), read_all_frames(data_dir))
+        ),
         "iclr2020-numbers": describe_numbers_2020(frame),
         "iclr2020-table": format_table_2020(frame, reproduced),
         "iclr2020-requirements-files": describe_requirements_files(frame),

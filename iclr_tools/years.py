@@ -273,6 +273,12 @@ def read_iclr_pdf_sharing(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
     )
 
 
+def read_all_frames(data_dir: str | Path = DATA_DIR) -> dict[tuple[str, int], pd.DataFrame]:
+    """Every embedded venue-year's dataset with repositories read: ICLR's years and the NeurIPS and ICML samples."""
+    frames = {("iclr", year): frame for year, frame in read_all_years(data_dir).items()}
+    return {**frames, **read_all_venue_samples(data_dir)}
+
+
 def read_trends(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
     """The tidy trends table (`data/trends.csv`): year, measure, count, n, share, ci_low, ci_high, method."""
     return pd.read_csv(check_embedded_file(Path(data_dir) / "trends.csv"))
