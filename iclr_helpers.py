@@ -27,6 +27,7 @@ from iclr_tools.analysis import (
     count_tools,
     count_undeclared_tools,
     count_unresolved_imports,
+    count_venue_tools,
     describe_checklist,
     describe_coverage,
     describe_findings,
@@ -34,6 +35,8 @@ from iclr_tools.analysis import (
     describe_frameworks_by,
     describe_funnel,
     describe_tools,
+    describe_venue_differences,
+    describe_venue_years,
     extract_failed_targets,
     extract_paper_table,
     extract_targets,
@@ -51,11 +54,13 @@ from iclr_tools.charts import (
     plot_study_comparison,
     plot_tool_heatmap,
     plot_top_tools,
+    plot_venue_measures,
     plot_venue_sharing,
     plot_wordcloud,
     setup_style,
+    show_heading,
 )
-from iclr_tools.cli import main, run_data, run_render
+from iclr_tools.cli import main
 from iclr_tools.dataset import (
     build_rows,
     create_dataset,
@@ -66,19 +71,16 @@ from iclr_tools.dataset import (
     write_dataset,
 )
 from iclr_tools.fetch import fetch_many, fetch_repo
-from iclr_tools.links import extract_code_links, extract_code_targets
-from iclr_tools.papers import ServiceRefusedError, fetch_papers
-from iclr_tools.pdfs import extract_pdf_code_links
+from iclr_tools.links import extract_code_targets
+from iclr_tools.papers import ServiceRefusedError
 from iclr_tools.records import fetch_repo_records
 from iclr_tools.scan import extract_repo_facts, is_scan_file
 from iclr_tools.settings import Settings, check_venue
 from iclr_tools.study import (
-    STUDY_2020,
     count_method_comparison,
     count_niche_tools,
     count_study_comparison,
     read_study_figures,
-    reproduce_study,
 )
 from iclr_tools.tools import extract_tools
 from iclr_tools.trends import (
@@ -106,10 +108,7 @@ __all__ = [
     "Settings",
     "ServiceRefusedError",
     # 1-2. papers and code links
-    "fetch_papers",
-    "extract_code_links",
     "extract_code_targets",
-    "extract_pdf_code_links",
     # 3-4. fetch and scan
     "fetch_repo",
     "fetch_many",
@@ -157,8 +156,6 @@ __all__ = [
     "describe_frameworks",
     "describe_tools",
     "describe_frameworks_by",
-    "STUDY_2020",
-    "reproduce_study",
     "read_study_figures",
     "count_study_comparison",
     "count_method_comparison",
@@ -170,6 +167,9 @@ __all__ = [
     "rank_tools",
     "select_venue",
     "compare_venues",
+    "describe_venue_differences",
+    "describe_venue_years",
+    "count_venue_tools",
     "check_venue",
     "name_venue_year",
     "PDF_MENTION_PYTORCH_SHARE",
@@ -188,9 +188,9 @@ __all__ = [
     "plot_rate_trends",
     "plot_tool_heatmap",
     "plot_venue_sharing",
+    "plot_venue_measures",
+    "show_heading",
     # command line
-    "run_data",
-    "run_render",
     "main",
 ]
 

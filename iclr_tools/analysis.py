@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 
 from .links import extract_targets
+from .settings import VENUE_NAMES, format_list, format_years
 from .tools import BUILD_TOOLS, FRAMEWORKS
 from .venues import name_venue_year
 
@@ -170,7 +172,7 @@ def count_frameworks_by(frame: pd.DataFrame, by: str, top: int = 12, min_repos: 
     elif by == "domain":
         targets["group"] = targets["author_domains"].map(extract_institution_domains)
     else:
-        targets["group"] = targets[by].map(lambda v: [v])
+        targets["group"] = targets[by].map(lambda v: [v] if v == v and str(v) else [])  # an empty track: none
     targets = targets.explode("group").dropna(subset=["group"])
     rows = []
     for group, part in targets.groupby("group"):
@@ -446,3 +448,90 @@ def select_later_reads(frame: pd.DataFrame) -> pd.DataFrame:
     )
     columns = ["repo", "subdir", "days_after_conference", "read_at", "frameworks"]
     return later.sort_values(["days_after_conference", "repo"])[columns].reset_index(drop=True)
+
+
+def format_estimate(row: pd.Series | dict, venue_year: bool = True) -> str:
+    """One venue-year's share as a reader reads it: "NeurIPS 2021 70% (95% CI 56%-81%, n=53)", exact rows
+    "ICLR 2020 68% (exact, n=245)"."""
+    name = f"{name_venue_year(row['venue'], int(row['year']))} " if venue_year else ""
+    if row["method"] == "sample":
+        return (
+            f"{name}{row['share']:.0%} (95% CI {row['ci_low']:.0%}-{row['ci_high']:.0%}, n={int(row['n']):,})"
+        )
+    return f"{name}{row['share']:.0%} (exact, n={int(row['n']):,})"
+
+
+def is_apart(low: pd.Series | dict, high: pd.Series | dict) -> bool:
+    """Whether the 95% interval of `high` lies wholly above that of `low` (exact rows: a zero-width interval)."""
+    return float(high["ci_low"]) > float(low["ci_high"])
+
+
+def describe_venue_difference(rows: pd.DataFrame, label: str) -> str:
+    """One sentence comparing the venues' shares of one measure in one year: two venues are called different only
+    where their 95% intervals do not overlap; otherwise they do not differ detectably, with each n."""
+    rows = rows.sort_values("share", ascending=False).to_dict("records")
+    shown = format_list([format_estimate(row) for row in rows])
+    apart = [f"{name_venue_year(high['venue'], int(high['year']))} is higher than "
+             f"{name_venue_year(low['venue'], int(low['year']))}"
+             for i, high in enumerate(rows) for low in rows[i + 1:] if is_apart(low, high)]  # fmt: skip
+    pairs = len(rows) * (len(rows) - 1) // 2
+    why = (
+        "their 95% intervals do not overlap" if any(r["method"] == "sample" for r in rows) else "exact counts"
+    )
+    if not apart:
+        together = "the two do" if len(rows) == 2 else "they do"
+        return f"{label}: {shown}; {together} not differ detectably (their 95% intervals overlap)."
+    rest = (
+        "" if len(apart) == pairs else "; the other pairs do not differ detectably (their intervals overlap)"
+    )
+    return f"{label}: {shown}; {format_list(apart)} ({why}){rest}."
+
+
+def describe_venue_differences(trends: pd.DataFrame, measures: dict[str, str]) -> str:
+    """One sentence per measure and year that two or more venues share (rows with n > 0), from `trends.csv`."""
+    sentences = []
+    for measure, label in measures.items():
+        rows = trends[(trends["measure"] == measure) & (trends["n"] > 0)]
+        for year, part in rows.groupby("year"):
+            if part["venue"].nunique() > 1:
+                sentences.append(describe_venue_difference(part, f"{label}, {year}"))
+    return "\n".join(sentences) or "No year has this measure for two venues."
+
+
+def describe_venue_years(years: pd.DataFrame) -> str:
+    """Which venue-years' repositories are read (from `years.csv`), how, and which have their code links only."""
+    read = years[years["repositories_with_python"].astype(int) > 0]
+    parts = []
+    for venue in dict.fromkeys(years["venue"]):
+        rows = read[read["venue"] == venue]
+        if len(rows):
+            exact = [int(y) for y in rows.loc[~rows["method"].eq("sample"), "year"]]
+            whole = f" ({format_years(exact, prose=True)} whole, the others random samples of code links)"
+            parts.append(f"{VENUE_NAMES[venue]} {format_years([int(y) for y in rows['year']], prose=True)}"
+                         + (whole if exact and len(exact) < len(rows) else ""))  # fmt: skip
+    links = years[years["repositories_with_python"].astype(int) == 0]
+    only = format_list([f"{VENUE_NAMES[v]} {format_years([int(y) for y in rows['year']], prose=True)}"
+                        for v, rows in links.groupby("venue", sort=False)])  # fmt: skip
+    text = f"Repositories are read for {'; '.join(parts)}: {len(read)} venue-years."
+    return text + (f" Code links only (code sharing, no repository read): {only}." if only else "")
+
+
+def count_venue_tools(years: pd.DataFrame, data_dir: str | Path, top: int = 10) -> pd.DataFrame:
+    """The `top` most imported tools per venue, its read venue-years pooled (each repository once per year): rank x
+    venue, "numpy 83%" (share of the pooled repositories with Python); the column says which years and n."""
+    from .years import read_venue_year
+
+    columns = {}
+    read = years[years["repositories_with_python"].astype(int) > 0]
+    for venue in dict.fromkeys(read["venue"]):
+        picked = [int(y) for y in read.loc[read["venue"] == venue, "year"]]
+        frames = [read_venue_year(venue, year, "", data_dir) for year in picked]
+        n = sum(len(extract_targets(frame)) for frame in frames)
+        counts = pd.concat([count_tools(frame) for frame in frames]).groupby(level=0).sum()
+        counts = counts.reset_index().sort_values(["repositories", "tool"], ascending=[False, True])
+        counts = counts.set_index("tool")["repositories"].head(top)
+        name = f"{VENUE_NAMES[venue]} ({format_years(picked, prose=True)}, n={n:,})"
+        columns[name] = [f"{tool} {count / n:.0%}" for tool, count in counts.items()]
+    table = pd.DataFrame({name: pd.Series(cells) for name, cells in columns.items()}).fillna("")
+    table.index = range(1, len(table) + 1)
+    return table.rename_axis("rank")

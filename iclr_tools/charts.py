@@ -269,36 +269,54 @@ VENUE_LABELS = {"iclr": "ICLR", "neurips": "NeurIPS", "icml": "ICML"}
 def plot_venue_sharing(
     trends: pd.DataFrame, years: pd.DataFrame, title: str, path: str | Path | None = None
 ) -> Any:
-    """Code sharing by venue and year (papers quoting a GitHub repository / papers), each point's n and the
-    source of its links under the chart; NeurIPS 2024's Datasets and Benchmarks track as a point of its own."""
+    """Code sharing by venue and year on one method (papers whose PDF quotes a GitHub repository, of the papers
+    read), ICLR's own sources as a second, dashed series with a mark wherever its source changes, tracks apart
+    as points of their own; n under the years, the legend and the sources below the chart."""
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(10, 5.5))
+    from .venues import PDF_SHARING
+
+    figure, (axes, foot) = plt.subplots(2, 1, figsize=(10, 8.2), height_ratios=[3.2, 1], layout="constrained")
     for venue, color in VENUE_COLORS.items():
-        rows = trends[(trends["venue"] == venue) & (trends["measure"] == "code_sharing")].sort_values("year")
-        if rows.empty:
-            continue
-        axes.plot(rows["year"], rows["share"] * 100, marker="o", color=color, label=VENUE_LABELS[venue])
-    tracks = trends[trends["measure"].str.startswith("code_sharing:")]
-    for row in tracks.itertuples():
+        rows = trends[(trends["venue"] == venue) & (trends["measure"] == PDF_SHARING)].sort_values("year")
+        axes.plot(rows["year"], rows["share"] * 100, marker="o", color=color,
+                  label=f"{VENUE_LABELS[venue]}: PDF quotes (one method)")  # fmt: skip
+    own = trends[(trends["venue"] == "iclr") & (trends["measure"] == "code_sharing")].sort_values("year")
+    axes.plot(own["year"], own["share"] * 100, marker="s", linestyle="--", color=VENUE_COLORS["iclr"],
+              markerfacecolor="white", label="ICLR: its own sources (n: accepted papers)")  # fmt: skip
+    sources = years[years["venue"] == "iclr"].set_index("year")["link_source"]
+    changes = [
+        year
+        for before, year in zip(own["year"].iloc[:-1], own["year"].iloc[1:], strict=True)
+        if sources[year] != sources[before]
+    ]
+    for year in changes:
+        axes.axvline(year - 0.5, color=VENUE_COLORS["iclr"], linestyle=":", linewidth=1)
+    axes.plot([], [], color=VENUE_COLORS["iclr"], linestyle=":", linewidth=1,
+              label="ICLR's own source changes")  # fmt: skip
+    for row in trends[trends["measure"].str.startswith(PDF_SHARING + ":")].itertuples():
         axes.scatter([row.year], [row.share * 100], marker="D", s=45, color=VENUE_COLORS[row.venue], zorder=3,
                      label=f"{VENUE_LABELS[row.venue]} {row.year}: {row.measure.split(':', 1)[1].replace('_', ' ')} "
                      f"(n={row.n:,}, apart)")  # fmt: skip
     axes.set(title=title, xlabel="", ylabel="% of papers quoting a GitHub repository")
     axes.set_ylim(0, 100)
-    sharing = trends[trends["measure"] == "code_sharing"]
-    n = sharing.set_index(["year", "venue"])["n"]
-    ticks = sorted(sharing["year"].unique())
-    axes.set_xticks(ticks, [f"{year}\n" + "\n".join(f"{VENUE_LABELS[v]} n={n[(year, v)]:,}" for v in VENUE_COLORS
-                                                     if (year, v) in n.index) for year in ticks])  # fmt: skip
+    pdf = trends[trends["measure"] == PDF_SHARING].set_index(["year", "venue"])["n"]
+    accepted = own.set_index("year")["n"]
+    ticks = sorted({year for year, _ in pdf.index})
+    labels = [f"{year}\n" + "\n".join(f"{VENUE_LABELS[v]} n={pdf[(year, v)]:,}" for v in VENUE_COLORS if (year, v) in pdf.index)
+              + (f"\n(ICLR own {accepted[year]:,})" if year in accepted and accepted[year] != pdf.get((year, "iclr")) else "")
+              for year in ticks]  # fmt: skip
+    axes.set_xticks(ticks, labels)
     axes.tick_params(axis="x", labelsize=8)
-    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="venue (n: papers)")
-    sources = years.groupby(["venue", "link_source"], sort=False)["year"].agg(
-        lambda ys: format_years([int(y) for y in ys])
+    foot.set_axis_off()
+    foot.legend(*axes.get_legend_handles_labels(), loc="upper center", ncol=2, fontsize=9,
+                title="n: papers read (PDF quotes); ICLR's own sources: accepted papers", title_fontsize=9)  # fmt: skip
+    spans = sources.groupby(sources, sort=False).apply(
+        lambda part: format_years([int(y) for y in part.index])
     )
-    note = "; ".join(f"{VENUE_LABELS[venue]} {span}: {source}" for (venue, source), span in sources.items())
-    axes.annotate("links: " + note, (0, -0.25), xycoords="axes fraction", fontsize=7, color="#555555", va="top",
-                  wrap=True)  # fmt: skip
+    note = ("PDF quotes: papers whose PDF quotes a GitHub repository, of the papers whose PDF was read (every venue, "
+            "every year). ICLR's own sources: " + "; ".join(f"{span}: {source}" for source, span in spans.items()))  # fmt: skip
+    foot.text(0, 0, note, transform=foot.transAxes, fontsize=7, color="#555555", va="bottom", wrap=True)
     return save_figure(figure, path)
 
 
@@ -316,3 +334,44 @@ def plot_tool_heatmap(
     axes.set_xticklabels([f"{year}\nn={n_by_year.get(year, '?')}" for year in table.columns], rotation=0)
     axes.set(title=title, xlabel="", ylabel="tool (fastest rising first)")
     return save_figure(figure, path)
+
+
+def plot_venue_measures(
+    trends: pd.DataFrame, measures: dict[str, str], title: str, path: str | Path | None = None
+) -> Any:
+    """One panel per measure: each venue's share by year with its 95% Wilson interval (exact years: a point), the
+    venues side by side, n per venue-year under the years; the legend below the panels."""
+    import matplotlib.pyplot as plt
+
+    rows = trends[trends["measure"].isin(list(measures)) & (trends["n"] > 0)]
+    figure, panels = plt.subplots(len(measures), 1, figsize=(10, 2.6 * len(measures) + 1.2), sharex=True,
+                                  squeeze=False, layout="constrained")  # fmt: skip
+    offsets = dict(zip(VENUE_COLORS, (-0.18, 0.0, 0.18), strict=True))
+    for axes, (measure, label) in zip(panels[:, 0], measures.items(), strict=True):
+        for venue, color in VENUE_COLORS.items():
+            part = rows[(rows["measure"] == measure) & (rows["venue"] == venue)].sort_values("year")
+            if part.empty:
+                continue
+            share, low, high = part["share"] * 100, part["ci_low"] * 100, part["ci_high"] * 100
+            axes.errorbar(part["year"] + offsets[venue], share, yerr=[share - low, high - share], color=color,
+                          marker="o", linestyle=":", linewidth=1, capsize=3, label=VENUE_LABELS[venue])  # fmt: skip
+        axes.set(title=label, ylabel="% of repositories")
+        axes.set_ylim(0, 100)
+    first = rows[rows["measure"] == next(iter(measures))]
+    n = first.set_index(["year", "venue"])["n"]
+    ticks = sorted(first["year"].unique())
+    panels[-1, 0].set_xticks(ticks, [f"{year}\n" + "\n".join(f"{VENUE_LABELS[v]} n={n[(year, v)]:,}"
+                             for v in VENUE_COLORS if (year, v) in n.index) for year in ticks])  # fmt: skip
+    panels[-1, 0].tick_params(axis="x", labelsize=8)
+    figure.suptitle(title)
+    handles, labels = panels[0, 0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncol=3, title="venue (bars: 95% Wilson intervals "
+                  "of a sample; exact years: a point; n: repositories with Python code)")  # fmt: skip
+    return save_figure(figure, path)
+
+
+def show_heading(text: str, level: int = 2) -> Any:
+    """A notebook heading written from the data ("## ICML 2021: coverage"), shown as Markdown."""
+    from IPython.display import Markdown
+
+    return Markdown(f"{'#' * level} {text}")

@@ -38,6 +38,7 @@ from .files import write_text_atomic
 from .settings import VENUE_NAMES, format_list, format_years
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
 from .trends import PDF_MENTION_PYTORCH_SHARE, pivot_measure, summarize_later_reads
+from .venues import PDF_SHARING
 from .years import DATA_DIR, ROOT, STUDY_YEAR, read_all_frames, read_all_years, read_trends, read_years
 
 WIDTH = 110  # the READMEs' line length
@@ -228,15 +229,19 @@ def describe_trend_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
 
 
 def describe_venues_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
-    """The README's section on the three venues: code sharing by venue (exact), where each venue's links come
-    from, and the venue-years whose repositories are read."""
+    """The README's section on the three venues: code sharing on the PDF-quote method for all three (exact), ICLR's
+    own-source numbers apart and named as such, and the venue-years whose repositories are read."""
     parts = []
     for venue in ("iclr", "neurips", "icml"):
-        sharing = pivot_measure(trends, "code_sharing", venue)
+        sharing = pivot_measure(trends, PDF_SHARING, venue)
         first, last = int(sharing.index.min()), int(sharing.index.max())
         parts.append(f"{VENUE_NAMES[venue]} {sharing.loc[first, 'share']:.0%} ({first}, n={int(sharing.loc[first, 'n']):,}) "
                      f"to {sharing.loc[last, 'share']:.0%} ({last}, n={int(sharing.loc[last, 'n']):,})")  # fmt: skip
-    tracks = trends[trends["measure"].str.startswith("code_sharing:")]
+    own = pivot_measure(trends, "code_sharing", "iclr")
+    own_first, own_last = int(own.index.min()), int(own.index.max())
+    iclr_pdf = pivot_measure(trends, PDF_SHARING, "iclr")["share"].reindex(own.index)
+    higher = "higher in every year" if (own["share"] > iclr_pdf).all() else "not on one method"
+    tracks = trends[trends["measure"].str.startswith(PDF_SHARING + ":")]
     apart = format_list([f"{VENUE_NAMES[row.venue]} {row.year}'s {row.measure.split(':', 1)[1].replace('_', ' ')} "
                          f"({row.share:.0%}, n={row.n:,})" for row in tracks.itertuples()])  # fmt: skip
     others = years[years["venue"] != "iclr"]
@@ -248,14 +253,17 @@ def describe_venues_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
     text = (
         "ICLR's neighbours, NeurIPS and ICML, on the same parser: every GitHub link their papers' PDFs quote, "
         f"{format_years(sorted(set(others['year'])), prose=True)}, is embedded (`data/venues/`), each a "
-        "repository target or classified with a reason. The share of papers giving a GitHub repository "
-        "(exact: every paper read): "
-        f"{format_list(parts)}. {apart[0].upper() + apart[1:]} is shown apart, as earlier NeurIPS lists hold the main conference only. "
-        "The sources differ: ICLR's links come from OpenReview's code field (2020), a paper list and the PDFs; "
-        "NeurIPS's and ICML's from PDF quotes only, so compare the trends, not single points "
-        "([chart](figures/trend_venues_sharing.png), with each source). Repositories are read so far for "
-        f"{read or 'no NeurIPS or ICML year'}; the others say so in notebook 02 (`-p venue neurips -p year 2022`), "
-        "with the command that reads them."
+        "repository target or classified with a reason. Code sharing on one method for all three venues (the "
+        "PDF-quote method, `code_sharing_pdf_quotes` in `data/trends.csv`: papers whose PDF quotes a GitHub "
+        "repository, of the papers whose PDF was read; exact): "
+        f"{format_list(parts)}. {apart[0].upper() + apart[1:]} {'are' if len(tracks) > 1 else 'is'} counted apart. "
+        f"ICLR's own sources (`code_sharing`: papers linking GitHub, of all accepted papers) read "
+        f"{own.loc[own_first, 'share']:.0%} ({own_first}) to {own.loc[own_last, 'share']:.0%} ({own_last}), {higher}, "
+        "and their source changes by year (a paper list's github field, OpenReview's code field, the PDFs), so a "
+        "step in that series can be a change of source: the chart draws it dashed, with each change marked "
+        "([chart](figures/trend_venues_sharing.png)). Repositories are read so far for "
+        f"{read or 'no NeurIPS or ICML year'}: notebook 03 compares them with ICLR's, and notebook 02 analyses any "
+        "of them (`-p venue icml -p year 2021`); a year with links only says so there, with the command that reads it."
     )
     heading = "![Code sharing at ICLR, NeurIPS and ICML](figures/trend_venues_sharing.png)"
     return f"\n## ICLR, NeurIPS and ICML: who shares code\n\n{heading}\n" + as_paragraph(text)

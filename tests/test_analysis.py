@@ -173,3 +173,41 @@ def test_the_late_repositories_as_a_group_are_the_recorded_later_reads(shared_di
         expected = sorted((r["days_after"], r["repo"]) for r in recorded)  # none for 2018: no folder
         assert list(zip(group["days_after_conference"], group["repo"], strict=True)) == expected
         assert group["read_at"].str.startswith("the first commit with code, ").all()
+
+
+def wilson(count: int, n: int) -> tuple[float, float]:
+    """The 95% Wilson interval, from scipy (not from the code under test)."""
+    from scipy.stats import binomtest
+
+    interval = binomtest(count, n).proportion_ci(0.95, method="wilson")
+    return interval.low, interval.high
+
+
+def venue_row(venue: str, count: int, n: int) -> dict:
+    low, high = wilson(count, n)
+    return {"venue": venue, "year": 2021, "measure": "pytorch", "count": count, "n": n, "share": count / n,
+            "ci_low": low, "ci_high": high, "method": "sample"}  # fmt: skip
+
+
+def test_venues_whose_intervals_overlap_do_not_differ_detectably() -> None:
+    rows = pd.DataFrame([venue_row("iclr", 38, 55), venue_row("icml", 40, 53)])
+    (low_a, high_a), (low_b, high_b) = wilson(38, 55), wilson(40, 53)
+    assert low_b < high_a and low_a < high_b  # the two intervals overlap
+    text = analysis.describe_venue_differences(rows, {"pytorch": "PyTorch"})
+    assert text.startswith("PyTorch, 2021: ICML 2021 75% (95% CI")
+    assert "n=53" in text and "n=55" in text and "the two do not differ detectably" in text
+    assert "higher" not in text
+
+
+def test_venues_whose_intervals_do_not_overlap_are_called_different() -> None:
+    rows = pd.DataFrame([venue_row("iclr", 45, 50), venue_row("neurips", 15, 53), venue_row("icml", 40, 55)])
+    assert wilson(15, 53)[1] < wilson(45, 50)[0] and wilson(15, 53)[1] < wilson(40, 55)[0]  # apart
+    assert wilson(40, 55)[1] > wilson(45, 50)[0]  # ICLR and ICML overlap
+    text = analysis.describe_venue_differences(rows, {"pytorch": "PyTorch"})
+    assert "ICLR 2021 is higher than NeurIPS 2021 and ICML 2021 is higher than NeurIPS 2021" in text
+    assert "the other pairs do not differ detectably" in text and "ICLR 2021 is higher than ICML" not in text
+
+
+def test_a_year_with_one_venue_is_no_comparison() -> None:
+    rows = pd.DataFrame([venue_row("iclr", 38, 55)])
+    assert analysis.describe_venue_differences(rows, {"pytorch": "PyTorch"}).startswith("No year")

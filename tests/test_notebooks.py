@@ -177,7 +177,8 @@ def test_committed_notebook_is_clean_and_thin(name: str) -> None:
 
 
 TREND_FIGURES = ("trend_frameworks.png", "trend_pytorch_share.png", "trend_sharing.png", "trend_checklist.png",
-                 "trend_tools.png", "trend_venues_sharing.png")  # fmt: skip
+                 "trend_tools.png", "trend_venues_sharing.png", "trend_venues_frameworks.png",
+                 "trend_venues_checklist.png")  # fmt: skip
 
 
 @pytest.mark.slow
@@ -186,3 +187,87 @@ def test_03_renders_the_trends_from_the_embedded_data(tmp_path: Path) -> None:
     assert_no_errors(notebook)
     assert sorted(path.name for path in (tmp_path / "figures").iterdir()) == sorted(TREND_FIGURES)
     assert "PyTorch: 36% (n=131) of repositories in 2018" in printed(notebook)
+
+
+def copy_without_shared(tmp_path: Path) -> Path:
+    """A copy of the committed project (what a clone holds) with no ../shared beside it."""
+    import shutil
+    import subprocess
+
+    clone = tmp_path / "clone"
+    listing = ["git", "ls-files", "--cached", "--others", "--exclude-standard"]
+    for name in subprocess.run(
+        listing, cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.splitlines():
+        (clone / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, clone / name)
+    return clone
+
+
+def count_recorded(folder: Path) -> tuple[int, int]:
+    """Repositories with Python and those importing torch, read straight from the records (first day, then the
+    later reads), without the project's scanner."""
+    import json
+
+    records = [json.loads(p.read_text()) for p in sorted((folder / "repos").glob("*.json"))]
+    records += [json.loads(p.read_text()) for p in sorted((folder / "repos_later").glob("*.json"))
+                if p.name != "none.json"]  # fmt: skip
+    python = [r for r in records if any(path.endswith((".py", ".ipynb", ".pyx")) for path, _ in r["files"])]
+    torch = [r for r in python if any(m.split(".")[0] == "torch" for ms in r["imports"].values() for m in ms)]
+    return len(python), len(torch)
+
+
+@pytest.mark.slow
+def test_02_renders_icml_2021_on_a_copy_without_shared(shared_dir: Path, tmp_path: Path) -> None:
+    """papermill -p venue icml -p year 2021 on a clone: its n and PyTorch count, and ICML 2021 in every title."""
+    import subprocess
+    import sys
+
+    n, pytorch = count_recorded(shared_dir / "icml2021")
+    clone = copy_without_shared(tmp_path)
+    command = [sys.executable, "-m", "papermill", "notebooks/02_analyse_tools.ipynb", "out.ipynb", "-p", "venue",
+               "icml", "-p", "year", "2021", "-p", "figures_dir", "out/figures", "-k", "python3"]  # fmt: skip
+    done = subprocess.run(command, cwd=clone, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    notebook = nbformat.read(clone / "out.ipynb", as_version=4)
+    assert_no_errors(notebook)
+    assert f"ICML 2021: n = {n} repositories" in printed(notebook) and f"PyTorch {pytorch} (" in printed(
+        notebook
+    )
+    headings = [o["data"]["text/markdown"] for o in outputs(notebook) if "text/markdown" in o.get("data", {})]
+    assert len(headings) == sum(
+        "ih.show_heading" in c.source for c in notebook.cells if c.cell_type == "code"
+    )
+    assert headings and all(h.startswith("#") and "ICML 2021: " in h for h in headings), headings
+    titles = [line for cell in notebook.cells if cell.cell_type == "code" and "ih.plot_" in cell.source
+              for line in cell.source.splitlines() if line.strip().startswith('f"{name}')]  # fmt: skip
+    assert titles and all("{name}" in title for title in titles)
+    assert "ICLR 2020:" not in printed(notebook)
+
+
+@pytest.mark.slow
+def test_03_compares_the_venues_on_a_copy_without_shared(tmp_path: Path) -> None:
+    """Notebook 03 names every venue-year whose repositories are read (years.csv) in its venue comparison."""
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    clone = copy_without_shared(tmp_path)
+    command = [sys.executable, "-m", "papermill", "notebooks/03_trends.ipynb", "out.ipynb", "-p", "figures_dir",
+               "out/figures", "-k", "python3"]  # fmt: skip
+    done = subprocess.run(command, cwd=clone, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    notebook = nbformat.read(clone / "out.ipynb", as_version=4)
+    assert_no_errors(notebook)
+    comparison = "".join(o["text"] for cell in notebook.cells if "describe_venue_differences" in cell.source
+                         for o in cell.outputs if o["output_type"] == "stream")  # fmt: skip
+    years = pd.read_csv(ROOT / "data" / "years.csv")
+    read = years[(years["venue"] != "iclr") & (years["repositories_with_python"] > 0)]
+    names = {"neurips": "NeurIPS", "icml": "ICML"}
+    expected = [f"{names[row.venue]} {row.year}" for row in read.itertuples()]
+    assert len(expected) == 6
+    assert all(f"{name} " in comparison for name in expected), expected
+    assert "do not differ detectably" in comparison
+    sources = " ".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    assert "not read yet" not in sources and "first random sample" not in sources
