@@ -34,6 +34,7 @@ from iclr_tools.analysis import (
     describe_frameworks,
     describe_frameworks_by,
     describe_funnel,
+    describe_later_reads,
     describe_tools,
     describe_venue_differences,
     describe_venue_years,
@@ -41,6 +42,7 @@ from iclr_tools.analysis import (
     extract_paper_table,
     extract_targets,
     list_without_readmes,
+    select_later_reads,
 )
 from iclr_tools.charts import (
     check_top_n,
@@ -103,96 +105,9 @@ from iclr_tools.years import (
     resolve_source,
 )
 
-__all__ = [
-    # settings and errors
-    "Settings",
-    "ServiceRefusedError",
-    # 1-2. papers and code links
-    "extract_code_targets",
-    # 3-4. fetch and scan
-    "fetch_repo",
-    "fetch_many",
-    "is_scan_file",
-    "extract_repo_facts",
-    "fetch_repo_records",
-    # 5-6. tools and the dataset
-    "extract_tools",
-    "build_rows",
-    "make_dataset",
-    "write_dataset",
-    "read_dataset",
-    "create_dataset",
-    "read_papers_and_links",
-    "is_dataset_csv",
-    # 6. every year
-    "STUDY_YEAR",
-    "resolve_source",
-    "resolve_out_csv",
-    "read_year_dataset",
-    "read_venue_year",
-    "describe_sharing",
-    "read_years",
-    "read_trends",
-    # 7. analysis
-    "extract_targets",
-    "count_papers_by",
-    "count_link_kinds",
-    "count_funnel",
-    "count_link_sources",
-    "count_statuses",
-    "extract_failed_targets",
-    "count_frameworks",
-    "count_tools",
-    "count_frameworks_by",
-    "count_declared_vs_imported",
-    "count_undeclared_tools",
-    "extract_paper_table",
-    "count_declared_by",
-    "count_unresolved_imports",
-    "count_checklist",
-    "describe_checklist",
-    "list_without_readmes",
-    "describe_funnel",
-    "describe_frameworks",
-    "describe_tools",
-    "describe_frameworks_by",
-    "read_study_figures",
-    "count_study_comparison",
-    "count_method_comparison",
-    "count_niche_tools",
-    "describe_findings",
-    "describe_coverage",
-    "describe_trends",
-    "pivot_measure",
-    "rank_tools",
-    "select_venue",
-    "compare_venues",
-    "describe_venue_differences",
-    "describe_venue_years",
-    "count_venue_tools",
-    "check_venue",
-    "name_venue_year",
-    "PDF_MENTION_PYTORCH_SHARE",
-    # 8. charts
-    "setup_style",
-    "check_top_n",
-    "plot_funnel",
-    "plot_frameworks",
-    "plot_top_tools",
-    "plot_wordcloud",
-    "plot_frameworks_by",
-    "plot_study_comparison",
-    "plot_checklist",
-    "plot_framework_trends",
-    "plot_pytorch_share",
-    "plot_rate_trends",
-    "plot_tool_heatmap",
-    "plot_venue_sharing",
-    "plot_venue_measures",
-    "show_heading",
-    # command line
-    "main",
-]
+__all__ = sorted(
+    name for name in dir() if not name.startswith("_") and name != "annotations"
+)  # what is imported above
 
 if __name__ == "__main__":
     main()

@@ -450,6 +450,29 @@ def select_later_reads(frame: pd.DataFrame) -> pd.DataFrame:
     return later.sort_values(["days_after_conference", "repo"])[columns].reset_index(drop=True)
 
 
+def describe_later_reads(frame: pd.DataFrame, name: str) -> str:
+    """A sentence on the repositories read at a later commit: how many, the median days after the conference,
+    and PyTorch's share with and without them (the first day alone)."""
+    targets, later = extract_targets(frame), select_later_reads(frame)
+    empty = extract_targets(frame, ("no_python",))
+    unchecked = int((~empty["reason"].astype(str).str.contains(";")).sum())  # no later read was looked for
+    if not len(later) and unchecked:
+        return (f"{name}: read on the conference's first day only; {unchecked} repositories without code then "
+                "were not read later (no later reads are recorded for it).")  # fmt: skip
+    if not len(later):
+        return f"{name}: all {len(targets)} repositories with Python held code on the conference's first day."
+    first_day = targets[
+        ~targets["repo"].isin(later["repo"]) | (targets["days_after_conference"].astype(str) == "")
+    ]
+    shares = [mark_frameworks(group["frameworks"])["pytorch"].mean() for group in (first_day, targets)]
+    return (
+        f"{name}: {len(later)} of the {len(targets)} repositories with Python held no code on the conference's "
+        f"first day and are read at their first later commit with code, a median of "
+        f"{later['days_after_conference'].median():g} days after it. PyTorch's share is {shares[1]:.0%} with "
+        f"them and {shares[0]:.0%} on the first day alone (n={len(first_day)})."
+    )
+
+
 def format_estimate(row: pd.Series | dict, venue_year: bool = True) -> str:
     """One venue-year's share as a reader reads it: "NeurIPS 2021 70% (95% CI 56%-81%, n=53)", exact rows
     "ICLR 2020 68% (exact, n=245)"."""

@@ -175,6 +175,30 @@ def test_the_late_repositories_as_a_group_are_the_recorded_later_reads(shared_di
         assert group["read_at"].str.startswith("the first commit with code, ").all()
 
 
+def test_the_sentence_on_later_reads_says_how_many_how_late_and_both_shares(shared_dir: Path) -> None:
+    from iclr_tools import years
+
+    folder = shared_dir / "iclr2023"
+    records = [json.loads(p.read_text()) for p in sorted((folder / "repos").glob("*.json"))]
+    later = [
+        json.loads(p.read_text()) for p in (folder / "repos_later").glob("*.json") if p.name != "none.json"
+    ]
+    days = sorted(r["days_after"] for r in later)
+    code = (".py", ".ipynb", ".pyx")
+    first_day = [r for r in records if any(path.endswith(code) for path, _ in r["files"])]
+    torch = sum(
+        any(m.split(".")[0] == "torch" for ms in r["imports"].values() for m in ms) for r in first_day
+    )
+    text = analysis.describe_later_reads(years.read_year_dataset(2023), "ICLR 2023")
+    assert f"{len(later)} of the {len(first_day) + len(later)} repositories" in text  # 7 of 50
+    assert f"a median of {days[len(days) // 2]} days" in text
+    assert f"{torch / len(first_day):.0%} on the first day alone (n={len(first_day)})" in text
+    text_2018 = analysis.describe_later_reads(years.read_year_dataset(2018), "ICLR 2018")
+    assert (
+        "first day only" in text_2018
+    )  # no repos_later/ for 2018: its empty repositories were not read later
+
+
 def wilson(count: int, n: int) -> tuple[float, float]:
     """The 95% Wilson interval, from scipy (not from the code under test)."""
     from scipy.stats import binomtest
