@@ -558,3 +558,58 @@ def count_venue_tools(years: pd.DataFrame, data_dir: str | Path, top: int = 10) 
     table = pd.DataFrame({name: pd.Series(cells) for name, cells in columns.items()}).fillna("")
     table.index = range(1, len(table) + 1)
     return table.rename_axis("rank")
+
+
+# Why a repository target of a venue-year has no Python read: one list of reasons, in this order (issue 27).
+MISSING_REASONS = (
+    "no repository completes the link",  # a cut link no repository of its owner repairs (repairs.tsv)
+    "no public copy",  # gone: deleted, renamed, private or never published
+    "too large to record here",
+    "not a valid name",
+    "not a repository",  # a GitHub user or organisation page
+    "no code within a year",  # status no_python, after the later-code rule
+    "history not recorded",  # status later_unknown
+)
+
+
+def classify_missing(status: str, reason: str, repo: str, unrepaired: frozenset[str]) -> str:
+    """The MISSING_REASONS entry of a target without Python code read ('' for one with Python)."""
+    if status == "ok":
+        return ""
+    by_status = {
+        "no_python": MISSING_REASONS[5],
+        "later_unknown": MISSING_REASONS[6],
+        "user_link": MISSING_REASONS[4],
+    }
+    if status in by_status:
+        return by_status[status]
+    if reason.startswith("too large"):
+        return MISSING_REASONS[2]
+    if "not a valid" in reason:
+        return MISSING_REASONS[3]
+    if reason.startswith("not found"):
+        return MISSING_REASONS[0] if repo in unrepaired else MISSING_REASONS[1]
+    raise ValueError(
+        f"target {repo}: status {status!r} with reason {reason!r} fits no missing reason; add it"
+    )
+
+
+def count_attrition(frame: pd.DataFrame, unrepaired: frozenset[str] = frozenset()) -> dict[str, int]:
+    """One venue-year's attrition: GitHub targets, repaired links, recorded, with Python, and each missing reason.
+
+    `unrepaired` holds the quoted names no repository completes (`links/repairs.tsv`'s `not repaired` rows): the
+    dataset files them as not found. A repaired target reads another name than its code URL quotes.
+    """
+    targets = frame[frame["repo"].fillna("") != ""].drop_duplicates(["repo", "subdir"])
+    quoted = targets["code_url"].fillna("").str.extract(r"github\.com/([^/#?]+/[^/#?]+)", expand=False)
+    quoted = quoted.fillna("").str.removesuffix(".git")
+    counts = {
+        "targets": len(targets),
+        "repaired": int(((quoted != "") & (quoted != targets["repo"])).sum()),
+        "recorded": int(targets["status"].isin(FETCHED_STATUSES).sum()),
+        "with_python": int((targets["status"] == "ok").sum()),
+    }
+    reasons = [classify_missing(str(row.status), str(row.reason or ""), str(row.repo), unrepaired)
+               for row in targets.fillna({"reason": ""}).itertuples()]  # fmt: skip
+    counts |= {reason: reasons.count(reason) for reason in MISSING_REASONS}
+    return counts

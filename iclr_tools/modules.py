@@ -6,8 +6,13 @@ file holds the repository (or linked folder) root, the source roots (`src/`, a f
 `setup.cfg` or `pyproject.toml`) and, for a script or notebook that is not itself inside a package, the script's
 own folder (Python puts it first). Code inside a package imports absolutely: a sibling `keras.py` does not hide the
 installed Keras; the folder that holds the package's top level is on the path instead. A folder without
-`__init__.py` (a namespace package) is found only when no installed distribution provides the name, and a
-folder holding no Python never counts.
+`__init__.py` (a namespace package) is found only when no installed distribution provides the name or when it
+holds the very submodule imported (`datasets/load_noaa.py` for `datasets.load_noaa`), and a folder holding no
+Python never counts. A source root that a script puts on its path at run time (`sys.path.insert`, `_init_paths`)
+is found from the file list and import names alone, so live and recorded records agree: a folder that alone
+provides several of a file's otherwise unresolved imports (FasterSeg's `tools/`, holding the `engine`, `seg_opr`
+and `utils` its scripts import) is on that file's path, and on the path of every file beneath it; whatever else
+it provides (`tools/datasets/`) is then the repository's own too.
 
 >>> files = [["train.py", 9], ["keras/__init__.py", 0]]
 >>> find_own_imports({"files": files, "imports": {"train.py": ["keras"]}})
@@ -22,8 +27,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import PurePosixPath
 
+from .packages import load_stdlib_names
+
 MODULE_SUFFIXES = (".py", ".pyx", ".so", ".pyd")
 SOURCE_ROOT_FILES = {"setup.py", "setup.cfg", "pyproject.toml"}
+SOURCE_ROOT_MIN = 2  # a folder providing this many of a file's otherwise unresolved imports is on its path
 
 
 def parent_of(path: str) -> str:
@@ -87,28 +95,100 @@ def find_import_path(path: str, roots: set[str], packages: set[str]) -> set[str]
     return roots | {folder}
 
 
+def find_providers(modules: set[str], packages: set[str]) -> dict[str, set[str]]:
+    """Top-level name -> the folders holding a module or a regular package of that name."""
+    providers: dict[str, set[str]] = {}
+    for path in modules | packages:
+        name = PurePosixPath(path).name
+        if name != "__init__":
+            providers.setdefault(name, set()).add(parent_of(path))
+    return providers
+
+
+def find_source_roots(
+    unresolved: dict[str, set[str]], providers: dict[str, set[str]], searched: dict[str, set[str]]
+) -> dict[str, set[str]]:
+    """File -> the folders put on its import path by the source-root rule: a folder that alone provides at
+    least SOURCE_ROOT_MIN of the file's otherwise unresolved imports (names no distribution provides, that no
+    folder on its path answers: FasterSeg's `tools/` for `search/`'s scripts), and every such folder for each
+    file beneath it (the code it holds runs with it on the path). `unresolved` holds those names per file."""
+    extra: dict[str, set[str]] = {}
+    for path, names in unresolved.items():
+        counts: dict[str, int] = {}
+        for name in names:
+            for folder in providers.get(name, set()) - searched[path]:
+                counts[folder] = counts.get(folder, 0) + 1
+        extra[path] = {folder for folder, count in counts.items() if count >= SOURCE_ROOT_MIN}
+    found = set().union(*extra.values()) if extra else set()
+    for path in searched:
+        extra.setdefault(path, set()).update(root for root in found if root and path.startswith(f"{root}/"))
+    return extra
+
+
+def answer_import(
+    module: str,
+    search: set[str],
+    index: tuple[set[str], set[str], set[str]],
+    is_installed: Callable[[str], bool],
+) -> bool | None:
+    """Whether a folder (True) or a module file (False) of the repository answers a dotted import from the
+    folders of `search`, or None when none does. A folder without `__init__.py` loses to an installed
+    distribution unless it holds the very submodule imported (`datasets/load_noaa.py` for
+    `datasets.load_noaa`), which no distribution of that name has."""
+    modules, packages, python_dirs = index
+    top, answer = module.split(".")[0], None
+    for folder in search:
+        candidate = join(folder, top)
+        submodule = join(folder, module.replace(".", "/"))
+        if candidate in packages or (
+            candidate in python_dirs
+            and (not is_installed(top) or ("." in module and (submodule in modules or submodule in packages)))
+        ):
+            return True
+        if candidate in modules:
+            answer = False
+    return answer
+
+
 def resolve_own_imports(
     record: dict, is_installed: Callable[[str], bool] = lambda name: True
 ) -> dict[tuple[str, str], bool]:
     """(file, top-level name) -> whether the repository's own module that answers the import is a folder (a
     package: `torch/` at the root of PyTorch's source) rather than a module file (`keras.py`)."""
     paths = [str(path) for path, *_ in record.get("files") or []] + list(record.get("imports") or {})
-    modules, packages, python_dirs = index_files(paths)
+    index = index_files(paths)
     roots = find_roots(paths, record.get("subdir") or "")
-    own: dict[tuple[str, str], bool] = {}
-    for path, imports in (record.get("imports") or {}).items():
-        search = find_import_path(path, roots, packages)
-        for module in imports or []:
-            top = str(module).split(".")[0]
-            if not top or str(module).startswith("."):
-                continue
-            for folder in search:
-                candidate = join(folder, top)
-                if candidate in packages or (candidate in python_dirs and not is_installed(top)):
-                    own[(path, top)] = True
-                elif candidate in modules:
-                    own[(path, top)] = own.get((path, top), False)
-    return own
+    imports = {
+        path: [str(module) for module in names or []] for path, names in (record.get("imports") or {}).items()
+    }
+    searched = {path: find_import_path(path, roots, index[1]) for path in imports}
+    stdlib = load_stdlib_names()
+
+    def resolve(search_of: dict[str, set[str]]) -> dict[tuple[str, str], bool]:
+        own: dict[tuple[str, str], bool] = {}
+        for path, names in imports.items():
+            for module in names:
+                top = module.split(".")[0]
+                if not top or module.startswith("."):
+                    continue
+                answer = answer_import(module, search_of[path], index, is_installed)
+                if answer is not None:
+                    own[(path, top)] = own.get((path, top), False) or answer
+        return own
+
+    own = resolve(searched)
+    unresolved = {
+        path: {
+            module.split(".")[0] for module in names
+            if module.split(".")[0].isidentifier() and module.split(".")[0] not in stdlib
+            and (path, module.split(".")[0]) not in own and not is_installed(module.split(".")[0])
+        }
+        for path, names in imports.items()
+    }  # fmt: skip
+    extra = find_source_roots(unresolved, find_providers(index[0], index[1]), searched)
+    if not any(extra.values()):
+        return own
+    return resolve({path: searched[path] | extra[path] for path in imports})
 
 
 def find_own_imports(

@@ -98,7 +98,7 @@ MODULE_TO_PACKAGE = {
     "spacy": "spacy",
     # reviewed: imports of real distributions seen in the recorded repositories, outside PyPI's most downloaded
     "pylab": "matplotlib",
-    "apex": "apex",  # NVIDIA's apex, installed from its repository (the PyPI project of that name is another)
+    "apex": "nvidia/apex",  # NVIDIA's apex (NOT_ON_PYPI): the PyPI project `apex` is another
     "ot": "pot",
     "horovod": "horovod",
     "lasagne": "lasagne",
@@ -150,6 +150,11 @@ MODULE_TO_PACKAGE = {
     "dynet": "dyNET",
     "oneflow": "oneflow",
     "mindspore": "mindspore",
+}
+# Projects imported under a name whose PyPI project is a different one, named as what they are: `owner/repo`
+# on GitHub (a name PyPI cannot hold) -> what installs them. `apex` on PyPI is a 2010s Pyramid toolkit.
+NOT_ON_PYPI = {
+    "nvidia/apex": "NVIDIA's apex (mixed precision, fused CUDA kernels), installed from github.com/NVIDIA/apex",
 }
 BUILD_TOOLS = {"setuptools", "pip", "wheel"}  # every environment has them: never "undeclared"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -216,6 +221,8 @@ def parse_import_names(text: str, source: str = "import_names.csv") -> dict[str,
             problem = f"import {module!r} has no distribution"
         elif distribution != canonical(distribution):
             problem = f"distribution {distribution!r} is not canonical (write {canonical(distribution)!r})"
+        elif "/" in distribution and distribution not in NOT_ON_PYPI:
+            problem = f"distribution {distribution!r} is neither a PyPI name nor a project of NOT_ON_PYPI"
         elif not (row["evidence"] or "").strip():
             problem = f"import {module!r} has no evidence (where its distribution's docs or source show it)"
         elif module in table:
@@ -286,6 +293,7 @@ FAMILIES = {
     "pytorch-lightning": ["pytorch-lightning", "lightning"],
     "psycopg2": ["psycopg2", "psycopg2-binary"],
     "mujoco-py": ["mujoco-py", "mujoco"],
+    "nvidia/apex": ["nvidia/apex", "apex"],  # a requirement or README line `apex` means NVIDIA's
 }  # fmt: skip
 FAMILY_PATTERNS = [  # CUDA-specific builds: mxnet-cu101, cupy-cuda111, dgl-cu102, jaxlib with a local version
     (re.compile(r"mxnet-cu\d+\w*"), "mxnet"),

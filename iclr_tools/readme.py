@@ -46,7 +46,7 @@ ALIASES = {  # lower-case names people write -> PyPI distribution (reviewed by h
     "tensorflow hub": "tensorflow-hub", "tensorflow-hub": "tensorflow-hub", "mxnet": "mxnet", "chainer": "chainer",
     "theano": "theano", "paddlepaddle": "paddlepaddle", "paddle": "paddlepaddle", "cupy": "cupy", "spacy": "spacy",
     "nltk": "nltk", "gensim": "gensim", "faiss": "faiss-cpu", "faiss-gpu": "faiss-gpu", "faiss-cpu": "faiss-cpu",
-    "rdkit": "rdkit", "allennlp": "allennlp", "fairseq": "fairseq", "apex": "apex", "wandb": "wandb",
+    "rdkit": "rdkit", "allennlp": "allennlp", "fairseq": "fairseq", "apex": "nvidia/apex", "wandb": "wandb",
     "ray": "ray", "rllib": "ray", "stable-baselines": "stable-baselines", "stable baselines": "stable-baselines",
     "stable-baselines3": "stable-baselines3", "baselines": "baselines", "cython": "cython", "numba": "numba",
     "pybullet": "pybullet", "mmcv": "mmcv", "mmcv-full": "mmcv-full", "timm": "timm", "einops": "einops",

@@ -23,6 +23,8 @@ import pandas as pd
 
 from .analysis import (
     CHECKLIST_ITEMS,
+    MISSING_REASONS,
+    count_attrition,
     count_checklist,
     count_declared_by,
     count_declared_vs_imported,
@@ -39,7 +41,16 @@ from .settings import VENUE_NAMES, format_list, format_years
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
 from .trends import PDF_MENTION_PYTORCH_SHARE, pivot_measure, summarize_later_reads
 from .venues import PDF_SHARING
-from .years import DATA_DIR, ROOT, STUDY_YEAR, read_all_frames, read_all_years, read_trends, read_years
+from .years import (
+    DATA_DIR,
+    ROOT,
+    STUDY_YEAR,
+    read_all_frames,
+    read_all_venue_samples,
+    read_all_years,
+    read_trends,
+    read_years,
+)
 
 WIDTH = 110  # the READMEs' line length
 RUN_DETAILS = (
@@ -508,6 +519,31 @@ def describe_readmes_known(years: pd.DataFrame) -> str:
     )
 
 
+def read_unrepaired(shared: str | Path) -> dict[tuple[str, int], frozenset[str]]:
+    """(venue, year) -> the quoted names no repository completes (`links/repairs.tsv`'s `not repaired` rows)."""
+    path = Path(shared) / "links" / "repairs.tsv"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the attrition table needs ../shared (run `make data` beside it)"
+        )
+    table = pd.read_csv(path, sep="\t", dtype=str).fillna("")
+    chosen = table[table["decision"] == "not repaired"]
+    return {
+        (venue, int(year)): frozenset(part["quoted"])
+        for (venue, year), part in chosen.groupby(["venue", "year"])
+    }
+
+
+def format_attrition_table(frames: dict[tuple[str, int], pd.DataFrame], unrepaired: dict) -> str:
+    """data/README.md's attrition table: per venue-year, targets, repaired, recorded, with Python, each reason."""
+    header = ["venue-year", "GitHub targets", "repaired", "recorded", "with Python", *MISSING_REASONS]
+    lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
+    for (venue, year), frame in sorted(frames.items()):
+        counts = count_attrition(frame, unrepaired.get((venue, year), frozenset()))
+        lines.append(f"| {VENUE_NAMES[venue]} {year} | " + " | ".join(str(n) for n in counts.values()) + " |")
+    return "\n" + "\n".join(lines) + "\n"
+
+
 def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     """Every block of data/README.md written from the committed data."""
     frames = read_all_years(data_dir)
@@ -522,6 +558,10 @@ def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
             years.loc[years["readmes_known"].astype(str) == "True", "year"].tolist(), prose=True
         ),
         "readmes-known": describe_readmes_known(years),
+        "attrition": format_attrition_table(
+            {("iclr", year): frame for year, frame in frames.items()} | read_all_venue_samples(data_dir),
+            read_unrepaired(Path(data_dir).resolve().parent.parent / "shared"),
+        ),
     }
 
 

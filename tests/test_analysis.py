@@ -235,3 +235,48 @@ def test_venues_whose_intervals_do_not_overlap_are_called_different() -> None:
 def test_a_year_with_one_venue_is_no_comparison() -> None:
     rows = pd.DataFrame([venue_row("iclr", 38, 55)])
     assert analysis.describe_venue_differences(rows, {"pytorch": "PyTorch"}).startswith("No year")
+
+
+def test_attrition_reasons_equal_the_recorded_files(shared_dir) -> None:
+    """Each venue-year's missing reasons, counted straight from ../shared (repos_missing.json's `why`,
+    repairs.tsv's `not repaired` rows, repos_later/none.json), equal `count_attrition` on the embedded data."""
+    import csv
+    import json
+
+    from iclr_tools.analysis import count_attrition
+    from iclr_tools.years import read_all_venue_samples, read_all_years
+
+    with (shared_dir / "links" / "repairs.tsv").open(encoding="utf-8", newline="") as handle:
+        repairs = list(csv.DictReader(handle, delimiter="\t"))
+    frames = {("iclr", year): frame for year, frame in read_all_years().items()} | read_all_venue_samples()
+    for (venue, year), frame in frames.items():
+        folder = shared_dir / f"{venue}{year}"
+        missing = (
+            json.loads((folder / "repos_missing.json").read_text())
+            if (folder / "repos_missing.json").is_file()
+            else []
+        )
+        none = folder / "repos_later" / "none.json"
+        unrepaired = {row["quoted"] for row in repairs
+                      if (row["venue"], row["year"], row["decision"]) == (venue, str(year), "not repaired")}  # fmt: skip
+        why = [item["why"] for item in missing]
+        expected = {
+            "no repository completes the link": sum(item["repo"] in unrepaired for item in missing),
+            "no public copy": sum(w.startswith("not found") for w in why)
+            - sum(item["repo"] in unrepaired for item in missing),
+            "too large to record here": sum(w.startswith("too large") for w in why),
+            "not a valid name": sum("not a valid" in w for w in why),
+            "repaired": sum(
+                (row["venue"], row["year"], row["decision"]) == (venue, str(year), "repaired")
+                for row in repairs
+            ),  # fmt: skip
+        }
+        counts = count_attrition(frame, frozenset(unrepaired))
+        assert {key: counts[key] for key in expected} == expected, (venue, year)
+        later_none = len(json.loads(none.read_text())) if none.is_file() else 0
+        no_code = counts["no code within a year"] + counts["history not recorded"]
+        assert no_code >= later_none, (venue, year)  # none.json: no code in a year (or no history read)
+        assert counts["targets"] == counts["with_python"] + sum(
+            counts[key] for key in counts if key not in ("targets", "repaired", "recorded", "with_python")
+        )
+        assert unrepaired <= {item["repo"] for item in missing}, (venue, year)  # filed as not found

@@ -84,3 +84,56 @@ def test_a_framework_answered_by_a_folder_of_the_repository_is_vendored(
     assert ((path, name) in found) is expected
     if expected:  # a vendored import is one the own-module rule answers: it is never counted twice
         assert (path, name) in modules.find_own_imports(record, installed.__contains__)
+
+
+INSTALLED = {"keras", "torch", "tensorflow", "numpy", "datasets"}
+SOURCE_ROOT_CASES = [
+    # (files, importing file, its imports, the import asked about, own?) -- the source-root rule
+    (["search/train.py", "tools/__init__.py", "tools/datasets/__init__.py", "tools/engine/__init__.py",
+      "tools/seg_opr/__init__.py"], "search/train.py", ["datasets", "engine", "seg_opr", "torch"], "datasets",
+     True),  # tools/ alone provides engine and seg_opr (no distribution): it is on the path, datasets with them
+    (["search/train.py", "tools/datasets/__init__.py", "tools/engine/__init__.py"], "search/train.py",
+     ["datasets", "engine", "torch"], "datasets", False),  # one unresolved name (engine) is not several
+    (["search/train.py", "a/engine.py", "b/seg_opr.py", "b/datasets.py"], "search/train.py",
+     ["datasets", "engine", "seg_opr"], "datasets", False),  # engine and seg_opr from two folders: none alone
+    (["run.py", "lib/__init__.py", "lib/tensorflow/__init__.py", "lib/numpy/__init__.py"], "run.py",
+     ["tensorflow", "numpy"], "tensorflow", False),  # installed names never make a source root (edward2)
+    (["tools/engine/__init__.py", "tools/seg_opr/__init__.py", "tools/datasets/bdd/bdd.py",
+      "tools/datasets/__init__.py", "train/train.py"], "tools/datasets/bdd/bdd.py", ["datasets"], "datasets",
+     True),  # a file beneath a source root found for another script (train.py) runs with it on the path
+    (["scripts/train.py", "datasets/load_noaa.py"], "scripts/train.py", ["datasets.load_noaa"], "datasets",
+     True),  # a namespace folder holding the very submodule imported beats the installed namesake
+    (["scripts/train.py", "datasets/load_noaa.py"], "scripts/train.py", ["datasets.other"], "datasets",
+     False),  # ... but not a submodule it lacks: the installed `datasets` wins
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("files", "path", "imports", "name", "expected"), SOURCE_ROOT_CASES)
+def test_a_folder_providing_several_unresolved_imports_is_a_source_root(
+    files: list[str], path: str, imports: list[str], name: str, expected: bool
+) -> None:
+    others = {"train/train.py": ["engine", "seg_opr"]} if "train/train.py" in files else {}
+    found = own(files, {**others, path: imports}, installed=INSTALLED)
+    assert ((path, name) in found) is expected
+
+
+def test_fasterseg_tools_folder_is_its_scripts_source_root(shared_dir) -> None:
+    """TAMU-VITA/FasterSeg (ICLR 2020): `search/` and `train/` import datasets, engine, seg_opr and utils, which
+    live only under `tools/`; so `datasets` is the repository's own, not PyPI's `datasets`."""
+    import json
+
+    from iclr_tools.tools import extract_tools
+
+    record = json.loads((shared_dir / "iclr2020" / "repos" / "TAMU-VITA__FasterSeg.json").read_text())
+    paths = [path for path, *_ in record["files"]]
+    names = {"datasets", "engine", "seg_opr", "utils"}
+    for name in names:  # every one lives only under tools/, as a package of its own
+        holders = {path.split("/")[0] for path in paths if f"/{name}/" in f"/{path}"}
+        assert holders == {"tools"} and f"tools/{name}/__init__.py" in paths
+    for script in ("search/train_search.py", "train/train.py"):
+        assert {"datasets", "seg_opr", "utils"} <= {m.split(".")[0] for m in record["imports"][script]}
+    found = modules.find_own_imports(record, lambda name: name in INSTALLED)
+    assert {("search/train_search.py", name) for name in ("datasets", "seg_opr", "utils")} <= found
+    assert ("train/train.py", "datasets") in found and ("tools/datasets/bdd/bdd.py", "datasets") in found
+    tools = extract_tools({"status": "ok", **record})
+    assert "datasets" not in tools["imported_tools"] and tools["frameworks"] == ["pytorch"]

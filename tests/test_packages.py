@@ -34,7 +34,8 @@ DOCUMENTED = {
     "Orange.data": "orange3",  # pip install orange3; import Orange
     "ts.torch_handler.base_handler": "torchserve",  # pip install torchserve; custom handlers' BaseHandler
     "tdc.generation": "pytdc",  # pip install PyTDC; from tdc.generation import MolGen
-    "amp_C": "apex",  # NVIDIA apex's CUDA extension, built by apex's setup.py
+    "amp_C": "nvidia/apex",  # NVIDIA apex's CUDA extension, built by apex's setup.py
+    "apex.amp": "nvidia/apex",  # NVIDIA's apex, from its repository: PyPI's `apex` is another project
 }
 # Names that are a repository's own (or too generic to be a package) whatever PyPI holds under that name.
 LOCAL = ["utils", "models", "car", "config", "data", "dataset", "lib", "src", "train", "evaluate", "heart",
@@ -116,6 +117,10 @@ def test_no_row_shadows_pipreqs_unless_it_corrects_it() -> None:
         ("import,distribution,pipreqs,evidence\na,b,,x\na,c,,y\n", "line 3: import 'a' is listed twice"),
         ("import,distribution,pipreqs,evidence\nnot-a-name,b,,x\n", "is not a dotted Python name"),
         ("import,distribution,pipreqs,evidence\na,,,x\n", "import 'a' has no distribution"),
+        (
+            "import,distribution,pipreqs,evidence\na,someone/a,,x\n",
+            "neither a PyPI name nor a project of NOT_ON",
+        ),
     ],
 )
 def test_a_bad_table_is_a_clear_error(text: str, message: str) -> None:
@@ -152,3 +157,13 @@ def test_no_table_import_is_left_unresolved_in_the_records(shared_dir: Path) -> 
         if names & set(found["unresolved_imports"]):
             left[path.name] = sorted(names & set(found["unresolved_imports"]))
     assert left == {}
+
+
+def test_a_namesake_that_is_another_project_is_named_as_what_it_is() -> None:
+    """PyPI's `apex` is not NVIDIA's: the import is named by its GitHub project, which a requirement `apex`
+    declares (its family), and which NOT_ON_PYPI says how to install."""
+    assert packages.resolve_distribution("apex") == "nvidia/apex"
+    assert packages.find_family("apex") == packages.find_family("nvidia/apex") == "nvidia/apex"
+    assert "github.com/NVIDIA/apex" in packages.NOT_ON_PYPI["nvidia/apex"]
+    reviewed = set(packages.MODULE_TO_PACKAGE.values()) | set(packages.load_import_names().values())
+    assert {name for name in reviewed if "/" in name} == set(packages.NOT_ON_PYPI)

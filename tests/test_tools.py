@@ -147,7 +147,9 @@ def test_optional_imports_are_listed_and_still_count() -> None:
         {"m.py": "import numpy\ntry:\n    import apex\nexcept ImportError:\n    apex = None\n"}
     )
     found = extract_tools(record)
-    assert found["imported_tools"] == ["apex", "numpy"] and found["optional_imports"] == ["apex"]
+    assert found["imported_tools"] == ["numpy", "nvidia/apex"] and found["optional_imports"] == [
+        "nvidia/apex"
+    ]
 
 
 def read_venue_record(shared_dir: Path, folder: str, stem: str) -> dict:
@@ -196,3 +198,71 @@ def test_no_other_recorded_repository_vendors_a_framework(shared_dir: Path) -> N
         if extract_tools({"status": "ok", **record})["vendored_frameworks"]:
             vendoring.add(f"{path.parent.parent.name}/{path.stem}")
     assert vendoring == {"neurips2020/snuspl__nimble", "checklist_neurips2019/muhanzhang__D-VAE"}
+
+
+# Every ICLR 2020 repository that still counts PyPI's `datasets`, or NVIDIA's apex, and why (issue 29).
+DATASETS_2020 = {
+    "biswajitsc/sparse-embed": "mobilenet/mobilenet_example.ipynb is TF-slim's MobileNet demo (`datasets`, "
+    "`nets.mobilenet`); the repository holds no `datasets` module, so the import keeps the distribution's name",
+}
+APEX_2020 = {  # each imports `apex` (mixed precision, fused layer norm) and holds no `apex` of its own
+    "AkariAsai/learning_to_retrieve_reasoning_paths": "reader/run_reader_confidence.py",
+    "HazyResearch/learning-circuits": "butterfly/butterfly_multiply.py",
+    "bert-nmt/bert-nmt": "bert/modeling.py",
+    "cooelf/UVR-NMT": "fairseq/modules/layer_norm.py",
+    "hangg7/deformable-kernels": "deformable_kernels/modules/cond_conv.py",
+    "iclr-complex-order/complex-order": "LANGUAGE MODELING/pytorch-complex/PATH_TO_WORK_DIR-text8/20190911-212327/"
+    "scripts/train.py",
+    "jackroos/VL-BERT": "common/trainer.py",
+    "kcyu2014/eval-nas": "search_policies/operations/sync_batchnorm.py",
+    "megvii-model/MABN": "det/maskrcnn_benchmark/distributed_syncbn/test.py",
+    "mit-han-lab/once-for-all": "imagenet_codebase/run_manager/run_manager.py",
+    "stanford-futuredata/selection-via-proxy": "svp/common/active.py",
+    "uber-research/PPLM": "paper_code/pytorch_pretrained_bert/modeling.py",
+    "urvashik/knnlm": "fairseq/modules/layer_norm.py",
+    "zhuchen03/FreeLB": "fairseq-RoBERTa/fairseq/modules/layer_norm.py",
+}
+
+
+def find_importers_not_holding(record: dict, name: str) -> list[str]:
+    """Files importing top-level `name`, where no file of the repository is a `name` module or folder."""
+    paths = [str(path) for path, *_ in record.get("files") or []]
+    if any(f"/{name}/" in f"/{path}" or f"/{path}".endswith(f"/{name}.py") for path in paths):
+        return []
+    return sorted(path for path, imports in (record.get("imports") or {}).items()
+                  if any(str(module).split(".")[0] == name for module in imports or []))  # fmt: skip
+
+
+def read_dataset_tools(column: str, year: str = "2020") -> dict[str, set[str]]:
+    """repo -> the names of one tool column in the committed `data/all_tools.csv` (rows of `year`)."""
+    import csv
+
+    path = Path(__file__).resolve().parent.parent / "data" / "all_tools.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["year"] == year and row["repo"]]
+    return {row["repo"]: set(filter(None, (row[column] or "").split(";"))) for row in rows}
+
+
+def test_iclr2020_datasets_and_apex_are_explained_row_by_row(shared_dir: Path) -> None:
+    """Who counts PyPI's `datasets` or NVIDIA's apex, computed from the records, equals the lists above, the
+    tools the code finds and the committed dataset; PyPI's `apex` (another project) is counted nowhere."""
+    datasets, apex = {}, {}
+    for path in sorted((shared_dir / "iclr2020" / "repos").glob("*.json")):
+        record = {"status": "ok", **json.loads(path.read_text())}
+        if importers := find_importers_not_holding(record, "datasets"):
+            datasets[record["repo"]] = importers
+        if importers := find_importers_not_holding(record, "apex"):
+            apex[record["repo"]] = importers
+        tools = extract_tools(record)
+        assert ("datasets" in tools["imported_tools"]) is (record["repo"] in DATASETS_2020), record["repo"]
+        assert ("nvidia/apex" in tools["imported_tools"]) is (record["repo"] in APEX_2020), record["repo"]
+        assert "apex" not in tools["imported_tools"] + tools["declared_tools"] + tools["readme_tools"]
+    assert set(datasets) == set(DATASETS_2020) and datasets["biswajitsc/sparse-embed"] == [
+        "mobilenet/mobilenet_example.ipynb"
+    ]
+    assert set(apex) == set(APEX_2020) and all(APEX_2020[repo] in apex[repo] for repo in apex)
+    imported = read_dataset_tools("imported_tools")
+    assert {repo for repo, names in imported.items() if "datasets" in names} == set(DATASETS_2020)
+    assert {repo for repo, names in imported.items() if "nvidia/apex" in names} == set(APEX_2020)
+    for column in ("imported_tools", "declared_tools", "readme_tools", "dev_tools"):
+        assert not any("apex" in names for names in read_dataset_tools(column).values()), column
