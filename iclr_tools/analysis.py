@@ -600,7 +600,7 @@ def count_attrition(frame: pd.DataFrame, unrepaired: frozenset[str] = frozenset(
     `unrepaired` holds the quoted names no repository completes (`links/repairs.tsv`'s `not repaired` rows): the
     dataset files them as not found. A repaired target reads another name than its code URL quotes.
     """
-    targets = frame[frame["repo"].fillna("") != ""].drop_duplicates(["repo", "subdir"])
+    targets = extract_targets(frame.fillna({"repo": ""}), None)
     quoted = targets["code_url"].fillna("").str.extract(r"github\.com/([^/#?]+/[^/#?]+)", expand=False)
     quoted = quoted.fillna("").str.removesuffix(".git")
     counts = {
