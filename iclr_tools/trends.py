@@ -266,12 +266,18 @@ def select_venue(trends: pd.DataFrame, venue: str) -> pd.DataFrame:
 
 
 def rank_tools(trends: pd.DataFrame) -> pd.DataFrame:
-    """Year x tool table of shares, tools ordered by how much their share rose from first to last year."""
+    """Year x tool table of shares, tools ordered by how much their share rose from first to last year; `attrs`
+    holds the 95% intervals (`ci_low`, `ci_high`: {year: {tool: bound}}) and the sampled years (`sampled`)."""
     tools = trends[trends["measure"].str.startswith("tool:")].copy()
     tools["tool"] = tools["measure"].str.removeprefix("tool:")
     table = tools.pivot(index="tool", columns="year", values="share")
     rise = table[table.columns[-1]] - table[table.columns[0]]
-    return table.loc[rise.sort_values(ascending=False).index]
+    table = table.loc[rise.sort_values(ascending=False).index]
+    table.attrs = {
+        bound: tools.pivot(index="tool", columns="year", values=bound).to_dict() for bound in ("ci_low", "ci_high")
+    }
+    table.attrs["sampled"] = sorted(int(y) for y in tools.loc[tools["method"] == "sample", "year"].unique())
+    return table
 
 
 def describe_trends(trends: pd.DataFrame) -> str:
