@@ -137,7 +137,9 @@ def plot_frameworks_by(table: pd.DataFrame, title: str, ylabel: str, path: str |
         errors = [share - table[f"{fw}_ci_low"] * 100, table[f"{fw}_ci_high"] * 100 - share]
         axes.barh(positions - 0.4 + height * (index + 0.5), share, height=height, xerr=errors, label=fw,
                   color=FRAMEWORK_COLORS[fw], error_kw={"ecolor": "#333333", "capsize": 2, "elinewidth": 0.8})  # fmt: skip
-    axes.set_yticks(positions, [f"{g} (n={n})" for g, n in zip(table["group"], table["repositories"], strict=True)])
+    axes.set_yticks(
+        positions, [f"{g} (n={n})" for g, n in zip(table["group"], table["repositories"], strict=True)]
+    )
     axes.invert_yaxis()
     axes.set_xlim(0, 100)
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="framework")
@@ -213,7 +215,8 @@ def plot_trend_lines(
     years = sorted(trends["year"].unique())
     first = trends[trends["measure"] == next(iter(measures))].set_index("year")
     axes.set_xticks(years, [f"{y}\nn={first.loc[y, 'n']}" if y in first.index else str(y) for y in years])
-    axes.set(title=title, ylabel=ylabel, xlabel="")
+    universe = first["universe"].iloc[0] if "universe" in first and len(first) else ""
+    axes.set(title=title, ylabel=ylabel, xlabel=f"n: {universe}" if universe else "")
     axes.set_ylim(bottom=0)
 
 
@@ -246,18 +249,22 @@ def add_sampling_note(axes: Any, trends: pd.DataFrame) -> None:
 
 def plot_pytorch_share(trends: pd.DataFrame, pdf_mentions: dict[int, float], title: str,
                        path: str | Path | None = None) -> Any:  # fmt: skip
-    """PyTorch's share of repositories importing PyTorch or TensorFlow, beside PDF-mention counts."""
+    """PyTorch's share on the definition of "The State of Machine Learning Frameworks" (PyTorch-only over
+    PyTorch-only + TensorFlow-only, both-framework items dropped): our repositories with 95% intervals beside
+    its paper PDFs."""
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(9, 5))
-    plot_trend_lines(trends, {"pytorch_share_of_pytorch_or_tensorflow": "code imports (ours)"}, title,
-                     "PyTorch's % of PyTorch-or-TensorFlow", axes)  # fmt: skip
+    label = "code imports (ours): repositories importing\nPyTorch only / PyTorch only or TensorFlow only"
+    plot_trend_lines(trends, {"pytorch_only_share_of_one_framework": label}, title,
+                     "PyTorch-only % of one-framework items", axes)  # fmt: skip
     years = sorted(pdf_mentions)
     axes.plot(years, [pdf_mentions[y] * 100 for y in years], marker="s", linestyle="--", color="#555555",
-              label="paper PDFs mentioning one framework (The Gradient)")  # fmt: skip
+              label="paper PDFs mentioning one framework only\n(The State of ML Frameworks, The Gradient)")  # fmt: skip
     axes.axhline(50, color="#BBBBBB", linewidth=1)
     axes.set_ylim(0, 100)
-    axes.legend(loc="lower right")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="both: items with both frameworks dropped",
+                title_fontsize=9, fontsize=9)  # fmt: skip
     add_sampling_note(axes, trends)
     return save_figure(figure, path)
 

@@ -33,13 +33,14 @@ from .settings import VENUES, check_venue
 from .stats import estimate_corrected_share, estimate_rates
 from .venues import PDF_SHARING, split_pdf_sharing, split_sharing_by_track
 
+MATCHED_PYTORCH_SHARE = "pytorch_only_share_of_one_framework"  # ours on that source's definition
 TREND_COLUMNS = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method", "universe"]
 WITH_PYTHON = "repositories with Python code"
 UNIVERSES = {  # a measure (its name before any ':') -> what its `n` counts, the `universe` column
     **dict.fromkeys(["pytorch", "tensorflow", "keras", "jax", "pytorch_and_tensorflow", "none", "tool",
                      "declares_dependencies", "read_later"], WITH_PYTHON),
     "pytorch_share_of_pytorch_or_tensorflow": "repositories importing PyTorch or TensorFlow (or both)",
-    "pytorch_only_share_of_one_framework": "repositories importing exactly one of PyTorch and TensorFlow",
+    MATCHED_PYTORCH_SHARE: "repositories importing exactly one of PyTorch and TensorFlow",
     "readme_declares_dependencies": "repositories with Python code and README texts",
     **dict.fromkeys(["has_dependencies", "has_training_code", "has_evaluation_code", "has_pretrained_models",
                      "has_results"], "repositories read (any language) with README texts"),
@@ -77,7 +78,9 @@ def name_universe(measure: str) -> str:
     """
     base, _, suffix = measure.partition(":")
     if base not in UNIVERSES:
-        raise ValueError(f"trend measure {measure!r} has no universe: name what its n counts in trends.UNIVERSES")
+        raise ValueError(
+            f"trend measure {measure!r} has no universe: name what its n counts in trends.UNIVERSES"
+        )
     universe = UNIVERSES[base]
     if suffix == "first_day":
         return universe + ", read on the first day"
@@ -111,7 +114,7 @@ def count_year_measures(
     )
     only = int((marks["pytorch"] & ~marks["tensorflow"]).sum())  # as "The State of ML Frameworks" counts PDFs
     one = int((marks["pytorch"] ^ marks["tensorflow"]).sum())
-    rows.append(make_trend_row(year, "pytorch_only_share_of_one_framework", only, one, method, venue))
+    rows.append(make_trend_row(year, MATCHED_PYTORCH_SHARE, only, one, method, venue))
     rows.append(
         make_trend_row(
             year, "declares_dependencies", int(targets["declares_dependencies"].sum()), n, method, venue
@@ -274,7 +277,8 @@ def rank_tools(trends: pd.DataFrame) -> pd.DataFrame:
     rise = table[table.columns[-1]] - table[table.columns[0]]
     table = table.loc[rise.sort_values(ascending=False).index]
     table.attrs = {
-        bound: tools.pivot(index="tool", columns="year", values=bound).to_dict() for bound in ("ci_low", "ci_high")
+        bound: tools.pivot(index="tool", columns="year", values=bound).to_dict()
+        for bound in ("ci_low", "ci_high")
     }
     table.attrs["sampled"] = sorted(int(y) for y in tools.loc[tools["method"] == "sample", "year"].unique())
     return table
