@@ -165,7 +165,10 @@ def extract_institution_domains(domains: str) -> list[str]:
 
 
 def count_frameworks_by(frame: pd.DataFrame, by: str, top: int = 12, min_repos: int = 5) -> pd.DataFrame:
-    """Share of repositories importing each main framework per group (`track`, `topic` or `domain`)."""
+    """Share of repositories importing each main framework per group (`track`, `topic` or `domain`), with its 95%
+    Wilson interval (`pytorch_ci_low`, `pytorch_ci_high`, ...: a group is a small sample of such papers). A
+    repository with several topics or domains counts in each: `attrs` holds the repositories with a group
+    (`repositories`) and the sum of every group's size (`group_sizes`), larger where the groups overlap."""
     targets = extract_targets(frame).copy()
     if by == "topic":
         targets["group"] = targets["keywords"].map(extract_topics)
@@ -176,12 +179,61 @@ def count_frameworks_by(frame: pd.DataFrame, by: str, top: int = 12, min_repos: 
     targets = targets.explode("group").dropna(subset=["group"])
     rows = []
     for group, part in targets.groupby("group"):
-        shares = mark_frameworks(part["frameworks"]).mean()
-        rows.append({"group": group, "repositories": len(part),
-                     **{fw: round(float(shares[fw]), 3) for fw in MAIN_FRAMEWORKS}})  # fmt: skip
-    table = pd.DataFrame(rows, columns=["group", "repositories", *MAIN_FRAMEWORKS])
+        counts = mark_frameworks(part["frameworks"]).sum()
+        row = {"group": group, "repositories": len(part)}
+        for fw in MAIN_FRAMEWORKS:
+            share, low, high = estimate_share(int(counts[fw]), len(part), "sample")
+            row.update({fw: share, f"{fw}_ci_low": low, f"{fw}_ci_high": high})
+        rows.append(row)
+    columns = ["group", "repositories", *MAIN_FRAMEWORKS,
+               *(f"{fw}_{end}" for fw in MAIN_FRAMEWORKS for end in ("ci_low", "ci_high"))]  # fmt: skip
+    table = pd.DataFrame(rows, columns=columns)
+    sizes = int(table["repositories"].sum())
     table = table[table["repositories"] >= min_repos].sort_values("repositories", ascending=False).head(top)
-    return table.sort_values("group", key=lambda g: g == "Other", kind="stable").reset_index(drop=True)
+    table = table.sort_values("group", key=lambda g: g == "Other", kind="stable").reset_index(drop=True)
+    table.attrs = {"repositories": int(targets.index.nunique()), "group_sizes": sizes}
+    return table
+
+
+def separate_intervals(low: float, high: float, other_low: float, other_high: float) -> bool:
+    """Whether two 95% intervals do not overlap (a comparison of their shares may be written).
+
+    >>> separate_intervals(0.5, 0.7, 0.2, 0.45), separate_intervals(0.5, 0.7, 0.2, 0.55)
+    (True, False)
+    """
+    return low > other_high or high < other_low
+
+
+def describe_overlap(table: pd.DataFrame) -> str:
+    """`The groups overlap: ...` where a repository counts in several of `count_frameworks_by`'s groups, else ''."""
+    repositories, sizes = table.attrs.get("repositories", 0), table.attrs.get("group_sizes", 0)
+    if sizes <= repositories:
+        return ""
+    return (f" The groups overlap: a repository counts in each of its groups, so their sizes sum to {sizes} over "
+            f"the {repositories} repositories in any group.")  # fmt: skip
+
+
+def describe_framework_lead(table: pd.DataFrame, framework: str, label: str) -> str:
+    """One framework's sentence across groups: the group with the highest share and the groups whose 95% Wilson
+    intervals lie below its interval, or that the groups do not differ detectably (with their n)."""
+    top = table.loc[table[framework].idxmax()]
+    low, high = f"{framework}_ci_low", f"{framework}_ci_high"
+    below = [row["group"] for _, row in table.iterrows() if row["group"] != top["group"]
+             and separate_intervals(top[low], top[high], row[low], row[high])]  # fmt: skip
+    sizes = table["repositories"]
+    if not below:
+        return (f"{label}'s share does not differ detectably between them (95% Wilson intervals overlap; "
+                f"n = {sizes.min()} to {sizes.max()} repositories per group).")  # fmt: skip
+    shown = f"{top[framework]:.0%} ({top[low]:.0%}-{top[high]:.0%}, n={top['repositories']})"
+    rest = len(table) - 1 - len(below)
+    others = f"; it does not differ detectably from the other {rest}" if rest else ""
+    return (f"{label}'s share is highest in {top['group']}, {shown}, above {format_groups(below)} (95% Wilson "
+            f"intervals apart){others}.")  # fmt: skip
+
+
+def format_groups(groups: list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`."""
+    return groups[0] if len(groups) == 1 else ", ".join(groups[:-1]) + f" and {groups[-1]}"
 
 
 def count_declared_vs_imported(frame: pd.DataFrame) -> dict:
@@ -253,13 +305,15 @@ def describe_tools(counts: pd.Series) -> str:
 
 
 def describe_frameworks_by(table: pd.DataFrame, by: str) -> str:
-    """A one-line takeaway from `count_frameworks_by`: the groups leaning most to each framework."""
+    """A takeaway from `count_frameworks_by`: per framework, the group with the highest share and the groups its
+    95% Wilson interval lies above, or that the groups do not differ detectably; whether the groups overlap."""
     if table.empty:
         return f"No {by} group has enough repositories to compare."
-    pytorch = table.nlargest(2, "pytorch")["group"]
-    tensorflow = table.nlargest(2, "tensorflow")["group"]
-    return (f"By {by}, PyTorch leads most in {' and '.join(pytorch)}; TensorFlow is strongest in "
-            f"{' and '.join(tensorflow)}.")  # fmt: skip
+    if len(table) == 1:
+        return f"By {by}, one group has enough repositories ({table['group'].iloc[0]}): nothing to compare."
+    sentences = [describe_framework_lead(table, fw, label) for fw, label in (("pytorch", "PyTorch"),
+                                                                             ("tensorflow", "TensorFlow"))]  # fmt: skip
+    return f"By {by} ({len(table)} groups): " + " ".join(sentences) + describe_overlap(table)
 
 
 def describe_frameworks(counts: pd.DataFrame) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from .analysis import describe_overlap
 from .settings import format_years
 
 FRAMEWORK_COLORS = {"pytorch": "#EE4C2C", "tensorflow": "#FF9900", "keras": "#8B0000", "jax": "#4285F4"}
@@ -115,23 +116,37 @@ def plot_wordcloud(counts: pd.Series, title: str, path: str | Path | None = None
 
 
 def plot_frameworks_by(table: pd.DataFrame, title: str, ylabel: str, path: str | Path | None = None) -> Any:
-    """Grouped bars: share of repositories importing each framework, per group."""
+    """Grouped bars: share of repositories importing each framework per group (n beside the group), with 95%
+    Wilson intervals as error bars; a note under the chart where the groups overlap."""
     import matplotlib.pyplot as plt
-    import seaborn as sns
+    import numpy as np
 
-    long = table.melt(id_vars=["group", "repositories"], value_vars=["pytorch", "tensorflow", "keras", "jax"],
-                      var_name="framework", value_name="share")  # fmt: skip
-    long["group"] = long["group"] + " (" + long["repositories"].astype(str) + ")"
-    long["share"] = long["share"] * 100
-    figure, axes = plt.subplots(figsize=(9, max(3, 0.55 * len(table) + 1)))
-    axes.set(title=title, xlabel="% of repositories importing the framework", ylabel=ylabel)
+    frameworks = [fw for fw in ("pytorch", "tensorflow", "keras", "jax") if fw in table]
+    figure, axes = plt.subplots(figsize=(9, max(3, 0.75 * len(table) + 1.2)))
+    axes.set(title=title, xlabel="% of repositories importing the framework (bars: 95% Wilson intervals)",
+             ylabel=ylabel)  # fmt: skip
     if table.empty:
         axes.text(
             0.5, 0.5, "no group with enough repositories", ha="center", va="center", transform=axes.transAxes
         )
         return save_figure(figure, path)
-    sns.barplot(data=long, y="group", x="share", hue="framework", palette=FRAMEWORK_COLORS, ax=axes)
-    sns.move_legend(axes, "upper left", bbox_to_anchor=(1.01, 1), title="framework")
+    height = 0.8 / len(frameworks)
+    positions = np.arange(len(table))
+    for index, fw in enumerate(frameworks):
+        share = table[fw] * 100
+        errors = [share - table[f"{fw}_ci_low"] * 100, table[f"{fw}_ci_high"] * 100 - share]
+        axes.barh(positions - 0.4 + height * (index + 0.5), share, height=height, xerr=errors, label=fw,
+                  color=FRAMEWORK_COLORS[fw], error_kw={"ecolor": "#333333", "capsize": 2, "elinewidth": 0.8})  # fmt: skip
+    axes.set_yticks(
+        positions, [f"{g} (n={n})" for g, n in zip(table["group"], table["repositories"], strict=True)]
+    )
+    axes.invert_yaxis()
+    axes.set_xlim(0, 100)
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="framework")
+    overlap = describe_overlap(table).strip()
+    if overlap:
+        axes.annotate(overlap, (0, -0.06 - 0.6 / len(table)), xycoords="axes fraction", fontsize=8,
+                      color="#555555", va="top")  # fmt: skip
     return save_figure(figure, path)
 
 
@@ -200,7 +215,8 @@ def plot_trend_lines(
     years = sorted(trends["year"].unique())
     first = trends[trends["measure"] == next(iter(measures))].set_index("year")
     axes.set_xticks(years, [f"{y}\nn={first.loc[y, 'n']}" if y in first.index else str(y) for y in years])
-    axes.set(title=title, ylabel=ylabel, xlabel="")
+    universe = first["universe"].iloc[0] if "universe" in first and len(first) else ""
+    axes.set(title=title, ylabel=ylabel, xlabel=f"n: {universe}" if universe else "")
     axes.set_ylim(bottom=0)
 
 
@@ -233,18 +249,22 @@ def add_sampling_note(axes: Any, trends: pd.DataFrame) -> None:
 
 def plot_pytorch_share(trends: pd.DataFrame, pdf_mentions: dict[int, float], title: str,
                        path: str | Path | None = None) -> Any:  # fmt: skip
-    """PyTorch's share of repositories importing PyTorch or TensorFlow, beside PDF-mention counts."""
+    """PyTorch's share on the definition of "The State of Machine Learning Frameworks" (PyTorch-only over
+    PyTorch-only + TensorFlow-only, both-framework items dropped): our repositories with 95% intervals beside
+    its paper PDFs."""
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(figsize=(9, 5))
-    plot_trend_lines(trends, {"pytorch_share_of_pytorch_or_tensorflow": "code imports (ours)"}, title,
-                     "PyTorch's % of PyTorch-or-TensorFlow", axes)  # fmt: skip
+    label = "code imports (ours): repositories importing\nPyTorch only / PyTorch only or TensorFlow only"
+    plot_trend_lines(trends, {"pytorch_only_share_of_one_framework": label}, title,
+                     "PyTorch-only % of one-framework items", axes)  # fmt: skip
     years = sorted(pdf_mentions)
     axes.plot(years, [pdf_mentions[y] * 100 for y in years], marker="s", linestyle="--", color="#555555",
-              label="paper PDFs mentioning one framework (The Gradient)")  # fmt: skip
+              label="paper PDFs mentioning one framework only\n(The State of ML Frameworks, The Gradient)")  # fmt: skip
     axes.axhline(50, color="#BBBBBB", linewidth=1)
     axes.set_ylim(0, 100)
-    axes.legend(loc="lower right")
+    axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1), title="both: items with both frameworks dropped",
+                title_fontsize=9, fontsize=9)  # fmt: skip
     add_sampling_note(axes, trends)
     return save_figure(figure, path)
 
@@ -320,19 +340,40 @@ def plot_venue_sharing(
     return save_figure(figure, path)
 
 
+def label_tool_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """The heat map's cell texts: the share in %, and under it the 95% interval in a sampled year (`rank_tools`'s
+    `attrs`), e.g. "12" or "12\n(6-23)"."""
+    low, high = table.attrs.get("ci_low", {}), table.attrs.get("ci_high", {})
+    sampled = set(table.attrs.get("sampled", ()))
+    labels = pd.DataFrame({year: [f"{share * 100:.0f}" for share in table[year]] for year in table.columns},
+                          index=table.index)  # fmt: skip
+    for year in (y for y in table.columns if y in sampled and y in low):
+        labels[year] = [f"{share * 100:.0f}\n({low[year][tool] * 100:.0f}-{high[year][tool] * 100:.0f})"
+                        for tool, share in table[year].items()]  # fmt: skip
+    return labels
+
+
 def plot_tool_heatmap(
     table: pd.DataFrame, n_by_year: dict, title: str, path: str | Path | None = None
 ) -> Any:
-    """Heat map: share of repositories importing each top tool per year, fastest risers first, n per year."""
+    """Heat map: share of repositories importing each top tool per year, fastest risers first, n per year; in a
+    sampled year each cell gives its 95% Wilson interval under the share."""
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    figure, axes = plt.subplots(figsize=(9, 0.38 * len(table) + 1.5))
-    sns.heatmap(
-        table * 100, annot=True, fmt=".0f", cmap="Blues", cbar_kws={"label": "% of repositories"}, ax=axes
-    )
-    axes.set_xticklabels([f"{year}\nn={n_by_year.get(year, '?')}" for year in table.columns], rotation=0)
+    labels = label_tool_cells(table)
+    sampled = [y for y in table.columns if y in set(table.attrs.get("sampled", ()))]
+    figure, axes = plt.subplots(figsize=(11, (0.62 if sampled else 0.38) * len(table) + 1.5))
+    sns.heatmap(table * 100, annot=labels, fmt="", cmap="Blues", cbar_kws={"label": "% of repositories"}, ax=axes,
+                annot_kws={"fontsize": 8})  # fmt: skip
+    ticks = [f"{year}\nn={n_by_year.get(year, '?')}" + ("\nsample" if year in sampled else "\nexact" if sampled else "")
+             for year in table.columns]  # fmt: skip
+    axes.set_xticklabels(ticks, rotation=0)
     axes.set(title=title, xlabel="", ylabel="tool (fastest rising first)")
+    if sampled:
+        axes.annotate("cells: % of repositories; in a sampled year, its 95% Wilson interval below (ignoring the "
+                      "finite population)", (0, 0), xycoords="axes fraction", xytext=(0, -58),
+                      textcoords="offset points", fontsize=8, color="#555555", va="top")  # fmt: skip
     return save_figure(figure, path)
 
 

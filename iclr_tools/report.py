@@ -34,12 +34,13 @@ from .analysis import (
     count_unresolved_imports,
     extract_targets,
     list_without_readmes,
+    separate_intervals,
     split_list,
 )
 from .files import write_text_atomic
 from .settings import VENUE_NAMES, format_list, format_years
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
-from .trends import PDF_MENTION_PYTORCH_SHARE, pivot_measure, summarize_later_reads
+from .trends import MATCHED_PYTORCH_SHARE, PDF_MENTION_PYTORCH_SHARE, pivot_measure, summarize_later_reads
 from .venues import PDF_SHARING
 from .years import (
     DATA_DIR,
@@ -191,29 +192,56 @@ def format_share(row: pd.Series, n: bool = False, year: int | None = None) -> st
 # -- README.md ---------------------------------------------------------------------------------------------------
 
 
+def describe_change(first: pd.Series, last: pd.Series, verb: str = "") -> str:
+    """`rose`, `fell`, or that a measure did not change detectably: only where the two rows' 95% intervals (an
+    exact year's is its share) separate; `verb` is what a separated change is called instead (`went`)."""
+    if not separate_intervals(first["ci_low"], first["ci_high"], last["ci_low"], last["ci_high"]):
+        return "did not change detectably (95% intervals overlap), at"
+    return verb or ("rose" if last["share"] > first["share"] else "fell")
+
+
+def describe_pytorch_matched(trends: pd.DataFrame) -> str:
+    """The README's sentence setting PyTorch's share beside "The State of Machine Learning Frameworks" on its own
+    definition (PyTorch-only over PyTorch-only + TensorFlow-only): in how many years ours is at or above, and in
+    how many the PDF figure lies inside our 95% interval."""
+    share = pivot_measure(trends, MATCHED_PYTORCH_SHARE)
+    mentions = {year: value for year, value in PDF_MENTION_PYTORCH_SHARE.items() if year in share.index}
+    above = sum(round(share.loc[year, "share"], 2) >= round(value, 2) for year, value in mentions.items())
+    sampled = [year for year in mentions if share.loc[year, "method"] == "sample"]
+    inside = sum(
+        share.loc[year, "ci_low"] <= mentions[year] <= share.loc[year, "ci_high"] for year in sampled
+    )
+    against = format_list([f"{format_share(share.loc[year], n=True)} against {value:.0%} in {year}"
+                           for year, value in mentions.items()])  # fmt: skip
+    return (
+        'On the definition of "The State of Machine Learning Frameworks", which drops papers mentioning both '
+        "frameworks (ours: repositories importing PyTorch only, of those importing PyTorch only or TensorFlow only; "
+        f"`{MATCHED_PYTORCH_SHARE}` in `data/trends.csv`), PyTorch's share is at or above its PDF-mention shares "
+        f"in {above} of {len(mentions)} years: {against}; in {inside} of the {len(sampled)} sampled years the PDF "
+        "figure lies inside our 95% interval ([chart](figures/trend_pytorch_share.png))."
+    )
+
+
 def describe_trend_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
-    """The README's trend section: years on one method, frameworks, PyTorch share, sharing and declaring."""
+    """The README's trend section: years on one method, frameworks, PyTorch share, sharing and declaring; a change
+    is called a rise or a fall only where the 95% intervals separate."""
     first, last = int(years["year"].min()), int(years["year"].max())
     exact = years.loc[years["method"] == "exact", "year"].tolist()
     sampled = years[years["method"] == "sample"]
     pytorch, tensorflow = pivot_measure(trends, "pytorch"), pivot_measure(trends, "tensorflow")
     jax = pivot_measure(trends, "jax")
-    rose = "rose" if pytorch.loc[last, "share"] >= pytorch.loc[first, "share"] else "fell"
-    fell = "fell" if tensorflow.loc[last, "share"] <= tensorflow.loc[first, "share"] else "rose"
+    rose = describe_change(pytorch.loc[first], pytorch.loc[last])
+    fell = describe_change(tensorflow.loc[first], tensorflow.loc[last])
     exact_shares = format_list(
         [f"{pytorch.loc[y, 'share']:.0%} ({y}, n={int(pytorch.loc[y, 'n'])})" for y in exact]
     )
     last_pytorch = pytorch.loc[last]
     interval = (f"95% CI {last_pytorch['ci_low']:.0%}".removesuffix("%") + f"-{last_pytorch['ci_high']:.0%}, "
                 if last_pytorch["method"] == "sample" else "")  # fmt: skip
-    share = pivot_measure(trends, "pytorch_share_of_pytorch_or_tensorflow")
-    mentions = {year: value for year, value in PDF_MENTION_PYTORCH_SHARE.items() if year in share.index}
-    above = sum(round(share.loc[year, "share"], 2) >= round(value, 2) for year, value in mentions.items())
-    against = format_list([f"{format_share(share.loc[year])} against {value:.0%} in {year}"
-                           for year, value in mentions.items()])  # fmt: skip
     sharing = pivot_measure(trends, "code_sharing")["share"]
     declares = pivot_measure(trends, "declares_dependencies")
-    last_declares = format_share(declares.loc[last], year=last)
+    declared = describe_change(declares.loc[first], declares.loc[last], "went")
+    last_declares = format_share(declares.loc[last], n=True, year=last)
     samples = format_list([str(n) for n in sampled["repositories_with_python"]])
     text = (
         f"{NUMBER_WORDS.get(len(years), len(years))} years on one method, embedded in the project (no download needed): ICLR "
@@ -222,16 +250,16 @@ def describe_trend_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
         "95% Wilson intervals (they ignore the finite population, so they err wide). "
         f"The share of repositories whose code imports PyTorch {rose} from {exact_shares} to "
         f"{last_pytorch['share']:.0%} in {last} ({interval}n={int(last_pytorch['n'])}), while TensorFlow {fell} "
-        f"from {tensorflow.loc[first, 'share']:.0%} to {format_share(tensorflow.loc[last])}; JAX stays at "
-        f"{jax['share'].max():.0%} or less. PyTorch's share of PyTorch-or-TensorFlow repositories is at or above "
-        f'the PDF-mention shares of "The State of Machine Learning Frameworks" in {above} of {len(mentions)} '
-        f"years: {against} ([chart](figures/trend_pytorch_share.png)). Between "
+        f"from {tensorflow.loc[first, 'share']:.0%} ({first}) to {format_share(tensorflow.loc[last], n=True)}; "
+        f"JAX stays at {jax['share'].max():.0%} or less. {describe_pytorch_matched(trends)} Between "
         f"{sharing.min():.0%} ({sharing.idxmin()}) and {sharing.max():.0%} ({sharing.idxmax()}) of the accepted "
         f"papers link GitHub ([chart](figures/trend_sharing.png)), and the share of repositories declaring their "
-        f"dependencies went from {declares.loc[first, 'share']:.0%} ({first}) to {last_declares}. The top tools, "
+        f"dependencies {declared} from {declares.loc[first, 'share']:.0%} ({first}, n={int(declares.loc[first, 'n'])}) "
+        f"to {last_declares}. The top tools, "
         "year by year: [heat map](figures/trend_tools.png); the completeness checklist by year: "
         "[chart](figures/trend_checklist.png). [notebooks/rendered/03_trends.ipynb](notebooks/rendered/03_trends.ipynb) "
-        "has it all; `data/trends.csv` is the tidy table (`venue, year, measure, count, n, share, ci_low, ci_high, method`)."
+        "has it all; `data/trends.csv` is the tidy table (`venue, year, measure, count, n, share, ci_low, ci_high, "
+        "method, universe`: `universe` names what `n` counts)."
     )
     heading = (
         f"![Frameworks imported by the code of ICLR papers, {first}-{last}](figures/trend_frameworks.png)"

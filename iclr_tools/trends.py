@@ -27,12 +27,26 @@ from .analysis import (
     estimate_share,
     extract_targets,
     mark_frameworks,
+    split_checklist_targets,
 )
 from .settings import VENUES, check_venue
 from .stats import estimate_corrected_share, estimate_rates
 from .venues import PDF_SHARING, split_pdf_sharing, split_sharing_by_track
 
-TREND_COLUMNS = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
+MATCHED_PYTORCH_SHARE = "pytorch_only_share_of_one_framework"  # ours on that source's definition
+TREND_COLUMNS = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method", "universe"]
+WITH_PYTHON = "repositories with Python code"
+UNIVERSES = {  # a measure (its name before any ':') -> what its `n` counts, the `universe` column
+    **dict.fromkeys(["pytorch", "tensorflow", "keras", "jax", "pytorch_and_tensorflow", "none", "tool",
+                     "declares_dependencies", "read_later"], WITH_PYTHON),
+    "pytorch_share_of_pytorch_or_tensorflow": "repositories importing PyTorch or TensorFlow (or both)",
+    MATCHED_PYTORCH_SHARE: "repositories importing exactly one of PyTorch and TensorFlow",
+    "readme_declares_dependencies": "repositories with Python code and README texts",
+    **dict.fromkeys(["has_dependencies", "has_training_code", "has_evaluation_code", "has_pretrained_models",
+                     "has_results"], "repositories read (any language) with README texts"),
+    "code_sharing": "accepted papers",
+    "code_sharing_pdf_quotes": "papers whose PDF the source read",
+}  # fmt: skip
 FRAMEWORK_MEASURES = {
     "pytorch": "pytorch",
     "tensorflow": "tensorflow",
@@ -54,11 +68,32 @@ CORRECTION_SPLIT = "holdout"  # the labelled repositories no rule was tuned on (
 FIRST_DAY = "_first_day"  # a method's suffix where a venue-year's repositories are read on the first day only
 
 
+def name_universe(measure: str) -> str:
+    """What a measure's `n` counts (`has_training_code:corrected` as `has_training_code`; a `:first_day`
+    measure's repositories are those read on the conference's first day; a `code_sharing:{track}` one's papers
+    are the track's).
+
+    >>> name_universe("pytorch:first_day")
+    'repositories with Python code, read on the first day'
+    """
+    base, _, suffix = measure.partition(":")
+    if base not in UNIVERSES:
+        raise ValueError(
+            f"trend measure {measure!r} has no universe: name what its n counts in trends.UNIVERSES"
+        )
+    universe = UNIVERSES[base]
+    if suffix == "first_day":
+        return universe + ", read on the first day"
+    if base.startswith("code_sharing") and suffix:
+        return f"{universe} of the {suffix.replace('_', ' ')}"
+    return universe
+
+
 def make_trend_row(year: int, measure: str, count: int, n: int, method: str, venue: str = "iclr") -> dict:
-    """One row of the trends table."""
+    """One row of the trends table, its `universe` naming what `n` counts."""
     share, low, high = estimate_share(count, n, method)
     return {"venue": venue, "year": year, "measure": measure, "count": count, "n": n, "share": share, "ci_low": low,
-            "ci_high": high, "method": method}  # fmt: skip
+            "ci_high": high, "method": method, "universe": name_universe(measure)}  # fmt: skip
 
 
 def count_year_measures(
@@ -77,6 +112,9 @@ def count_year_measures(
     rows.append(
         make_trend_row(year, "pytorch_share_of_pytorch_or_tensorflow", pytorch, either, method, venue)
     )
+    only = int((marks["pytorch"] & ~marks["tensorflow"]).sum())  # as "The State of ML Frameworks" counts PDFs
+    one = int((marks["pytorch"] ^ marks["tensorflow"]).sum())
+    rows.append(make_trend_row(year, MATCHED_PYTORCH_SHARE, only, one, method, venue))
     rows.append(
         make_trend_row(
             year, "declares_dependencies", int(targets["declares_dependencies"].sum()), n, method, venue
@@ -86,13 +124,7 @@ def count_year_measures(
     if len(known):
         count = int(known["readme_declares_dependencies"].fillna(False).astype(bool).sum())
         rows.append(make_trend_row(year, "readme_declares_dependencies", count, len(known), method, venue))
-        for column in CHECKLIST_MEASURES:
-            values = known[column].astype("boolean")
-            rows.append(
-                make_trend_row(
-                    year, column, int(values.eq(True).sum()), int(values.notna().sum()), method, venue
-                )
-            )
+        rows += count_checklist_measures(year, frame, method, venue)
     sharing = int(facts["papers_with_github_link"])
     rows.append(make_trend_row(year, "code_sharing", sharing, int(facts["accepted_papers"]), "exact", venue))
     tools = count_tools(frame)
@@ -101,6 +133,18 @@ def count_year_measures(
     ]
     rows += count_first_day_measures(year, frame, method, venue)
     return label_first_day(rows, facts)
+
+
+def count_checklist_measures(year: int, frame: pd.DataFrame, method: str, venue: str = "iclr") -> list[dict]:
+    """The checklist's raw rows over `count_checklist`'s repositories (every one read, any language, with README
+    texts): the same count and n as notebook 02 and the README."""
+    checked, _ = split_checklist_targets(frame)
+    rows = []
+    for column in CHECKLIST_MEASURES:
+        values = checked[column].astype("boolean")
+        count, n = int(values.eq(True).sum()), int(values.notna().sum())
+        rows.append(make_trend_row(year, column, count, n, method, venue))
+    return rows
 
 
 def find_days_after(frame: pd.DataFrame) -> pd.Series:
@@ -225,12 +269,19 @@ def select_venue(trends: pd.DataFrame, venue: str) -> pd.DataFrame:
 
 
 def rank_tools(trends: pd.DataFrame) -> pd.DataFrame:
-    """Year x tool table of shares, tools ordered by how much their share rose from first to last year."""
+    """Year x tool table of shares, tools ordered by how much their share rose from first to last year; `attrs`
+    holds the 95% intervals (`ci_low`, `ci_high`: {year: {tool: bound}}) and the sampled years (`sampled`)."""
     tools = trends[trends["measure"].str.startswith("tool:")].copy()
     tools["tool"] = tools["measure"].str.removeprefix("tool:")
     table = tools.pivot(index="tool", columns="year", values="share")
     rise = table[table.columns[-1]] - table[table.columns[0]]
-    return table.loc[rise.sort_values(ascending=False).index]
+    table = table.loc[rise.sort_values(ascending=False).index]
+    table.attrs = {
+        bound: tools.pivot(index="tool", columns="year", values=bound).to_dict()
+        for bound in ("ci_low", "ci_high")
+    }
+    table.attrs["sampled"] = sorted(int(y) for y in tools.loc[tools["method"] == "sample", "year"].unique())
+    return table
 
 
 def describe_trends(trends: pd.DataFrame) -> str:

@@ -280,7 +280,7 @@ def read_all_frames(data_dir: str | Path = DATA_DIR) -> dict[tuple[str, int], pd
 
 
 def read_trends(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
-    """The tidy trends table (`data/trends.csv`): year, measure, count, n, share, ci_low, ci_high, method."""
+    """The tidy trends table (`data/trends.csv`): year, measure, count, n, share, ci_low, ci_high, method, universe."""
     return pd.read_csv(check_embedded_file(Path(data_dir) / "trends.csv"))
 
 

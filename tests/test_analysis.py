@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -280,3 +281,71 @@ def test_attrition_reasons_equal_the_recorded_files(shared_dir) -> None:
             counts[key] for key in counts if key not in ("targets", "repaired", "recorded", "with_python")
         )
         assert unrepaired <= {item["repo"] for item in missing}, (venue, year)  # filed as not found
+
+
+def wilson_rounded(count: int, n: int) -> tuple[float, float]:
+    """The 95% Wilson interval, computed here with scipy, rounded as the tables round it."""
+    from scipy.stats import binomtest
+
+    interval = binomtest(count, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return round(interval.low, 3), round(interval.high, 3)
+
+
+def group_rows(groups: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """A dataset with one repository per row: per group (a track), how many import PyTorch of how many."""
+    rows = []
+    for track, (pytorch, n) in groups.items():
+        for index in range(n):
+            rows.append({"forum_id": f"{track}{index}", "code_url": f"https://github.com/o/{track}{index}",
+                         "link_kind": "github", "repo": f"o/{track}{index}", "status": "ok", "track": track,
+                         "frameworks": ["pytorch"] if index < pytorch else ["tensorflow"]})  # fmt: skip
+    return dataset.make_dataset(rows)
+
+
+def compared_groups(sentence: str) -> list[tuple[str, str, str]]:
+    """(framework, higher, lower) a generated text states: `PyTorch's share is highest in A, ..., above B, C and D
+    (95% Wilson intervals apart)`."""
+    pairs = []
+    for label, part in re.findall(
+        r"(PyTorch|TensorFlow)'s share (.*?)(?=(?:PyTorch|TensorFlow)'s share|$)", sentence
+    ):
+        for top, below in re.findall(
+            r"highest in ([^,]+), .*?above (.+?) \(95% Wilson intervals apart\)", part
+        ):
+            pairs += [(label.lower(), top, group) for group in re.split(r", | and ", below)]
+    return pairs
+
+
+def test_a_group_comparison_is_written_only_where_the_intervals_separate() -> None:
+    """Issue 29: 39.0% against 38.9% is no lead; 40/40 against 5/40 is."""
+    close = analysis.count_frameworks_by(group_rows({"Poster": (70, 180), "Talk": (7, 18)}), "track")
+    text = analysis.describe_frameworks_by(close, "track")
+    assert compared_groups(text) == [] and "does not differ detectably" in text and "n = 18 to 180" in text
+    apart = group_rows({"Alpha": (40, 40), "Beta": (5, 40), "Gamma": (30, 40)})
+    table = analysis.count_frameworks_by(apart, "track")
+    text = analysis.describe_frameworks_by(table, "track")
+    assert {("pytorch", "Alpha", "Beta"), ("pytorch", "Alpha", "Gamma")} <= set(compared_groups(text))
+    assert "TensorFlow's share is highest in Beta, 88%" in text
+    row = table.set_index("group").loc["Gamma"]
+    assert (row["pytorch_ci_low"], row["pytorch_ci_high"]) == wilson_rounded(30, 40)
+
+
+def test_no_sentence_on_the_2020_groups_compares_overlapping_intervals(frame_2020: pd.DataFrame) -> None:
+    targets = links.extract_targets(frame_2020)
+    for by in ("track", "topic", "domain"):
+        table = analysis.count_frameworks_by(frame_2020, by)
+        text = analysis.describe_frameworks_by(table, by)
+        rows = table.set_index("group")
+        for framework, higher, lower in compared_groups(text):
+            counts = {g: round(rows.loc[g, framework] * rows.loc[g, "repositories"]) for g in (higher, lower)}
+            high_low, _ = wilson_rounded(counts[higher], int(rows.loc[higher, "repositories"]))
+            _, low_high = wilson_rounded(counts[lower], int(rows.loc[lower, "repositories"]))
+            assert high_low > low_high, (by, higher, lower)
+    topics = analysis.count_frameworks_by(frame_2020, "topic")
+    with_topic = targets[targets["keywords"].map(analysis.extract_topics).map(bool)]
+    assert topics.attrs["repositories"] == len(with_topic) < topics.attrs["group_sizes"]
+    expected = f"their sizes sum to {topics.attrs['group_sizes']} over the {len(with_topic)} repositories"
+    assert expected in analysis.describe_frameworks_by(topics, "topic")
+    assert "The groups overlap" not in analysis.describe_frameworks_by(
+        analysis.count_frameworks_by(frame_2020, "track"), "track"
+    )

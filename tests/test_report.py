@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from iclr_tools import report, settings, study
@@ -242,3 +243,45 @@ def test_study_figures_written_and_read_back(tmp_path: Path) -> None:
         "figure,value\nrepositories_parsed,237\npytorch,154\nunique_tools,687\n"
     )
     assert study.read_study_figures(tmp_path) == figures
+
+
+def test_a_rise_or_fall_is_written_only_where_the_intervals_separate() -> None:
+    """Issue 29: the trend paragraph calls a change a rise or a fall only where the first and last years' 95%
+    intervals (an exact year's is its share) do not overlap; else it says so."""
+    from iclr_tools.report import describe_change
+
+    rows = {(row["measure"], int(row["year"])): row for row in read_rows(ROOT / "data" / "trends.csv")
+            if row["venue"] == "iclr"}  # fmt: skip
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    for measure, label in (("pytorch", "PyTorch"), ("tensorflow", "TensorFlow")):
+        first, last = rows[(measure, 2018)], rows[(measure, 2024)]
+        apart = float(first["ci_high"]) < float(last["ci_low"]) or float(first["ci_low"]) > float(
+            last["ci_high"]
+        )
+        said = re.search(rf"{label} (rose|fell|did not change detectably)", text).group(1)
+        assert (said != "did not change detectably") == apart, measure
+    made_up = pd.Series({"share": 0.39, "ci_low": 0.2, "ci_high": 0.6})
+    assert describe_change(made_up, pd.Series({"share": 0.5, "ci_low": 0.3, "ci_high": 0.7})).startswith(
+        "did not change detectably"
+    )
+    assert describe_change(made_up, pd.Series({"share": 0.9, "ci_low": 0.8, "ci_high": 0.95})) == "rose"
+
+
+def test_the_pytorch_comparison_is_on_the_pdf_sources_definition() -> None:
+    """Issue 29: the README's "at or above ... in N of 5 years" counts the matched measure, recounted here."""
+    from iclr_tools.trends import PDF_MENTION_PYTORCH_SHARE
+
+    rows = {int(row["year"]): row for row in read_rows(ROOT / "data" / "trends.csv")
+            if row["venue"] == "iclr" and row["measure"] == "pytorch_only_share_of_one_framework"}  # fmt: skip
+    above = sum(
+        round(float(rows[y]["share"]), 2) >= round(v, 2) for y, v in PDF_MENTION_PYTORCH_SHARE.items()
+    )
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"in {above} of {len(PDF_MENTION_PYTORCH_SHARE)} years" in text
+    assert "`pytorch_only_share_of_one_framework` in `data/trends.csv`" in text
+    for year, row in rows.items():
+        if year in PDF_MENTION_PYTORCH_SHARE:
+            assert (
+                f"{float(row['share']):.0%}"
+                in text.split(f"against {PDF_MENTION_PYTORCH_SHARE[year]:.0%} in {year}")[0][-40:]
+            )

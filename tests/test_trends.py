@@ -29,7 +29,7 @@ CODE = (".py", ".ipynb", ".pyx")
 
 
 def test_the_table_is_tidy_and_covers_every_year() -> None:
-    columns = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method"]
+    columns = ["venue", "year", "measure", "count", "n", "share", "ci_low", "ci_high", "method", "universe"]
     assert list(ALL_TRENDS.columns) == columns
     assert not ALL_TRENDS.duplicated(["venue", "year", "measure"]).any()
     assert sorted(TRENDS["year"].unique()) == sorted(INDEPENDENT)
@@ -278,3 +278,68 @@ def test_the_summary_of_later_reads_equals_the_recorded_days(shared_dir: Path) -
         assert [row["pytorch"], row["pytorch_first_day"]] == shares, name
         assert row["rule"] == ("first day only" if name == "iclr2018" else "code released later")
     assert summary.loc[("iclr", 2023), "read_later"] == 7 and summary.loc[("iclr", 2023), "median_days"] == 95
+
+
+def test_each_measure_has_one_universe_named_on_every_row() -> None:
+    """Issue 29: one denominator per measure, named in the table."""
+    assert (ALL_TRENDS["universe"].fillna("") != "").all()
+    per_measure = ALL_TRENDS.groupby("measure")["universe"].nunique()
+    assert (per_measure == 1).all(), per_measure[per_measure > 1]
+    universe = ALL_TRENDS.drop_duplicates("measure").set_index("measure")["universe"]
+    assert universe["has_training_code"] == universe["has_training_code:corrected"]
+    assert universe["pytorch"] == "repositories with Python code"
+    assert universe["code_sharing"] == "accepted papers"
+    with pytest.raises(ValueError, match="trends.UNIVERSES"):
+        trends.name_universe("stars")
+
+
+@pytest.mark.parametrize("year", [2019, 2020, 2024])
+def test_the_checklist_counts_every_read_repository_with_readme_texts_as_notebook_02(year: int) -> None:
+    """Issue 29: the checklist's count and n in trends.csv are notebook 02's and the README's: every repository read
+    (Python or not), with README texts; counted here straight from the dataset's rows."""
+    from iclr_tools import years
+
+    frame = years.read_year_dataset(year)
+    repos = frame[frame["repo"] != ""].drop_duplicates(["repo", "subdir"])
+    read = repos[repos["status"].isin(["ok", "no_python", "later_unknown"]) & repos["readmes_known"].eq(True)]
+    rows = TRENDS[TRENDS["year"] == year].set_index("measure")
+    for item in CHECKLIST:
+        assert (rows.loc[item, "count"], rows.loc[item, "n"]) == (
+            int(read[item].eq(True).sum()),
+            len(read),
+        ), item
+    if year == 2020:  # the README's "training code 217 (89%)" over 245
+        assert (rows.loc["has_training_code", "count"], rows.loc["has_training_code", "n"]) == (217, 245)
+
+
+@pytest.mark.parametrize("name", ["iclr2018", "iclr2020", "iclr2022", "neurips2023"])
+def test_the_matched_pytorch_share_drops_repositories_importing_both(name: str, shared_dir: Path) -> None:
+    """Issue 29: PyTorch only / (PyTorch only + TensorFlow only), as "The State of ML Frameworks" counts PDFs,
+    recounted from the records with the rule."""
+    rule, _ = recount_with_the_rule(shared_dir / name)
+    pytorch = [imports_framework(r, "torch") for r in rule]
+    tensorflow = [imports_framework(r, "tensorflow") for r in rule]
+    only = sum(p and not t for p, t in zip(pytorch, tensorflow, strict=True))
+    one = sum(p != t for p, t in zip(pytorch, tensorflow, strict=True))
+    venue, year = name[:-4], int(name[-4:])
+    matched = ALL_TRENDS["measure"] == "pytorch_only_share_of_one_framework"
+    row = ALL_TRENDS[matched & (ALL_TRENDS["venue"] == venue) & (ALL_TRENDS["year"] == year)]
+    assert (row["count"].item(), row["n"].item()) == (only, one)
+    assert row["universe"].item() == "repositories importing exactly one of PyTorch and TensorFlow"
+    if row["method"].item() == "sample":
+        interval = binomtest(only, one).proportion_ci(method="wilson")
+        assert (row["ci_low"].item(), row["ci_high"].item()) == (
+            round(interval.low, 3),
+            round(interval.high, 3),
+        )
+
+
+def test_the_tool_table_carries_each_sampled_cells_interval() -> None:
+    table = trends.rank_tools(TRENDS.assign(venue="iclr"))
+    assert table.attrs["sampled"] == sorted(SAMPLED)
+    torch = TRENDS.query("year == 2024 and measure == 'tool:torch'").iloc[0]
+    interval = binomtest(int(torch["count"]), int(torch["n"])).proportion_ci(method="wilson")
+    assert (table.attrs["ci_low"][2024]["torch"], table.attrs["ci_high"][2024]["torch"]) == (
+        round(interval.low, 3),
+        round(interval.high, 3),
+    )
