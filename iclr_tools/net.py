@@ -86,6 +86,7 @@ RATE_LIMIT_WINDOWS_S = {  # the longest a service's limit lasts: no wait is ever
     "OpenReview": 3600.0,  # `ratelimit-policy: 500;w=3600` (../shared/openreview_samples)
     "GitHub": 3600.0,  # the REST API's primary limit is per hour; secondary limits ask less in `retry-after`
 }
+OPENREVIEW_REQUESTS_PER_WINDOW = 500  # `ratelimit-policy: 500;w=3600`: requests per window, logged in
 # GitHub refuses a used-up limit with 403 (none remaining) or 429, both maybe with `retry-after`; OpenReview: 429
 REFUSED_STATUSES = (403, 429)
 

@@ -38,6 +38,7 @@ from .analysis import (
     split_list,
 )
 from .files import write_text_atomic
+from .net import OPENREVIEW_REQUESTS_PER_WINDOW
 from .settings import VENUE_NAMES, format_list, format_years
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
 from .trends import MATCHED_PYTORCH_SHARE, PDF_MENTION_PYTORCH_SHARE, pivot_measure, summarize_later_reads
@@ -244,7 +245,7 @@ def describe_trend_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
     last_declares = format_share(declares.loc[last], n=True, year=last)
     samples = format_list([str(n) for n in sampled["repositories_with_python"]])
     text = (
-        f"{NUMBER_WORDS.get(len(years), len(years))} years on one method, embedded in the project (no download needed): ICLR "
+        f"{NUMBER_WORDS.get(len(years), len(years))} years of code read one way (imports and manifests; where the links come from changes by year, below), embedded in the project (no download needed): ICLR "
         f"{format_years(exact, prose=True)} whole, {format_years(sampled['year'].tolist(), prose=True)} as "
         f"random samples of their code links ({samples} repositories with Python code), whose shares carry "
         "95% Wilson intervals (they ignore the finite population, so they err wide). "
@@ -305,7 +306,7 @@ def describe_venues_block(trends: pd.DataFrame, years: pd.DataFrame) -> str:
         "of them (`-p venue icml -p year 2021`); a year with links only says so there, with the command that reads it."
     )
     heading = "![Code sharing at ICLR, NeurIPS and ICML](figures/trend_venues_sharing.png)"
-    return f"\n## ICLR, NeurIPS and ICML: who shares code\n\n{heading}\n" + as_paragraph(text)
+    return f"\n## ICLR, NeurIPS and ICML: who links code on GitHub\n\n{heading}\n" + as_paragraph(text)
 
 
 def describe_numbers_2020(frame: pd.DataFrame) -> str:
@@ -442,6 +443,15 @@ def describe_later_block(summary: pd.DataFrame) -> str:
     return "\n## Code released after the conference" + as_paragraph(text) + "\n" + "\n".join(rows) + "\n"
 
 
+def describe_pdf_budget(years: pd.DataFrame, first: int = 2023, last: int = 2024) -> str:
+    """How long the PDF pass of a whole ICLR year takes at OpenReview's request budget, from the accepted papers
+    of two years (one PDF a request)."""
+    papers = years.set_index("year")["accepted_papers"]
+    hours = {year: int(papers.loc[year]) / OPENREVIEW_REQUESTS_PER_WINDOW for year in (first, last)}
+    return (f"about {hours[first]:.1f} hours ({first}: {int(papers.loc[first]):,} accepted papers) to "
+            f"{hours[last]:.1f} hours ({last}: {int(papers.loc[last]):,})")  # fmt: skip
+
+
 def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     """Every block of README.md written from the committed data."""
     frame = read_all_years(data_dir)[STUDY_YEAR]
@@ -449,6 +459,7 @@ def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     return {
         "trend": describe_trend_block(read_trends(data_dir), read_years(data_dir, "iclr")),
         "venues": describe_venues_block(read_trends(data_dir), read_years(data_dir)),
+        "pdf-budget": describe_pdf_budget(read_years(data_dir, "iclr")),
         "later": describe_later_block(
             summarize_later_reads(read_trends(data_dir), read_all_frames(data_dir))
         ),
