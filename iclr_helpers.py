@@ -66,6 +66,7 @@ from iclr_tools.cli import main
 from iclr_tools.dataset import (
     build_rows,
     create_dataset,
+    fetch_link_records,
     is_dataset_csv,
     make_dataset,
     read_dataset,
@@ -93,7 +94,7 @@ from iclr_tools.trends import (
     rank_tools,
     select_venue,
 )
-from iclr_tools.venues import name_venue_year
+from iclr_tools.venues import VenueYear, name_venue_year
 from iclr_tools.years import (
     STUDY_YEAR,
     describe_sharing,

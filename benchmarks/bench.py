@@ -1,6 +1,6 @@
 """`make bench`: speed, bytes and memory figures of the pipeline, offline, one `name: value` line per figure.
 
-Sections (all by default, or `--only scan,fetch,memory,e2e`; `--quick` for small inputs, a smoke test), each in
+Sections (all by default, or `--only scan,fetch,repair,memory,e2e`; `--quick` for small inputs, a smoke test), each in
 a module of its own beside this one:
 
 - scan (bench_scan.py): our scanner (read files + extract_repo_facts + extract_tools) against pipreqs'
@@ -9,6 +9,8 @@ a module of its own beside this one:
 - fetch (bench_fetch.py, its tail run in bench_tail.py): the recorded repositories served by
   tests/fakes/github_server.py (in its own process, bench_github.py) with 50 ms latency and 2 MB/s per
   connection; partial clone (the default) with 1 and 16 workers, archive with 16.
+- repair (bench_repair.py): the GitHub API requests spent repairing cut links (an owner's repositories listed,
+  no token), per 100 links of the recorded samples, on ../shared/links/repairs.tsv's cases served by the fake.
 - memory (bench_memory.py): peak resident memory of a process fetching and scanning a repository with a 1 GB
   data file.
 - e2e (bench_rebuild.py): `python iclr_helpers.py data` and both notebooks rendered with papermill, into a
@@ -41,10 +43,11 @@ from bench_fetch import run_fetch  # noqa: E402
 from bench_memory import measure_child, run_memory  # noqa: E402
 from bench_readme import write_readme_figures  # noqa: E402
 from bench_rebuild import run_e2e  # noqa: E402
+from bench_repair import run_repair  # noqa: E402
 from bench_scan import run_scan  # noqa: E402
 
-SECTIONS = ("scan", "fetch", "memory", "e2e")
-RUNNERS = {"scan": run_scan, "fetch": run_fetch, "memory": run_memory, "e2e": run_e2e}
+SECTIONS = ("scan", "fetch", "repair", "memory", "e2e")
+RUNNERS = {"scan": run_scan, "fetch": run_fetch, "repair": run_repair, "memory": run_memory, "e2e": run_e2e}
 
 
 def read_cpu_model() -> str:
@@ -72,7 +75,7 @@ def emit_machine(args: argparse.Namespace) -> None:
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    """`bench.py [--quick] [--only scan,fetch,memory,e2e]`."""
+    """`bench.py [--quick] [--only scan,fetch,repair,memory,e2e]`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small inputs: a smoke test of every figure")
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated: " + ",".join(SECTIONS))

@@ -81,6 +81,10 @@ def format_readme_block(figures: dict) -> str:
         (over_floor, f"{f['bytes_over_floor']:.3f}", judge(f, "bytes_over_floor")),
         ("`bytes_over_floor_as_of` (partial clone read as of a date: commits first, then one commit's tree)",
          f"{f['bytes_over_floor_as_of']:.3f}", judge(f, "bytes_over_floor_as_of")),
+        ((f"`repair_api_requests_per_100_links` (cut links repaired by listing owners, no token: "
+          f"{f['repair_api_requests']} requests for {f['repair_links_missing']} missing of {f['repair_links']} "
+          f"links; recorded repairs read right: {f['repair_recorded_right']})"),
+         f"{f['repair_api_requests_per_100_links']:.1f}", ""),
         (f"`peak_rss_mb_1gb_repo` (clone / archive of a repository with a {big} data file)",
          f"{f['peak_rss_mb_1gb_repo']} / {f['peak_rss_mb_1gb_repo_archive']}",
          judge({"peak_rss_mb_1gb_repo": peak}, "peak_rss_mb_1gb_repo")),

@@ -18,17 +18,19 @@ from .links import (
     read_links_table,
     read_paper_key,
     read_snapshot_links,
+    unify_repo_case,
 )
 from .papers import fetch_venue_papers, has_paper_list
-from .pdfs import fetch_pdf_code_links
+from .pdfs import fetch_pdf_code_links, is_openreview_pdf
 from .records import fetch_repo_records
+from .repair_fetch import repair_links
 from .settings import VENUE_NAMES, Settings, check_venue, resolve_settings
 from .tools import extract_tools
-from .venues import VenueYear
+from .venues import LIVE, VenueYear
 
 DATASET_COLUMNS = [
     "year", "sample_of", "forum_id", "title", "decision", "track", "keywords", "primary_area", "author_domains", "pdf_url",
-    "code_url", "link_kind", "link_source", "repo", "ref", "subdir", "commit", "read_at", "days_after_conference", "status", "reason", "n_python_files",
+    "code_url", "link_kind", "link_source", "repo", "ref", "subdir", "quoted_repo", "repaired_by", "repair_reason", "commit", "read_at", "days_after_conference", "status", "reason", "n_python_files",
     "frameworks", "vendored_frameworks", "declared_tools", "imported_tools", "undeclared_imports", "declares_dependencies",
     "dev_tools", "readme_tools", "declared_by", "python_version", "cuda_version", "optional_imports",
     "unresolved_imports", "readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",
@@ -41,6 +43,8 @@ LIST_COLUMNS = ["frameworks", "vendored_frameworks", "declared_tools", "imported
 MAYBE_COLUMNS = ["readmes_known", "readme_declares_dependencies", "has_dependencies", "has_training_code",
                  "has_evaluation_code", "has_pretrained_models", "has_results"]  # fmt: skip
 LINK_STATUS = {"github_user": "user_link", "github_other": "not_github"}
+# a repaired link's quoted name and rule, or why a repair was tried and failed
+REPAIR_KEYS = ("quoted_repo", "repaired_by", "repair_reason")
 
 
 PAPER_COLUMNS = [
@@ -89,6 +93,7 @@ def build_rows(
             record = records.get(key) or {"status": "not_fetched", "reason": "no record for this target"}
             tools = extract_tools(record)
             row.update(repo=link["repo"], ref=link["ref"], subdir=link["subdir"], **tools)
+            row.update({name: link[name] for name in REPAIR_KEYS if link.get(name)})
             row["all_repo_names"] = link["repo"].split("/", 1)[1]
             row["all_tool_names"] = ",".join(
                 sorted(set(tools["declared_tools"]) | set(tools["imported_tools"]))
@@ -101,6 +106,7 @@ def make_dataset(rows: list[dict], venue: str = "iclr") -> pd.DataFrame:
     """The dataset table: fixed columns, lists joined with ';', rows in a stable order; a NeurIPS or ICML table's
     rows carry their venue (a `venue` column first), ICLR's need none."""
     frame = pd.DataFrame(rows).reindex(columns=DATASET_COLUMNS)
+    frame = frame.astype({column: object for column in REPAIR_KEYS})  # text, though no row has any
     for column in LIST_COLUMNS:
         frame[column] = frame[column].map(lambda v: ";".join(v) if isinstance(v, list) else "")
     frame["n_python_files"] = frame["n_python_files"].fillna(0).astype(int)
@@ -238,8 +244,31 @@ def collect_code_links(
         table = [link for link in read_links_table(settings.links_file) if link["forum_id"] in forums]
     pdf: list[dict] = []
     if live and settings.pdf_links and not any(paper.get("code_field") for paper in papers):
-        pdf = fetch_pdf_code_links(papers, venue_year.year, settings, venue_year.venue)
+        readable = select_openreview_pdfs(papers, venue_year)
+        if len(readable) < len(papers):
+            print(describe_pdf_skips(len(papers) - len(readable), len(papers), venue_year))
+        pdf = fetch_pdf_code_links(readable, venue_year.year, settings, venue_year.venue)
     return merge_code_links(links, table, pdf)
+
+
+def select_openreview_pdfs(papers: list[dict], venue_year: VenueYear) -> list[dict]:
+    """The papers whose PDF the PDF pass reads: those on OpenReview, in a year OpenReview lists (a links-table
+    year's papers are proceedings papers, so none of them: OpenReview is never asked)."""
+    return [paper for paper in papers if venue_year.read == LIVE and is_openreview_pdf(paper)]
+
+
+def describe_pdf_skips(skipped: int, total: int, venue_year: VenueYear) -> str:
+    """What the PDF pass left out and why.
+
+    >>> print(describe_pdf_skips(2, 2, VenueYear.of("icml", 2019)))
+    PDF pass: 2 of 2 papers skipped: ICML 2019 is not on OpenReview, and the links table already holds the links its PDFs quote.
+    """
+    why = (
+        f"{venue_year.name} is not on OpenReview, and the links table already holds the links its PDFs quote"
+        if venue_year.read != LIVE
+        else "their PDFs are not on OpenReview, the only place the PDF pass reads"
+    )
+    return f"PDF pass: {skipped} of {total} papers skipped: {why}."
 
 
 def check_rows_year(frame: pd.DataFrame, year: int, path: str | Path, venue: str = "iclr") -> pd.DataFrame:
@@ -294,12 +323,35 @@ def create_dataset(
     settings = resolve_settings(settings, options)
     papers, links, sample_of = collect_papers_and_links(venue_year, source, settings, sample, seed)
     snapshot = None if str(source) == "live" else source
-    records = fetch_repo_records(extract_code_targets(links), settings, snapshot_dir=snapshot,
-                                 offline=snapshot is not None, year=year, venue=venue_year.venue)  # fmt: skip
+    links, records = fetch_link_records(papers, links, settings, venue_year, snapshot)
     frame = make_dataset(build_rows(papers, links, records, year, sample_of), venue_year.venue)
     if out:
         write_dataset(frame, out)
     return frame
+
+
+def fetch_link_records(
+    papers: list[dict],
+    links: list[dict],
+    settings: Settings,
+    venue_year: VenueYear,
+    snapshot: str | Path | None = None,
+) -> tuple[list[dict], dict[tuple[str, str, str], dict]]:
+    """The links and their targets' records: from a snapshot (its recorded repairs kept as they are), else
+    fetched, then each link to a repository GitHub does not have read among its owner's repositories
+    (`repair_links`: a cut, glued or misspelt name) and the repaired targets fetched too."""
+    year, venue = venue_year.year, venue_year.venue
+    records = fetch_repo_records(extract_code_targets(links), settings, snapshot_dir=snapshot,
+                                 offline=snapshot is not None, year=year, venue=venue)  # fmt: skip
+    if snapshot is not None or not any(record.get("status") == "missing" for record in records.values()):
+        return links, records
+    titles = {paper["forum_id"]: paper.get("title") or "" for paper in papers}
+    links = unify_repo_case(repair_links(links, records, titles, settings))
+    new = [target for target in extract_code_targets(links)
+           if (target["repo"], target["ref"], target["subdir"]) not in records]  # fmt: skip
+    if new:
+        records.update(fetch_repo_records(new, settings, year=year, venue=venue))
+    return links, records
 
 
 def has_code_field_papers(papers: list[dict]) -> bool:

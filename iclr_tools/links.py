@@ -248,7 +248,8 @@ def extract_targets(frame: pd.DataFrame, statuses: tuple[str, ...] | None = ("ok
 def read_snapshot_links(folder: str | Path) -> list[dict]:
     """The code links a recorded snapshot folder lists (`code_links.json`), classified like any other link.
 
-    The recorded `repo` and `subdir` are kept: they name the recorded repository facts.
+    The recorded `repo` and `subdir` are kept: they name the recorded repository facts; so are a recorded
+    repair's `quoted_repo` (the name the paper quoted) and `repaired_by` (the rule that read it).
     """
     path = Path(folder) / "code_links.json"
     links = []
@@ -259,9 +260,13 @@ def read_snapshot_links(folder: str | Path) -> list[dict]:
                 f"{path}, row {number}: needs a paper key (`forum`, `forum_id` or `paper`) and a `url`; give the "
                 "recorded folder as ../shared holds it"
             )
-        link = {"forum_id": paper, **parse_code_link(row["url"]), "source": "recorded"}
-        if link["kind"] == "github" and row.get("repo"):
+        link = {"forum_id": paper, **parse_quoted_link(row["url"]), "source": "recorded"}
+        if link["kind"] == "github" and row.get("repo"):  # the recorded name, and its recorded repair or none
             link.update(repo=row["repo"], subdir=row.get("subdir") or "")
+            for name in ("quoted_repo", "repaired_by"):
+                link.pop(name, None)
+        if link["kind"] == "github" and row.get("repaired_by"):
+            link.update(quoted_repo=str(row.get("quoted_repo") or ""), repaired_by=str(row["repaired_by"]))
         links.append(link)
     return links
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from tqdm import tqdm  # the text bar, as in fetch.py: tqdm.auto wants ipywidgets in a notebook
 
 from .files import read_stamped_json, write_bytes_atomic, write_json_atomic
-from .links import clean_url, parse_code_link
+from .links import clean_url, parse_quoted_link
 from .net import wait_for_rate_limit
 from .openreview_api import API_V2_URL, connect, explained_refusals
 from .settings import Settings
@@ -123,7 +123,7 @@ def extract_pdf_code_links(data: bytes) -> list[dict]:
             )
     found: dict[tuple[str, str], dict] = {}
     for order, (url, source, page, score) in enumerate(candidates):
-        link = parse_code_link(url)
+        link = parse_quoted_link(url)  # NFKC: a ligature of the PDF's font is letters again
         if link["kind"] != "github":
             continue
         key = (link["repo"].lower(), link["subdir"].lower())
@@ -220,7 +220,7 @@ def fetch_pdf_code_links(
     rows = []
     for paper in papers:
         for link in select_own_code(found.get(paper["forum_id"]) or []):
-            parsed = parse_code_link(link["url"])
+            parsed = parse_quoted_link(link["url"])
             parsed.update(repo=link["repo"], subdir=link["subdir"])
             rows.append({"forum_id": paper["forum_id"], **parsed, "source": f"PDF ({link['source']})"})
     return rows

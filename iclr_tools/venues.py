@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .files import write_text_atomic
-from .links import extract_targets, parse_code_link
+from .links import extract_targets, parse_quoted_link
 from .settings import VENUE_NAMES, VENUES, check_venue, describe_embedded, is_iso_date
 
 LINKED_YEARS = {"neurips": tuple(range(2019, 2025)), "icml": tuple(range(2019, 2025))}  # ../shared/links
@@ -276,7 +276,7 @@ def parse_venue_links(rows: list[dict], venue: str, year: int) -> pd.DataFrame:
     """
     out = []
     for row in rows:
-        link = parse_code_link(str(row.get("url") or ""))
+        link = parse_quoted_link(str(row.get("url") or ""))  # NFKC: `url` is the quoted text, normalised
         out.append({"venue": venue, "year": year, "paper": row["paper"], "title": row.get("title") or "",
                     "track": str(row.get("track")), "pdf_url": row.get("pdf_url") or "", "url": link["url"],
                     "link_kind": link["kind"], "repo": link["repo"], "ref": link["ref"], "subdir": link["subdir"],

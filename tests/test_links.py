@@ -132,3 +132,19 @@ def test_a_recorded_row_without_a_paper_key_is_a_clear_error(tmp_path: Path) -> 
     (tmp_path / "code_links.json").write_text(json.dumps([{"title": "T", "url": "https://github.com/a/b"}]))
     with pytest.raises(ValueError, match=r"code_links.json, row 1: needs a paper key \(`forum`, `forum_id`"):
         links.read_snapshot_links(tmp_path)
+
+
+def test_a_recorded_repair_is_kept_and_a_recorded_name_is_not_repaired_again(tmp_path: Path) -> None:
+    rows = [
+        {"paper": "cut__1a", "url": "https://github.com/lab/Fork", "repo": "lab/ForkMerge", "subdir": "",
+         "quoted_repo": "lab/Fork", "repaired_by": "cut"},
+        {"paper": "lig__2b", "url": "https://github.com/lab/e\ufb03cient", "repo": "lab/e\ufb03cient", "subdir": ""},
+    ]  # fmt: skip
+    (tmp_path / "code_links.json").write_text(json.dumps(rows), encoding="utf-8")
+    cut, ligature = links.read_snapshot_links(tmp_path)
+    assert (cut["repo"], cut["quoted_repo"], cut["repaired_by"]) == ("lab/ForkMerge", "lab/Fork", "cut")
+    assert cut["url"] == "https://github.com/lab/Fork"
+    assert (
+        ligature["repo"] == "lab/e\ufb03cient" and "repaired_by" not in ligature
+    )  # as recorded: not repaired
+    assert ligature["url"] == "https://github.com/lab/efficient"  # the quoted text, normalised

@@ -180,6 +180,52 @@ def test_the_refusals_command_runs_a_year_from_a_links_table_with_repositories_f
     assert set(frame["track"]) == {""}  # the table's "None": no track given
 
 
+def test_a_links_table_run_repairs_cut_links_and_never_asks_openreview(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = tmp_path / "links.csv"  # only `paper`, `title` and `url`: no PDF, no track
+    table.write_text(
+        "paper,title,url\n"
+        "fork__1a,ForkMerge: Mitigating Negative Transfer,https://github.com/lab/Fork\n"
+        "graphs__2b,Graphs,https://github.com/lab/graphs\n"
+        "simple__3c,Simple Things,https://github.com/other/Simple\n"
+        "delfi__4d,Likelihood-Free Inference,https://github.com/mackelab-fake/del\ufb01\n",
+        encoding="utf-8",
+    )
+    repos = {"lab/ForkMerge": {"files": {"merge.py": b"import torch\n"}},
+             "lab/graphs": {"files": {"g.py": b"import jax\n"}},
+             "mackelab-fake/delfi": {"files": {"delfi.py": b"import theano\n"}}}  # fmt: skip
+    with FakeOpenReview() as openreview, FakeGitHub(repos) as github:  # no login given: none is needed
+        github.add_listing(["lab/dotfiles", "lab/Forkast-decoy", "other/SimpleGAN", "other/SimpleRL"])
+        monkeypatch.setenv("ICLR_TOOLS_GIT_URL", github.base_url)
+        monkeypatch.setenv("ICLR_TOOLS_API_URL", github.base_url)
+        frame = dataset.create_dataset(
+            2019, "live", venue="icml", cache_dir=tmp_path / "cache", openreview_url=openreview.url,
+            links_file=str(table), backoff_factor=0.0, retries=1,
+        )  # fmt: skip
+        assert openreview.requests == []  # no login, no paper list, no PDF
+        listed = [record.path for record in github.log if "/repos?" in record.path]
+    said = capsys.readouterr().out
+    assert "PDF pass: 4 of 4 papers skipped: ICML 2019 is not on OpenReview" in said
+    assert "Repaired 1 of 2 missing links" in said and "  lab/Fork -> lab/ForkMerge (" in said
+    assert sorted(path.split("?")[0] for path in listed) == ["/users/lab/repos", "/users/other/repos"]
+    rows = frame.set_index("forum_id")
+    fork = rows.loc["fork__1a"]
+    assert (fork["repo"], fork["quoted_repo"], fork["status"], fork["frameworks"]) == (
+        "lab/ForkMerge", "lab/Fork", "ok", "pytorch"
+    )  # fmt: skip
+    assert fork["code_url"] == "https://github.com/lab/Fork" and fork["repaired_by"]
+    graphs = rows.loc["graphs__2b"]
+    assert (graphs["status"], graphs["quoted_repo"], graphs["repaired_by"]) == ("ok", "", "")
+    simple = rows.loc["simple__3c"]  # two candidates fit equally well: not repaired, both named
+    assert (simple["repo"], simple["status"], simple["repaired_by"]) == ("other/Simple", "missing", "")
+    assert "other/SimpleGAN" in simple["repair_reason"] and "other/SimpleRL" in simple["repair_reason"]
+    delfi = rows.loc["delfi__4d"]
+    assert (delfi["repo"], delfi["quoted_repo"], delfi["repaired_by"], delfi["frameworks"]) == (
+        "mackelab-fake/delfi", "mackelab-fake/del\ufb01", "ligature", "theano"
+    )  # fmt: skip
+
+
 def test_a_links_table_of_another_venue_year_is_refused(tmp_path: Path) -> None:
     table = tmp_path / "icml2020_links.json"
     table.write_text(json.dumps([{"paper": "p", "url": "https://github.com/a/b"}]), encoding="utf-8")

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from iclr_tools import dataset, years
@@ -206,3 +207,49 @@ def printed_text(path: Path) -> str:
     """Everything the cells of a rendered notebook printed."""
     notebook = json.loads(path.read_text())
     return "".join("".join(o.get("text", "")) for cell in notebook["cells"] for o in cell.get("outputs", []))
+
+
+def read_recorded_repairs(shared_dir: Path) -> dict[tuple[str, int], set[tuple[str, str, str, str]]]:
+    """(venue, year) -> {(paper key, repo, quoted_repo, repaired_by)} of every repair `code_links.json` records."""
+    repairs: dict[tuple[str, int], set[tuple[str, str, str, str]]] = {}
+    for path in sorted(shared_dir.glob("*/code_links.json")):
+        venue, year = path.parent.name[:-4], int(path.parent.name[-4:])
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            if row.get("repaired_by"):
+                key = row.get("forum") or row.get("forum_id") or row["paper"]
+                found = (key, row["repo"], row["quoted_repo"], row["repaired_by"])
+                repairs.setdefault((venue, year), set()).add(found)
+    return repairs
+
+
+def test_the_embedded_datasets_carry_every_recorded_repair(shared_dir: Path) -> None:
+    recorded = read_recorded_repairs(shared_dir)
+    neurips_icml = sum(len(rows) for (venue, _), rows in recorded.items() if venue != "iclr")
+    iclr = sum(
+        len(rows) for (venue, year), rows in recorded.items() if venue == "iclr" and 2021 <= year <= 2024
+    )
+    assert (neurips_icml, iclr) == (61, 10)  # as the issue counts them
+    embedded = {}
+    for path in sorted((ROOT / "data" / "years").glob("*.csv")) + [ROOT / "data" / "all_tools.csv"]:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        venue = frame["venue"].iloc[0] if "venue" in frame else "iclr"
+        repaired = frame[frame["repaired_by"] != ""]
+        found = set(
+            repaired[["forum_id", "repo", "quoted_repo", "repaired_by"]].itertuples(index=False, name=None)
+        )
+        embedded.setdefault((venue, int(frame["year"].iloc[0])), set()).update(found)
+    assert {key: rows for key, rows in embedded.items() if rows} == recorded
+    rows = pd.read_csv(ROOT / "data" / "years" / "icml2019.csv", dtype=str, keep_default_na=False)
+    delfi = rows[rows["repo"] == "mackelab/delfi"]
+    assert list(delfi["quoted_repo"]) == ["mackelab/del\ufb01"] and list(delfi["code_url"]) == [
+        "https://github.com/mackelab/delfi"
+    ]
+
+
+def test_the_icml_2019_links_table_reads_the_ligature_as_letters(shared_dir: Path) -> None:
+    quoted = [row["url"] for row in json.loads((shared_dir / "links" / "icml2019_links.json").read_text())
+              if "mackelab" in row["url"]]  # fmt: skip
+    assert quoted == ["https://github.com/mackelab/del\ufb01"]  # the PDF's ligature, as recorded
+    table = pd.read_csv(ROOT / "data" / "venues" / "icml2019_links.csv", dtype=str, keep_default_na=False)
+    rows = table[table["url"].str.contains("mackelab")]
+    assert rows[["url", "repo"]].values.tolist() == [["https://github.com/mackelab/delfi", "mackelab/delfi"]]
