@@ -146,17 +146,22 @@ def test_years_no_source_has_are_refused_with_the_years_there_are(venue: str, ye
         papers.fetch_papers(year, "live", venue=venue)
 
 
+def write_links_table(folder: Path, lines: list[str]) -> Path:
+    """A links table (CSV) of `lines` in `folder`, as a user gives one with `-p links_file`."""
+    table = folder / "links.csv"
+    table.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return table
+
+
 def test_the_refusals_command_runs_a_year_from_a_links_table_with_repositories_fetched_live(
     tmp_path: Path,
 ) -> None:
-    table = tmp_path / "links.csv"  # the command's file, keyed by `paper` as ../shared/links's tables are
-    table.write_text(
-        "paper,title,track,pdf_url,url\n"
-        "deep_nets__1a,Deep Nets,None,https://proceedings.neurips.cc/p1.pdf,https://github.com/lab/deep-nets\n"
-        "deep_nets__1a,Deep Nets,None,https://proceedings.neurips.cc/p1.pdf,https://gitlab.com/lab/mirror\n"
-        "graphs__2b,Graphs,None,https://proceedings.neurips.cc/p2.pdf,https://github.com/lab/graphs/tree/v1/src\n",
-        encoding="utf-8",
-    )
+    table = write_links_table(tmp_path, [  # the command's file, keyed by `paper` as ../shared/links's tables are
+        "paper,title,track,pdf_url,url",
+        "deep_nets__1a,Deep Nets,None,https://proceedings.neurips.cc/p1.pdf,https://github.com/lab/deep-nets",
+        "deep_nets__1a,Deep Nets,None,https://proceedings.neurips.cc/p1.pdf,https://gitlab.com/lab/mirror",
+        "graphs__2b,Graphs,None,https://proceedings.neurips.cc/p2.pdf,https://github.com/lab/graphs/tree/v1/src",
+    ])  # fmt: skip
     repos = {"lab/deep-nets": {"files": {"a.py": b"import jax\n"}},
              "lab/graphs": {"files": {"src/g.py": b"import torch\n", "other.py": b"import tensorflow\n"}}}  # fmt: skip
     with FakeOpenReview() as openreview, FakeGitHub(repos) as github:  # no login given: none is needed
@@ -183,15 +188,13 @@ def test_the_refusals_command_runs_a_year_from_a_links_table_with_repositories_f
 def test_a_links_table_run_repairs_cut_links_and_never_asks_openreview(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    table = tmp_path / "links.csv"  # only `paper`, `title` and `url`: no PDF, no track
-    table.write_text(
-        "paper,title,url\n"
-        "fork__1a,ForkMerge: Mitigating Negative Transfer,https://github.com/lab/Fork\n"
-        "graphs__2b,Graphs,https://github.com/lab/graphs\n"
-        "simple__3c,Simple Things,https://github.com/other/Simple\n"
-        "delfi__4d,Likelihood-Free Inference,https://github.com/mackelab-fake/del\ufb01\n",
-        encoding="utf-8",
-    )
+    table = write_links_table(tmp_path, [  # only `paper`, `title` and `url`: no PDF, no track
+        "paper,title,url",
+        "fork__1a,ForkMerge: Mitigating Negative Transfer,https://github.com/lab/Fork",
+        "graphs__2b,Graphs,https://github.com/lab/graphs",
+        "simple__3c,Simple Things,https://github.com/other/Simple",
+        "delfi__4d,Likelihood-Free Inference,https://github.com/mackelab-fake/del\ufb01",
+    ])  # fmt: skip
     repos = {"lab/ForkMerge": {"files": {"merge.py": b"import torch\n"}},
              "lab/graphs": {"files": {"g.py": b"import jax\n"}},
              "mackelab-fake/delfi": {"files": {"delfi.py": b"import theano\n"}}}  # fmt: skip
