@@ -13,6 +13,7 @@ re-exports what the notebooks, the README and the benchmarks call. `fetch_*` fun
 
 from __future__ import annotations
 
+from iclr_tools.accuracy import read_checklist_accuracy
 from iclr_tools.analysis import (
     count_checklist,
     count_declared_by,
@@ -43,6 +44,7 @@ from iclr_tools.analysis import (
     extract_targets,
     list_without_readmes,
     select_later_reads,
+    tabulate_attrition,
 )
 from iclr_tools.charts import (
     check_top_n,
@@ -88,6 +90,7 @@ from iclr_tools.study import (
 from iclr_tools.tools import extract_tools
 from iclr_tools.trends import (
     PDF_MENTION_PYTORCH_SHARE,
+    compare_corrected_checklist,
     compare_venues,
     describe_trends,
     pivot_measure,

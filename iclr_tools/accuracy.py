@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from .files import write_text_atomic
+from .settings import DATA_DIR
 from .tools import extract_tools
 
 LABEL_COLUMNS = {  # the checklist authors' column in labels.csv -> the dataset column of the same item
@@ -115,7 +116,7 @@ def build_checklist_accuracy(shared_dir: str | Path, data_dir: str | Path) -> pd
     return table
 
 
-def read_checklist_accuracy(data_dir: str | Path) -> pd.DataFrame:
+def read_checklist_accuracy(data_dir: str | Path = DATA_DIR) -> pd.DataFrame:
     """The checklist rules' confusion counts (`data/checklist_accuracy.csv`), or a clear error."""
     path = Path(data_dir) / ACCURACY_FILE
     if not path.is_file():

@@ -626,8 +626,10 @@ MISSING_REASONS = (
 )
 
 
-def classify_missing(status: str, reason: str, repo: str, unrepaired: frozenset[str]) -> str:
-    """The MISSING_REASONS entry of a target without Python code read ('' for one with Python)."""
+def classify_missing(status: str, reason: str, repo: str, repair_reason: str = "") -> str:
+    """The MISSING_REASONS entry of a target without Python code read ('' for one with Python); a target not
+    found whose quoted name was looked up among its owner's repositories (`repair_reason`) is a link no
+    repository completes."""
     if status == "ok":
         return ""
     by_status = {
@@ -642,28 +644,32 @@ def classify_missing(status: str, reason: str, repo: str, unrepaired: frozenset[
     if "not a valid" in reason:
         return MISSING_REASONS[3]
     if reason.startswith("not found"):
-        return MISSING_REASONS[0] if repo in unrepaired else MISSING_REASONS[1]
+        return MISSING_REASONS[0] if repair_reason else MISSING_REASONS[1]
     raise ValueError(
         f"target {repo}: status {status!r} with reason {reason!r} fits no missing reason; add it"
     )
 
 
-def count_attrition(frame: pd.DataFrame, unrepaired: frozenset[str] = frozenset()) -> dict[str, int]:
-    """One venue-year's attrition: GitHub targets, repaired links, recorded, with Python, and each missing reason.
-
-    `unrepaired` holds the quoted names no repository completes (`links/repairs.tsv`'s `not repaired` rows): the
-    dataset files them as not found. A repaired target reads another name than its code URL quotes.
-    """
+def count_attrition(frame: pd.DataFrame) -> dict[str, int]:
+    """One venue-year's attrition: GitHub targets, repaired links, recorded, with Python, and each missing reason
+    (a link no repository completes: not found, its `repair_reason` saying the owner's repositories were looked
+    up). A repaired target is one whose link a rule repaired (`repaired_by`)."""
     targets = extract_targets(frame.fillna({"repo": ""}), None)
-    quoted = targets["code_url"].fillna("").str.extract(r"github\.com/([^/#?]+/[^/#?]+)", expand=False)
-    quoted = quoted.fillna("").str.removesuffix(".git")
+    repaired = targets.get("repaired_by", pd.Series("", index=targets.index)).fillna("").astype(str)
     counts = {
         "targets": len(targets),
-        "repaired": int(((quoted != "") & (quoted != targets["repo"])).sum()),
+        "repaired": int((repaired != "").sum()),
         "recorded": int(targets["status"].isin(FETCHED_STATUSES).sum()),
         "with_python": int((targets["status"] == "ok").sum()),
     }
-    reasons = [classify_missing(str(row.status), str(row.reason or ""), str(row.repo), unrepaired)
-               for row in targets.fillna({"reason": ""}).itertuples()]  # fmt: skip
+    targets = targets.assign(repair_reason=targets.get("repair_reason", pd.Series("", index=targets.index)))
+    reasons = [classify_missing(str(row.status), str(row.reason or ""), str(row.repo), str(row.repair_reason or ""))
+               for row in targets.fillna({"reason": "", "repair_reason": ""}).itertuples()]  # fmt: skip
     counts |= {reason: reasons.count(reason) for reason in MISSING_REASONS}
     return counts
+
+
+def tabulate_attrition(frame: pd.DataFrame) -> pd.DataFrame:
+    """`count_attrition` as a two-column table (step or reason, repositories) a notebook shows."""
+    counts = count_attrition(frame)
+    return pd.DataFrame({"step or reason": list(counts), "repository targets": list(counts.values())})

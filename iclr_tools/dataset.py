@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import random
 from pathlib import Path
@@ -216,7 +217,7 @@ def collect_papers_and_links(
             sample_of = f"{len(drawn)} of {len(papers)} accepted papers, random.Random({seed})"
             papers = drawn
         return papers, collect_code_links(papers, venue_year, settings, snapshot is None), sample_of
-    links = read_snapshot_links(snapshot)
+    links = add_recorded_repair_attempts(read_snapshot_links(snapshot), read_unrepaired(snapshot, venue_year))
     sample_of = read_snapshot_sample(snapshot, venue_year, links)
     if sample and (sample_of or not has_paper_list(snapshot)):
         raise ValueError(f"{snapshot} already holds a random sample of code links: run it without `sample`")
@@ -229,6 +230,29 @@ def collect_papers_and_links(
         papers = [paper for paper in papers if paper["forum_id"] in forums]
         links = [link for link in links if link["forum_id"] in forums]
     return papers, links, sample_of
+
+
+def read_unrepaired(snapshot: Path, venue_year: VenueYear) -> dict[str, str]:
+    """Quoted name -> why no repository completes it, for a recorded venue-year's cut links that were looked up
+    among their owner's repositories and not repaired (`../links/repairs.tsv` beside the folder, if present)."""
+    path = Path(snapshot).resolve().parent / "links" / "repairs.tsv"
+    if not path.is_file():
+        return {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter="\t"))
+    return {
+        row["quoted"]: f"no repository of {row['quoted'].split('/')[0]} completes the quoted name "
+        f"(candidates: {row['candidates'] or 'none'})"
+        for row in rows
+        if row["decision"] == "not repaired"
+        and (row["venue"], int(row["year"])) == (venue_year.venue, venue_year.year)
+    }
+
+
+def add_recorded_repair_attempts(links: list[dict], unrepaired: dict[str, str]) -> list[dict]:
+    """Links whose quoted repository was looked up and not repaired, with `repair_reason` saying so."""
+    return [{**link, "repair_reason": unrepaired[link["repo"]]} if link.get("repo") in unrepaired else link
+            for link in links]  # fmt: skip
 
 
 def collect_code_links(

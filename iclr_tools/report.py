@@ -558,27 +558,12 @@ def describe_readmes_known(years: pd.DataFrame) -> str:
     )
 
 
-def read_unrepaired(shared: str | Path) -> dict[tuple[str, int], frozenset[str]]:
-    """(venue, year) -> the quoted names no repository completes (`links/repairs.tsv`'s `not repaired` rows)."""
-    path = Path(shared) / "links" / "repairs.tsv"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing: the attrition table needs ../shared (run `make data` beside it)"
-        )
-    table = pd.read_csv(path, sep="\t", dtype=str).fillna("")
-    chosen = table[table["decision"] == "not repaired"]
-    return {
-        (venue, int(year)): frozenset(part["quoted"])
-        for (venue, year), part in chosen.groupby(["venue", "year"])
-    }
-
-
-def format_attrition_table(frames: dict[tuple[str, int], pd.DataFrame], unrepaired: dict) -> str:
+def format_attrition_table(frames: dict[tuple[str, int], pd.DataFrame]) -> str:
     """data/README.md's attrition table: per venue-year, targets, repaired, recorded, with Python, each reason."""
     header = ["venue-year", "GitHub targets", "repaired", "recorded", "with Python", *MISSING_REASONS]
     lines = ["| " + " | ".join(header) + " |", "| --- |" + " ---: |" * (len(header) - 1)]
     for (venue, year), frame in sorted(frames.items()):
-        counts = count_attrition(frame, unrepaired.get((venue, year), frozenset()))
+        counts = count_attrition(frame)
         lines.append(f"| {VENUE_NAMES[venue]} {year} | " + " | ".join(str(n) for n in counts.values()) + " |")
     return "\n" + "\n".join(lines) + "\n"
 
@@ -598,8 +583,7 @@ def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
         ),
         "readmes-known": describe_readmes_known(years),
         "attrition": format_attrition_table(
-            {("iclr", year): frame for year, frame in frames.items()} | read_all_venue_samples(data_dir),
-            read_unrepaired(Path(data_dir).resolve().parent.parent / "shared"),
+            {("iclr", year): frame for year, frame in frames.items()} | read_all_venue_samples(data_dir)
         ),
     }
 

@@ -272,7 +272,7 @@ def test_attrition_reasons_equal_the_recorded_files(shared_dir) -> None:
                 for row in repairs
             ),  # fmt: skip
         }
-        counts = count_attrition(frame, frozenset(unrepaired))
+        counts = count_attrition(frame)
         assert {key: counts[key] for key in expected} == expected, (venue, year)
         later_none = len(json.loads(none.read_text())) if none.is_file() else 0
         no_code = counts["no code within a year"] + counts["history not recorded"]
