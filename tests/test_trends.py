@@ -102,6 +102,10 @@ def test_frameworks_recounted_from_the_records_with_the_rule_equal_the_trends(
         for measure, records in ((framework, rule), (f"{framework}:first_day", first_day)):
             count = sum(imports_framework(record, module) for record in records)
             assert (rows.loc[measure, "count"], rows.loc[measure, "n"]) == (count, len(records)), measure
+            if rows.loc[measure, "method"] == "sample" and records:  # the interval, recomputed with scipy
+                interval = binomtest(count, len(records)).proportion_ci(method="wilson")
+                expected = (round(interval.low, 3), round(interval.high, 3))
+                assert (rows.loc[measure, "ci_low"], rows.loc[measure, "ci_high"]) == expected, measure
     assert (rows.loc["read_later", "count"], rows.loc["read_later", "n"]) == (
         len(rule) - len(first_day),
         len(rule),
