@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from .accuracy import read_checklist_accuracy
 from .analysis import (
     CHECKLIST_ITEMS,
     MISSING_REASONS,
@@ -32,6 +33,7 @@ from .analysis import (
     count_funnel,
     count_papers_by,
     count_unresolved_imports,
+    estimate_share,
     extract_targets,
     list_without_readmes,
     separate_intervals,
@@ -411,6 +413,26 @@ def describe_checklist_2020(frame: pd.DataFrame) -> str:
     return ", ".join(parts)
 
 
+def describe_checklist_accuracy(accuracy: pd.DataFrame) -> str:
+    """`95 NeurIPS 2019 repositories ... on the 47 held out: dependencies 41 (87%, 75-94%), ...`: how often the
+    checklist rules agree with the checklist authors' labels, held out and over all (`checklist_accuracy.csv`)."""
+    words = ["dependencies", "training code", "evaluation code", "pre-trained models", "results"]
+    table = accuracy.assign(agree=accuracy["tp"] + accuracy["tn"], total=accuracy[["tp", "fp", "fn", "tn"]].sum(axis=1))
+    held = table[table["split"] == "holdout"].set_index("item").loc[list(CHECKLIST_ITEMS)]
+    every = table.groupby("item")[["agree", "total"]].sum().loc[list(CHECKLIST_ITEMS)]
+    if held["total"].nunique() != 1 or every["total"].nunique() != 1:
+        raise ValueError("data/checklist_accuracy.csv: every item must count the same repositories per split; "
+                         "rebuild it with `make data`")  # fmt: skip
+    parts = []
+    for word, row in zip(words, held.itertuples(), strict=True):
+        share, low, high = estimate_share(int(row.agree), int(row.total), "sample")
+        parts.append(f"{word} {row.agree} ({share:.0%}, " + f"{low:.0%}".removesuffix("%") + f"-{high:.0%})")
+    overall = ", ".join(f"{row.agree / row.total:.0%}" for row in every.itertuples())
+    return (f"{int(every['total'].iloc[0])} NeurIPS 2019 repositories, split by a fixed seed before any rule was "
+            f"changed, on the {int(held['total'].iloc[0])} held out (95% Wilson intervals): {', '.join(parts)}; "
+            f"over all {int(every['total'].iloc[0])}: {overall}")  # fmt: skip
+
+
 def describe_later_block(summary: pd.DataFrame) -> str:
     """The README's section on code released after the conference: per venue-year, the repositories read at a
     later commit, the median days after the conference, and PyTorch's and TensorFlow's shares under both rules."""
@@ -472,6 +494,7 @@ def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
         "iclr2020-checklist-with-readmes": str(int(count_checklist(frame)["n"].max())),
         "iclr2020-checklist-without-readmes": str(len(list_without_readmes(frame))),
         "iclr2020-checklist": describe_checklist_2020(frame),
+        "checklist-accuracy": describe_checklist_accuracy(read_checklist_accuracy(data_dir)),
     }
 
 
@@ -568,6 +591,27 @@ def format_attrition_table(frames: dict[tuple[str, int], pd.DataFrame]) -> str:
     return "\n" + "\n".join(lines) + "\n"
 
 
+def describe_pdf_counts(counts: pd.DataFrame) -> str:
+    """`ICLR 2023 counts the 1,565 papers whose PDFs the source read, not the 1,575 accepted; ...`: where ICLR's
+    PDF-quote sharing counts over other papers than the accepted ones (`venues/iclr_pdf_counts.csv`)."""
+    conference = counts[counts["track"] == "conference"]
+    parts = [f"ICLR {row.year} counts the {int(row.papers):,} papers whose PDFs the source read, not the "
+             f"{int(row.accepted_papers):,} accepted" for row in conference.itertuples()
+             if int(row.papers) != int(row.accepted_papers)]  # fmt: skip
+    for row in counts[counts["track"] != "conference"].itertuples():
+        own = conference.loc[conference["year"] == row.year, "papers"]
+        parts.append(f"ICLR {row.year} its {int(own.iloc[0]):,} conference papers, the {int(row.papers):,} of its "
+                     f"{row.track.replace('_', ' ')} apart")  # fmt: skip
+    return "; ".join(parts)
+
+
+def describe_live_sample(years: pd.DataFrame, size: int = 200) -> str:
+    """`` `200 of 2260 accepted papers, random.Random(2024)` ``: what a live run's `-p sample` writes, for the
+    last ICLR year."""
+    last = years.sort_values("year").iloc[-1]
+    return f"`{size} of {int(last['accepted_papers'])} accepted papers, random.Random({int(last['year'])})`"
+
+
 def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
     """Every block of data/README.md written from the committed data."""
     frames = read_all_years(data_dir)
@@ -578,6 +622,10 @@ def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
         "files": format_files_table(years, frames, format_venue_rows(every_venue)),
         "partial-records": describe_partial_records(frames),
         "sample-of-example": f"`{sample_2021}`",
+        "live-sample-example": describe_live_sample(years),
+        "pdf-counts": describe_pdf_counts(
+            pd.read_csv(Path(data_dir) / "venues" / "iclr_pdf_counts.csv", dtype={"note": str})
+        ),
         "readme-years": format_years(
             years.loc[years["readmes_known"].astype(str) == "True", "year"].tolist(), prose=True
         ),
