@@ -417,7 +417,9 @@ def describe_checklist_accuracy(accuracy: pd.DataFrame) -> str:
     """`95 NeurIPS 2019 repositories ... on the 47 held out: dependencies 41 (87%, 75-94%), ...`: how often the
     checklist rules agree with the checklist authors' labels, held out and over all (`checklist_accuracy.csv`)."""
     words = ["dependencies", "training code", "evaluation code", "pre-trained models", "results"]
-    table = accuracy.assign(agree=accuracy["tp"] + accuracy["tn"], total=accuracy[["tp", "fp", "fn", "tn"]].sum(axis=1))
+    table = accuracy.assign(
+        agree=accuracy["tp"] + accuracy["tn"], total=accuracy[["tp", "fp", "fn", "tn"]].sum(axis=1)
+    )
     held = table[table["split"] == "holdout"].set_index("item").loc[list(CHECKLIST_ITEMS)]
     every = table.groupby("item")[["agree", "total"]].sum().loc[list(CHECKLIST_ITEMS)]
     if held["total"].nunique() != 1 or every["total"].nunique() != 1:

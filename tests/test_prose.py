@@ -1,0 +1,343 @@
+"""Every number means one thing (issue 29): each count, share and interval about papers, links and repositories
+in the READMEs and the notebooks either sits inside a block `make data` writes or equals a value recomputed here
+from `data/`, and one measure has one value in every place that gives it.
+
+The expectations are computed with pandas straight from the CSVs in `data/`, never with the functions that write
+the prose.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+PROSE_FILES = [ROOT / "README.md", DATA / "README.md"]
+SOURCE_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+RENDERED = ROOT / "notebooks" / "rendered"
+BLOCK = re.compile(r"<!-- begin: ([\w-]+) -->.*?<!-- end: \1 -->", re.S)
+FENCE = re.compile(r"```.*?```", re.S)  # shell commands: parameters and paths, not findings
+URL = re.compile(r"https?://\S+|\]\([^)]*\)")  # addresses and link targets
+NUMBER = re.compile(r"(?<![\w.~/#@])\d(?:[\d,]*\d)?(?:\.\d+)?%?(?!\w|\.\d)")
+COUNT_NOUNS = r"(?:accepted|papers?|repositor(?:y|ies)|links?|targets?|records?|GitHub)"
+
+# Text around a number that makes it something other than a count, share or interval of papers, links or
+# repositories. A number counts as explained when it lies inside a match of one of these.
+NOT_DATA = [
+    # years and spans of years, unless a count noun follows (`2260 accepted papers` is a count)
+    (rf"\b(?:19|20)\d\d\b(?:-(?:19|20)\d\d\b)?(?!,\d)(?!\s+{COUNT_NOUNS})", "a year or a span of years"),
+    (r"\b(?:ICLR|NeurIPS|ICML) 20\d\d\b", "a venue-year's name"),
+    (r"\b20\d\d-\d\d-\d\d\b", "a date (`as_of`, the study's snapshot)"),
+    (r"\b95% (?:Wilson|CI|interval|intervals|confidence|percentile)", "the confidence level, not a share"),
+    (r"Python 3(?:\.1\d(?:, 3\.1\d)?(?: or 3\.1\d)?)?\b", "Python's versions"),
+    (r"\b500 requests an hour", "OpenReview's published rate limit"),
+    (r"\b(?:403|404|410|429|451)\b", "HTTP statuses"),
+    (r"-p sample 200|at most 200\s+PDFs|under 25 minutes", "a live run's quick-mode parameter and its time"),
+    (r"\b200 MB|\b5 MB cap|\b30 s\b|\b10-minute|\b10 s\b|8 at a time", "the fetch's byte and time limits"),
+    (r"~6 s|under 10 minutes|about 3 minutes", "how long the make targets run"),
+    (r'"ok \.\.\. 1 file\(s\) unreadable', "the wording of a status message"),
+    (r"below 1, `sample` below 0|\b0 = all", "parameter bounds and values"),
+    (r"--filter=tree:0", "git's filter option"),
+    (r"\bnotebooks? 0[123]\b", "notebook names"),
+    (r"\| \d(?:[+-]\d)?\.? ", "the stage numbers of the module table"),
+    (r"(?m)^#+ \d\.", "section numbers of a notebook"),
+    (r"notable-top-\d+%", "OpenReview's decision names"),
+    (r"\b12 most imported", "the trend's top-N setting (`tool:NAME`)"),
+    (r"at least 5 repositories", "the smallest group drawn (a setting)"),
+    (r"\(0-5\)", "the range of the completeness score"),
+    (r"10,000 draws, seed 29", "the bootstrap's settings"),
+    (r"below 0\.1|\[0, 1\]|counts as 0 for the lower bound and 1", "the correction's thresholds and bounds"),
+    (r"specificity - 1|reaching 0 and 1", "the Rogan-Gladen formula and its bounds"),
+    (r"PyTorch 1\.7", "a version in an example README phrase"),
+    (r"40 hex digits", "the length of a commit id"),
+    (r"~15,000 most downloaded", "the size of the PyPI list, not of the data"),
+]
+
+
+def read_csv(name: str) -> pd.DataFrame:
+    """A CSV of data/."""
+    return pd.read_csv(DATA / name, dtype={"note": str})
+
+
+def read_years_table() -> pd.DataFrame:
+    """data/years.csv indexed by (venue, year)."""
+    return read_csv("years.csv").set_index(["venue", "year"])
+
+
+def read_trend(venue: str, year: int, measure: str) -> pd.Series:
+    """One row of data/trends.csv."""
+    trends = read_csv("trends.csv")
+    rows = trends[(trends["venue"] == venue) & (trends["year"] == year) & (trends["measure"] == measure)]
+    assert len(rows) == 1, f"trends.csv: expected one row for {venue} {year} {measure}, found {len(rows)}"
+    return rows.iloc[0]
+
+
+def as_int(text: str) -> int:
+    """`1,575` -> 1575."""
+    return int(text.replace(",", ""))
+
+
+def blank(text: str, pattern: re.Pattern) -> str:
+    """`text` with every match of `pattern` turned to spaces (its newlines kept, so offsets and lines stay)."""
+    return pattern.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+
+
+def study_claims(study: dict[str, int]) -> list[tuple[str, dict[str, int]]]:
+    """The 2020 study's figures quoted in prose, recomputed from data/study2020.csv (268 is the study's published
+    number of repositories, the one figure its file cannot give: the repositories it never parsed are not in it)."""
+    return [
+        (r"lost (?P<lost>\d+) of (?P<all>268) repositories", {"lost": 268 - study["repositories_parsed"], "all": 268}),
+        (r"the study counted (?P<counted>\d+) and added (?P<added>\d+) by hand",
+         {"counted": study["tensorflow_counted"], "added": study["tensorflow"] - study["tensorflow_counted"]}),
+        (r"added (?P<added>\d+) TensorFlow repositories by hand",
+         {"added": study["tensorflow"] - study["tensorflow_counted"]}),
+    ]  # fmt: skip
+
+
+def find_unexplained(text: str) -> list[str]:
+    """Every number in `text` (blocks, fenced commands and addresses removed) that no NOT_DATA context explains and
+    no recomputed claim equals, with its line; a claim whose number differs from data/ is named with both."""
+    visible = blank(blank(blank(text, BLOCK), FENCE), URL)
+    flat = visible.replace("\n", " ")
+    covered = [m.span() for pattern, _ in NOT_DATA for m in re.finditer(pattern, flat)]
+    study = read_csv("study2020.csv").set_index("figure")["value"].to_dict()
+    problems = []
+    for pattern, expected in study_claims(study):
+        for match in re.finditer(pattern, flat):
+            for name, value in expected.items():
+                if as_int(match.group(name)) != value:
+                    line = visible.count("\n", 0, match.start()) + 1
+                    problems.append(f"line {line}: {match.group(0)!r}: {name} should be {value} (data/)")
+                covered.append(match.span(name))
+    for match in NUMBER.finditer(flat):
+        if not any(start <= match.start() and match.end() <= end for start, end in covered):
+            line = visible.count("\n", 0, match.start()) + 1
+            problems.append(
+                f"line {line}: {match.group(0)!r} in {flat[max(0, match.start() - 40) : match.end() + 30]!r}"
+            )
+    return problems
+
+
+@pytest.mark.parametrize("path", PROSE_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_readme_prose_carries_no_count_outside_blocks(path: Path) -> None:
+    problems = find_unexplained(path.read_text(encoding="utf-8"))
+    assert not problems, (f"{path.relative_to(ROOT)}: counts outside the blocks `make data` writes (move them into a "
+                          "block in iclr_tools/report.py, or remove them):\n" + "\n".join(problems))  # fmt: skip
+
+
+@pytest.mark.parametrize("path", SOURCE_NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_markdown_carries_no_count(path: Path) -> None:
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cells = ["".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "markdown"]
+    problems = [f"markdown cell {i}: {p}" for i, text in enumerate(cells) for p in find_unexplained(text)]
+    assert not problems, f"{path.name}: static markdown carries counts:\n" + "\n".join(problems)
+
+
+def test_unexplained_numbers_are_found() -> None:
+    """The check itself: a count in prose, a wrong study figure and a count noun after a year-like number fail;
+    a year, a block and a setting pass."""
+    text = ("In 2020 we read 245 repositories; <!-- begin: x -->687 papers<!-- end: x --> at 500 requests an "
+            "hour; the study lost 30 of 268 repositories; 2260 accepted papers.")  # fmt: skip
+    found = find_unexplained(text)
+    assert [p.split(": ", 1)[1][:6] for p in found] == ["'lost ", "'245' ", "'2260'"]
+
+
+# -- the rendered notebooks' printed sentences ---------------------------------------------------------------------
+
+
+def read_printed(name: str) -> str:
+    """Every stream output of a rendered notebook, joined."""
+    notebook = json.loads((RENDERED / name).read_text(encoding="utf-8"))
+    return "\n".join("".join(out["text"]) for cell in notebook["cells"] for out in cell.get("outputs", [])
+                     if out.get("output_type") == "stream")  # fmt: skip
+
+
+def expect(printed: str, pattern: str, expected: dict[str, int | str]) -> None:
+    """`pattern` occurs in `printed`, and each named group equals its expectation."""
+    found = list(re.finditer(pattern, printed))
+    assert found, f"no sentence matching {pattern!r} in the printed output"
+    for match in found:
+        for name, value in expected.items():
+            got = match.group(name)
+            assert (as_int(got) if isinstance(value, int) else got) == value, (
+                f"{match.group(0)!r}: {name} is {got}, data/ gives {value}"
+            )
+
+
+def percent(count: int, n: int, places: int = 0) -> str:
+    """`count / n` as printed (`68`, `37.1`)."""
+    return f"{100 * count / n:.{places}f}"
+
+
+def test_notebook_02_sentences_equal_the_data() -> None:
+    """ICLR 2020, the year notebook 02 renders: n, frameworks, papers, links, the funnel, later code, checklist."""
+    printed = read_printed("02_analyse_tools.ipynb")
+    year = read_years_table().loc[("iclr", 2020)]
+    frame = pd.read_csv(DATA / "all_tools.csv", dtype=str, keep_default_na=False)
+    expect(
+        printed, r"n = (?P<n>\d+) repositories with Python code", {"n": int(year["repositories_with_python"])}
+    )
+    counts = {fw: read_trend("iclr", 2020, fw) for fw in ("pytorch", "tensorflow", "keras", "jax")}
+    expect(printed, r"Import PyTorch (?P<pytorch>\d+) \((?P<pytorch_share>\d+)%\); TensorFlow (?P<tensorflow>\d+) "
+                    r"\((?P<tensorflow_share>\d+)%\); Keras (?P<keras>\d+) \((?P<keras_share>\d+)%\); JAX "
+                    r"(?P<jax>\d+) \((?P<jax_share>\d+)%\)",
+           {fw: int(row["count"]) for fw, row in counts.items()}
+           | {f"{fw}_share": percent(row["count"], year["repositories_with_python"]) for fw, row in counts.items()})  # fmt: skip
+    papers, linking = int(year["accepted_papers"]), int(year["papers_with_github_link"])
+    expect(printed, r"(?P<linking>\d+) of (?P<papers>\d+) papers \((?P<share>[\d.]+)%\) give a GitHub repository",
+           {"linking": linking, "papers": papers, "share": percent(linking, papers, 1)})  # fmt: skip
+    expect(printed, r"(?P<papers>\d+) papers, (?P<targets>\d+) GitHub repository targets",
+           {"papers": papers, "targets": int(year["targets"])})  # fmt: skip
+    tools = (frame["status"] == "ok") & ((frame["imported_tools"] != "") | (frame["declared_tools"] != ""))
+    with_tools = frame.loc[tools, "forum_id"].nunique()
+    expect(printed, r"(?P<with>\d+) of (?P<papers>\d+) accepted papers \((?P<share>\d+)%\) link a repository",
+           {"with": with_tools, "papers": frame["forum_id"].nunique(), "share": percent(with_tools, papers)})  # fmt: skip
+    both = read_trend("iclr", 2020, "pytorch_and_tensorflow")
+    expect(printed, r"PyTorch is imported by (?P<pt>\d+)% of repositories, TensorFlow by (?P<tf>\d+)%, standalone "
+                    r"Keras by (?P<keras>\d+)% and JAX by (?P<jax>\d+)%; (?P<both>\d+)% import both",
+           {"pt": f"{counts['pytorch']['share']:.0%}"[:-1], "tf": f"{counts['tensorflow']['share']:.0%}"[:-1],
+            "keras": f"{counts['keras']['share']:.0%}"[:-1], "jax": f"{counts['jax']['share']:.0%}"[:-1],
+            "both": f"{both['share']:.0%}"[:-1]})  # fmt: skip
+    later, first_day = read_trend("iclr", 2020, "read_later"), read_trend("iclr", 2020, "pytorch:first_day")
+    expect(printed, r"(?P<later>\d+) of the (?P<n>\d+) repositories with Python held no code.*?\(n=(?P<first>\d+)\)",
+           {"later": int(later["count"]), "n": int(year["repositories_with_python"]), "first": int(first_day["n"])})  # fmt: skip
+    declares = read_trend("iclr", 2020, "declares_dependencies")
+    expect(printed, r"(?P<share>\d+)% of repositories declare any dependency",
+           {"share": percent(declares["count"], declares["n"])})  # fmt: skip
+
+
+CHECKLIST_WORDS = {"has_dependencies": "dependencies", "has_training_code": "training code",
+                   "has_evaluation_code": "evaluation code", "has_pretrained_models": "pre-trained models",
+                   "has_results": "results"}  # fmt: skip
+
+
+def parse_checklist(text: str) -> dict[str, tuple[int, str]]:
+    """`dependencies 200 (82%), ...` (README) or `dependencies specified 200 (82%), ...` (notebook 02) -> item ->
+    (count, share)."""
+    found = {}
+    for item, word in CHECKLIST_WORDS.items():
+        match = re.search(rf"{word}\D*?(\d+) \((\d+)%\)", text)
+        assert match, f"no checklist count for {word} in {text[:120]!r}"
+        found[item] = (int(match.group(1)), match.group(2))
+    return found
+
+
+def test_iclr2020_checklist_is_one_measure_in_every_place() -> None:
+    """ICLR 2020's checklist counts: README, trends.csv and rendered notebook 02 give one count, share and n."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = BLOCK.pattern.replace(r"([\w-]+)", "iclr2020-checklist").replace(r"\1", "iclr2020-checklist")
+    in_readme = parse_checklist(re.search(block, readme, re.S).group(0))
+    printed = read_printed("02_analyse_tools.ipynb")
+    sentence = re.search(r"Of (\d+) repositories: (.*?)\. Left out", printed)
+    in_notebook = parse_checklist(sentence.group(2))
+    rows = {item: read_trend("iclr", 2020, item) for item in CHECKLIST_WORDS}
+    in_trends = {
+        item: (int(row["count"]), f"{row['count'] / row['n']:.0%}"[:-1]) for item, row in rows.items()
+    }
+    assert in_readme == in_trends == in_notebook
+    n_readme = re.search(r"<!-- begin: iclr2020-checklist-with-readmes -->(\d+)<", readme).group(1)
+    assert {int(n_readme), int(sentence.group(1))} == {int(row["n"]) for row in rows.values()}
+
+
+MEASURES = {"Code sharing (PDF quotes)": "code_sharing_pdf_quotes", "PyTorch": "pytorch", "TensorFlow": "tensorflow",
+            "JAX": "jax"} | {word: item for item, word in CHECKLIST_WORDS.items()}  # fmt: skip
+VENUES = {"ICLR": "iclr", "NeurIPS": "neurips", "ICML": "icml"}
+
+
+def test_notebook_03_comparisons_equal_the_data() -> None:
+    """Every venue-year share, interval and n notebook 03 prints in its comparisons equals trends.csv's row."""
+    printed = read_printed("03_trends.ipynb")
+    checked = 0
+    for line in printed.splitlines():
+        head = re.match(r"(?P<label>[\w ()-]+?)(?: table and commands)?, (?P<year>\d{4}): ", line)
+        if not head or head.group("label") not in MEASURES:
+            continue
+        measure = MEASURES[head.group("label")]
+        parts = re.finditer(r"(?P<venue>ICLR|NeurIPS|ICML) (?P<year>\d{4}) (?P<share>\d+)% \((?:exact|95% CI "
+                            r"(?P<low>\d+)%-(?P<high>\d+)%), n=(?P<n>[\d,]+)\)", line)  # fmt: skip
+        for part in parts:
+            row = read_trend(VENUES[part.group("venue")], int(part.group("year")), measure)
+            assert as_int(part.group("n")) == row["n"], f"{part.group(0)!r}: n is {row['n']} in trends.csv"
+            assert part.group("share") == f"{row['share']:.0%}"[:-1], f"{part.group(0)!r}: {row['share']}"
+            if part.group("low"):
+                assert (int(part.group("low")), int(part.group("high"))) == (
+                    round(100 * row["ci_low"]), round(100 * row["ci_high"])), f"{part.group(0)!r}: interval"  # fmt: skip
+            checked += 1
+    assert checked > 30, (
+        f"only {checked} venue-year figures parsed from notebook 03: has its wording changed?"
+    )
+
+
+# -- one measure, one value ----------------------------------------------------------------------------------------
+
+
+def find_accepted_papers(text: str) -> list[tuple[str, int, int]]:
+    """(venue, year, accepted papers) from `ICLR 2023 counts ... not the 1,575 accepted`, `(2023: 1,575 accepted
+    papers)`, `(2024: 2,260)` after it, `687 accepted papers` in the ICLR 2020 block, `200 of 2260 accepted papers,
+    random.Random(2024)`."""
+    found = [("iclr", int(m.group(1)), as_int(m.group(2)))
+             for m in re.finditer(r"ICLR (\d{4}) counts the [\d,]+ papers whose PDFs the source read, not the "
+                                  r"([\d,]+) accepted", text)]  # fmt: skip
+    for m in re.finditer(
+        r"\((\d{4}): ([\d,]+) accepted papers\) to [\d.]+ hours \((\d{4}): ([\d,]+)\)", text
+    ):
+        found += [
+            ("iclr", int(m.group(1)), as_int(m.group(2))),
+            ("iclr", int(m.group(3)), as_int(m.group(4))),
+        ]
+    found += [("iclr", int(m.group(2)), as_int(m.group(1)))
+              for m in re.finditer(r"of ([\d,]+) accepted papers, random\.Random\((\d{4})\)", text)]  # fmt: skip
+    if block := re.search(r"<!-- begin: iclr2020-numbers -->\s*([\d,]+) accepted papers", text):
+        found.append(("iclr", 2020, as_int(block.group(1))))
+    return found
+
+
+def test_accepted_papers_are_one_number_per_venue_year() -> None:
+    """Accepted papers per venue-year: the READMEs, trends.csv's `code_sharing` n (with its tracks counted apart)
+    and years.csv agree."""
+    years = read_years_table()
+    texts = "\n".join(path.read_text(encoding="utf-8") for path in PROSE_FILES)
+    quoted = find_accepted_papers(texts)
+    assert len(quoted) >= 4, f"too few accepted-paper counts found in the READMEs: {quoted}"
+    for venue, year, papers in quoted:
+        assert papers == years.loc[(venue, year), "accepted_papers"], f"{venue} {year}: {papers} in prose"
+    trends = read_csv("trends.csv")
+    sharing = trends[trends["measure"].str.fullmatch(r"code_sharing(:.*)?")]
+    listed = sharing.groupby(["venue", "year"])["n"].sum()
+    differ = {key: (int(years.loc[key, "accepted_papers"]), int(n)) for key, n in listed.items()
+              if n != years.loc[key, "accepted_papers"]}  # fmt: skip
+    assert not differ, (
+        f"accepted papers: years.csv against trends.csv's code_sharing n (tracks summed): {differ}"
+    )
+
+
+def test_venue_sample_counts_agree() -> None:
+    """NeurIPS 2023's papers and each sampled venue-year's repositories: README's venues block, years.csv and
+    trends.csv give one value."""
+    years = read_years_table()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    venues = (
+        re.search(r"<!-- begin: venues -->(.*?)<!-- end: venues -->", readme, re.S)
+        .group(1)
+        .replace("\n", " ")
+    )
+    pattern = (r"(?P<venue>NeurIPS|ICML) (?P<year>\d{4}) \((?P<n>\d+) repositories with Python from a random sample "
+               r"of (?P<drawn>\d+) links: PyTorch (?P<share>\d+)%")  # fmt: skip
+    found = list(re.finditer(pattern, venues))
+    assert found, "the venues block names no sampled venue-year"
+    for m in found:
+        key = (VENUES[m.group("venue")], int(m.group("year")))
+        pytorch = read_trend(*key, "pytorch")
+        assert (int(m.group("n")), int(m.group("drawn"))) == (years.loc[key, "repositories_with_python"],
+                                                              years.loc[key, "links_drawn"]) == (pytorch["n"], years.loc[key, "links_drawn"])  # fmt: skip
+    neurips = years.loc[("neurips", 2023)]
+    sharing = read_trend("neurips", 2023, "code_sharing")
+    assert (sharing["count"], sharing["n"]) == (
+        neurips["papers_with_github_link"],
+        neurips["accepted_papers"],
+    )
