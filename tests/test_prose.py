@@ -33,7 +33,10 @@ NOT_DATA = [
     (rf"\b(?:19|20)\d\d\b(?:-(?:19|20)\d\d\b)?(?!,\d)(?!\s+{COUNT_NOUNS})", "a year or a span of years"),
     (r"\b(?:ICLR|NeurIPS|ICML) 20\d\d\b", "a venue-year's name"),
     (r"\b20\d\d-\d\d-\d\d\b", "a date (`as_of`, the study's snapshot)"),
-    (r"\b95% (?:Wilson|CI|interval|intervals|confidence|percentile)", "the confidence level, not a share"),
+    (
+        r"\b95% (?:Wilson|CI|interval|intervals|confidence|percentile|bootstrap)",
+        "the confidence level, not a share",
+    ),
     (r"Python 3(?:\.1\d(?:, 3\.1\d)?(?: or 3\.1\d)?)?\b", "Python's versions"),
     (r"\b500 requests an hour", "OpenReview's published rate limit"),
     (r"\b(?:403|404|410|429|451)\b", "HTTP statuses"),
