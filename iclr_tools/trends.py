@@ -212,16 +212,32 @@ def count_trends(
     for venue in VENUES[1:]:
         for key in sorted(key for key in venue_links or {} if key[0] == venue):
             papers = int(every[key]["accepted_papers"])
-            rows += [make_trend_row(key[1], measure, count, n, "exact", venue)
-                     for measure, count, n in split_sharing_by_track(venue, key[1], venue_links[key], papers)]  # fmt: skip
-            rows += [make_trend_row(key[1], measure, count, n, "exact", venue)
-                     for measure, count, n in split_pdf_sharing(venue, key[1], venue_links[key], papers)]  # fmt: skip
+            tracks = split_sharing_by_track(venue, key[1], venue_links[key], papers)
+            rows += [describe_listed_universe(make_trend_row(key[1], measure, count, n, "exact", venue), tracks, papers)
+                     for measure, count, n in tracks]  # fmt: skip
+            pdf = split_pdf_sharing(venue, key[1], venue_links[key], papers)
+            rows += [describe_listed_universe(make_trend_row(key[1], measure, count, n, "exact", venue), pdf, papers)
+                     for measure, count, n in pdf]  # fmt: skip
             if (
                 key in samples
             ):  # its repositories, from a recorded sample (its code sharing is the links' above)
                 measures = count_year_measures(key[1], samples[key], every[key], top_tools, venue)
                 rows += [row for row in measures if row["measure"] != "code_sharing"]
     return pd.DataFrame(rows, columns=TREND_COLUMNS)
+
+
+LISTED_NOTE = " (here the "  # a row whose n differs from its measure's universe says how, after this
+
+
+def describe_listed_universe(row: dict, tracks: list[tuple[str, int, int]], papers_read: int) -> dict:
+    """A code-sharing row of a list split by track: where the tracks' papers are those listed (their sum over the
+    papers read, the unread papers' track unknown), its `universe` says so."""
+    listed = sum(n for _, _, n in tracks)
+    if len(tracks) < 2 or listed == papers_read:
+        return row
+    track = row["measure"].partition(":")[2].replace("_", " ") or "main conference"
+    return {**row, "universe": f"{row['universe']}{LISTED_NOTE}papers listed in the {track}: {listed:,} listed in "
+            f"all tracks, {papers_read:,} read, the track of the {listed - papers_read:,} unread not known)"}  # fmt: skip
 
 
 def count_iclr_pdf_sharing(iclr_pdf: pd.DataFrame | None) -> list[dict]:
