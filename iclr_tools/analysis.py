@@ -623,6 +623,7 @@ MISSING_REASONS = (
     "not a repository",  # a GitHub user or organisation page
     "no code within a year",  # status no_python, after the later-code rule
     "history not recorded",  # status later_unknown
+    "no code on the first day, later not read",  # status no_python where no later read was looked for (2018)
 )
 
 
@@ -637,6 +638,10 @@ def classify_missing(status: str, reason: str, repo: str, repair_reason: str = "
         "later_unknown": MISSING_REASONS[6],
         "user_link": MISSING_REASONS[4],
     }
+    if (
+        status == "no_python" and ";" not in reason
+    ):  # the first day's read alone: whether code came is unknown
+        return MISSING_REASONS[7]
     if status in by_status:
         return by_status[status]
     if reason.startswith("too large"):

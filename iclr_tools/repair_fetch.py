@@ -27,7 +27,7 @@ from .files import write_bytes_atomic
 from .github import classify_http_exception, redact
 from .net import USER_AGENT, get_default_pool, make_retry, parse_rate_limit_wait, wait_for_rate_limit
 from .repair import choose_repair
-from .settings import Settings
+from .settings import Settings, find_api_url
 
 LISTING_VERSION = 1  # the cached listing's layout
 PER_PAGE = 100  # GitHub's largest page
@@ -191,7 +191,7 @@ def fetch_owner_listing(
     if token:
         headers["Authorization"] = f"Bearer {token}"
     listing = {"version": LISTING_VERSION, "owner": owner, "pages": [], "capped_at": None}
-    url: str | None = make_listing_url(settings.api_url, owner, 1)
+    url: str | None = make_listing_url(find_api_url(settings), owner, 1)
     requests, waited = 0, False
     while url is not None and len(listing["pages"]) < pages_allowed:
         requests += 1
@@ -199,7 +199,7 @@ def fetch_owner_listing(
             response = fetch_listing_page(url, headers, settings, pool or get_default_pool())
         except urllib3.exceptions.HTTPError as error:
             why = redact(classify_http_exception(error, url, settings.timeout).reason, token)
-            return fail_listing(listing, settings.api_url, why, "http_error", requests)
+            return fail_listing(listing, find_api_url(settings), why, "http_error", requests)
         if is_rate_limited(response.status, response.headers) and not waited:
             waited = wait_for_listing_limit(response.headers, response.status)
             if waited:
@@ -207,7 +207,7 @@ def fetch_owner_listing(
         try:
             url = read_listing_page(url, response, listing, settings, token)
         except ListingError as error:
-            return fail_listing(listing, settings.api_url, str(error), error.status, requests)
+            return fail_listing(listing, find_api_url(settings), str(error), error.status, requests)
     if url is not None:
         listing["capped_at"] = pages_allowed
     write_cached_listing(path, listing)
@@ -251,8 +251,10 @@ def read_listing_page(
     last = parse_last_page(pages[0]["link"])
     if next_url is None and last is not None and len(pages) < last:
         raise ListingError("http_error", f"page {len(pages)} names no next page")
-    if next_url is not None and not is_same_origin(next_url, settings.api_url):
-        raise ListingError("http_error", f"the next page is not on {settings.api_url}, so it is not followed")
+    if next_url is not None and not is_same_origin(next_url, find_api_url(settings)):
+        raise ListingError(
+            "http_error", f"the next page is not on {find_api_url(settings)}, so it is not followed"
+        )
     return next_url
 
 

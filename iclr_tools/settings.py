@@ -52,7 +52,9 @@ class Settings:
     openreview_url: str = ""  # "" means OpenReview's own API for the year (v1 or v2)
     archive_url: str = CODELOAD_URL  # where tar.gz archives come from
     git_url: str = GITHUB_GIT_URL  # where git clones come from
-    api_url: str = GITHUB_API_URL  # GitHub's REST API: an owner's repositories, listed to repair a cut name
+    # GitHub's REST API (an owner's repositories, listed to repair a cut name); "" means GitHub's own where
+    # git_url is GitHub's, else git_url itself (a mirror or a local stand-in serving both), never a mix of the two
+    api_url: str = ""
     timeout: float = (
         30.0  # connect and per-read socket timeout of an HTTP request (git's connect too), seconds
     )
@@ -99,6 +101,18 @@ class Settings:
             if raw is not None:
                 values[spec.name] = parse_setting(spec.name, raw, type(spec.default))
         return cls(**{**values, **overrides})
+
+
+def find_api_url(settings: Settings) -> str:
+    """The GitHub API a run lists owners' repositories from: `api_url`, else GitHub's own when clones come
+    from GitHub, else `git_url` (a run pointed at another GitHub never asks the real one).
+
+    >>> find_api_url(Settings()), find_api_url(Settings(git_url="http://127.0.0.1:8000"))
+    ('https://api.github.com', 'http://127.0.0.1:8000')
+    """
+    if settings.api_url:
+        return settings.api_url
+    return GITHUB_API_URL if settings.git_url.rstrip("/") == GITHUB_GIT_URL else settings.git_url
 
 
 def is_iso_date(text: str) -> bool:

@@ -33,6 +33,16 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def no_real_github_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test asks the real GitHub API: a run whose clones come from GitHub's own address lists owners at a
+    closed local port instead (the repair tests serve the API from the fake GitHub and point at it)."""
+    from iclr_tools import settings
+
+    monkeypatch.setattr(settings, "GITHUB_API_URL", "http://127.0.0.1:9")
+    monkeypatch.delenv("ICLR_TOOLS_API_URL", raising=False)
+
+
 @pytest.fixture
 def openreview_login(monkeypatch: pytest.MonkeyPatch) -> tuple[str, str]:
     """A fake OpenReview login in the environment, as a user sets one for a live run (the fake accepts it)."""
