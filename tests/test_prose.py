@@ -276,6 +276,38 @@ def test_notebook_03_comparisons_equal_the_data() -> None:
     )
 
 
+def test_notebook_03_trend_summary_equals_the_data() -> None:
+    """The framework-trend line ("PyTorch: 36% (n=131) of repositories in 2018, 92% [83%-96%] (n=74) in 2024;
+    TensorFlow: ...") gives trends.csv's ICLR shares, intervals and n for its first and last year."""
+    printed = read_printed("03_trends.ipynb")
+    line = next(line for line in printed.splitlines() if line.startswith("PyTorch: "))
+    numbers = r"(?P<share>\d+)%(?: \[(?P<low>\d+)%-(?P<high>\d+)%\])? \(n=(?P<n>[\d,]+)\)"
+    found = 0
+    for framework, measure in (("PyTorch", "pytorch"), ("TensorFlow", "tensorflow")):
+        part = line.split(f"{framework}: ", 1)[1].split(";")[0]
+        years = [int(year) for year in re.findall(r"in (\d{4})", part)] or [2018, 2024]
+        for match, year in zip(re.finditer(numbers, part), (years[0], years[-1]), strict=True):
+            row = read_trend("iclr", year, measure)
+            assert (
+                as_int(match.group("n")) == row["n"]
+                and match.group("share") == f"{round(100 * row['share'])}"
+            )
+            if match.group("low"):
+                assert (int(match.group("low")), int(match.group("high"))) == (
+                    round(100 * row["ci_low"]), round(100 * row["ci_high"]))  # fmt: skip
+            found += 1
+    assert found == 4, line
+
+
+def test_every_n_notebook_03_prints_is_checked() -> None:
+    """Every `n=` notebook 03 prints sits in a line one of the tests above parses (no figure printed unchecked)."""
+    printed = read_printed("03_trends.ipynb")
+    lines = [line for line in printed.splitlines() if "n=" in line]
+    unchecked = [line for line in lines if not (line.startswith("PyTorch: ") or re.match(
+        r"[\w ()-]+?(?: table and commands)?, \d{4}: ", line))]  # fmt: skip
+    assert not unchecked, unchecked
+
+
 # -- one measure, one value ----------------------------------------------------------------------------------------
 
 
