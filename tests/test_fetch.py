@@ -675,9 +675,10 @@ def test_an_oversized_file_costs_about_the_cap_not_its_size(tmp_path: Path) -> N
     assert why.startswith("larger than 1.0 MB: stopped after")
     received = int(why.rsplit("after ", 1)[1].split()[0])
     assert received < 4 * 2**20  # stopped soon after the cap (the fake sends a burst first), not at 30 MB
-    # the server also counts what sat in socket buffers, and a batch attempt before the blob's own: still far
-    # from the file's 30 MB
-    assert sent < 8 * 2**20, f"the server sent {sent} bytes for a 30 MB file with a 1 MB cap"
+    # the server also counts what sat in socket buffers, a batch attempt before the blob's own, and what it sent
+    # at 5 MB/s until the client's close reached it (8.9 MB once in a whole-suite run on a busy machine, about 5
+    # alone): still far from the file's 30 MB
+    assert sent < 12 * 2**20, f"the server sent {sent} bytes for a 30 MB file with a 1 MB cap"
 
 
 # --------------------------------------------------------------------------------------------------
