@@ -10,12 +10,11 @@ from pathlib import Path
 import pytest
 import urllib3
 from repair_cases import make_case_links, read_repair_cases, run_listing_faults, serve_recorded_owners
+from robustness_cases import CANARY_TOKEN as CANARY  # the project's fake token, never shaped like a real one
 
 from fakes.github_server import FakeGitHub
 from iclr_tools import links, repair, repair_fetch
 from iclr_tools.settings import Settings
-
-CANARY = "ghp_repairCanaryToken0123456789"
 
 
 def make_settings(tmp_path: Path, github: FakeGitHub) -> Settings:
