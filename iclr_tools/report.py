@@ -50,7 +50,6 @@ from .years import (
     ROOT,
     STUDY_YEAR,
     read_all_frames,
-    read_all_venue_samples,
     read_all_years,
     read_trends,
     read_years,
@@ -632,9 +631,7 @@ def make_data_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
             years.loc[years["readmes_known"].astype(str) == "True", "year"].tolist(), prose=True
         ),
         "readmes-known": describe_readmes_known(years),
-        "attrition": format_attrition_table(
-            {("iclr", year): frame for year, frame in frames.items()} | read_all_venue_samples(data_dir)
-        ),
+        "attrition": format_attrition_table(read_all_frames(data_dir)),
     }
 
 

@@ -245,11 +245,11 @@ def test_attrition_reasons_equal_the_recorded_files(shared_dir) -> None:
     import json
 
     from iclr_tools.analysis import count_attrition
-    from iclr_tools.years import read_all_venue_samples, read_all_years
+    from iclr_tools.years import read_all_frames
 
     with (shared_dir / "links" / "repairs.tsv").open(encoding="utf-8", newline="") as handle:
         repairs = list(csv.DictReader(handle, delimiter="\t"))
-    frames = {("iclr", year): frame for year, frame in read_all_years().items()} | read_all_venue_samples()
+    frames = read_all_frames()
     for (venue, year), frame in frames.items():
         folder = shared_dir / f"{venue}{year}"
         missing = (
