@@ -189,7 +189,8 @@ def count_frameworks_by(frame: pd.DataFrame, by: str, top: int = 12, min_repos: 
                *(f"{fw}_{end}" for fw in MAIN_FRAMEWORKS for end in ("ci_low", "ci_high"))]  # fmt: skip
     table = pd.DataFrame(rows, columns=columns)
     sizes = int(table["repositories"].sum())
-    table = table[table["repositories"] >= min_repos].sort_values("repositories", ascending=False).head(top)
+    table = table[table["repositories"] >= min_repos]  # the `top` largest groups, ties by name (one answer)
+    table = table.sort_values(["repositories", "group"], ascending=[False, True]).head(top)
     table = table.sort_values("group", key=lambda g: g == "Other", kind="stable").reset_index(drop=True)
     table.attrs = {"repositories": int(targets.index.nunique()), "group_sizes": sizes}
     return table
@@ -214,8 +215,9 @@ def describe_overlap(table: pd.DataFrame) -> str:
 
 
 def describe_framework_lead(table: pd.DataFrame, framework: str, label: str) -> str:
-    """One framework's sentence across groups: the group with the highest share and the groups whose 95% Wilson
-    intervals lie below its interval, or that the groups do not differ detectably (with their n)."""
+    """One framework's sentence across groups: the group with the highest share (the largest of those tied, the
+    others named) and the groups whose 95% Wilson intervals lie below its interval, or that the groups do not
+    differ detectably (with their n)."""
     top = table.loc[table[framework].idxmax()]
     low, high = f"{framework}_ci_low", f"{framework}_ci_high"
     below = [row["group"] for _, row in table.iterrows() if row["group"] != top["group"]
@@ -224,8 +226,12 @@ def describe_framework_lead(table: pd.DataFrame, framework: str, label: str) -> 
     if not below:
         return (f"{label}'s share does not differ detectably between them (95% Wilson intervals overlap; "
                 f"n = {sizes.min()} to {sizes.max()} repositories per group).")  # fmt: skip
-    shown = f"{top[framework]:.0%} ({top[low]:.0%}-{top[high]:.0%}, n={top['repositories']})"
-    rest = len(table) - 1 - len(below)
+    tied = [f"{row['group']} (n={row['repositories']})" for _, row in table.iterrows()
+            if row["group"] != top["group"] and row[framework] == top[framework]]  # fmt: skip
+    shown = f"{top[framework]:.0%} ({top[low]:.0%}-{top[high]:.0%}, n={top['repositories']})" + (
+        f", tied with {format_groups(tied)}" if tied else ""
+    )
+    rest = len(table) - 1 - len(below) - len(tied)
     others = f"; it does not differ detectably from the other {rest}" if rest else ""
     return (f"{label}'s share is highest in {top['group']}, {shown}, above {format_groups(below)} (95% Wilson "
             f"intervals apart){others}.")  # fmt: skip

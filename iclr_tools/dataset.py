@@ -111,12 +111,13 @@ def make_dataset(rows: list[dict], venue: str = "iclr") -> pd.DataFrame:
     for column in LIST_COLUMNS:
         frame[column] = frame[column].map(lambda v: ";".join(v) if isinstance(v, list) else "")
     frame["n_python_files"] = frame["n_python_files"].fillna(0).astype(int)
-    frame["declares_dependencies"] = frame["declares_dependencies"].fillna(False).astype(bool)
+    frame["declares_dependencies"] = frame["declares_dependencies"].astype(object).fillna(False).astype(bool)
     for column in MAYBE_COLUMNS:
         frame[column] = frame[column].map(lambda v: "" if v is None or v != v else str(bool(v)))
     for column in ("completeness", "days_after_conference"):  # integers, or unknown / not read later (empty)
         frame[column] = frame[column].map(lambda v: "" if v is None or v != v else str(int(v)))
-    frame = frame.fillna("")
+    text = [column for column in frame.columns if frame[column].dtype == float]  # a column no row fills
+    frame = frame.astype(dict.fromkeys(text, object)).fillna("")
     frame = frame.sort_values(["forum_id", "code_url", "subdir"], kind="stable").reset_index(drop=True)
     if check_venue(venue) != "iclr":
         frame.insert(0, "venue", venue)

@@ -330,6 +330,21 @@ def test_a_group_comparison_is_written_only_where_the_intervals_separate() -> No
     assert (row["pytorch_ci_low"], row["pytorch_ci_high"]) == wilson_rounded(30, 40)
 
 
+def test_a_tie_for_the_highest_share_is_named() -> None:
+    """Two groups at 100% (n=10 and n=8): the larger leads, the other is named as tied and not counted among the
+    groups it does not differ from; equal sizes are cut by name, so the groups drawn are one answer."""
+    table = analysis.count_frameworks_by(
+        group_rows({"Delta": (8, 8), "Alpha": (10, 10), "Beta": (1, 40)}), "track"
+    )
+    text = analysis.describe_framework_lead(table, "pytorch", "PyTorch")
+    low, high = (f"{bound:.0%}" for bound in wilson_rounded(10, 10))
+    assert text == (f"PyTorch's share is highest in Alpha, 100% ({low}-{high}, n=10), tied with Delta (n=8), above "
+                    "Beta (95% Wilson intervals apart).")  # fmt: skip
+    same_size = group_rows({name: (1, 6) for name in ("Zeta", "Eta", "Theta", "Iota")})
+    drawn = analysis.count_frameworks_by(same_size, "track", top=2)
+    assert drawn["group"].tolist() == ["Eta", "Iota"]
+
+
 def test_no_sentence_on_the_2020_groups_compares_overlapping_intervals(frame_2020: pd.DataFrame) -> None:
     targets = links.extract_targets(frame_2020)
     for by in ("track", "topic", "domain"):

@@ -160,8 +160,8 @@ def read_printed(name: str) -> str:
                      if out.get("output_type") == "stream")  # fmt: skip
 
 
-def expect(printed: str, pattern: str, expected: dict[str, int | str]) -> None:
-    """`pattern` occurs in `printed`, and each named group equals its expectation."""
+def expect(printed: str, pattern: str, expected: dict[str, int | str]) -> list[tuple[int, int]]:
+    """`pattern` occurs in `printed`, and each named group equals its expectation: the spans it checked."""
     found = list(re.finditer(pattern, printed))
     assert found, f"no sentence matching {pattern!r} in the printed output"
     for match in found:
@@ -170,6 +170,7 @@ def expect(printed: str, pattern: str, expected: dict[str, int | str]) -> None:
             assert (as_int(got) if isinstance(value, int) else got) == value, (
                 f"{match.group(0)!r}: {name} is {got}, data/ gives {value}"
             )
+    return [match.span() for match in found]
 
 
 def percent(count: int, n: int, places: int = 0) -> str:
@@ -177,41 +178,201 @@ def percent(count: int, n: int, places: int = 0) -> str:
     return f"{100 * count / n:.{places}f}"
 
 
-def test_notebook_02_sentences_equal_the_data() -> None:
-    """ICLR 2020, the year notebook 02 renders: n, frameworks, papers, links, the funnel, later code, checklist."""
+def read_dataset() -> pd.DataFrame:
+    """data/all_tools.csv (ICLR 2020, the year notebooks 01 and 02 render) as text."""
+    return pd.read_csv(DATA / "all_tools.csv", dtype=str, keep_default_na=False)
+
+
+def read_targets() -> pd.DataFrame:
+    """ICLR 2020's repository targets whose code was read and holds Python (status `ok`), one row each."""
+    frame = read_dataset()
+    return frame[(frame["repo"] != "") & (frame["status"] == "ok")].drop_duplicates(["repo", "ref", "subdir"])
+
+
+def imports_pytorch(cells: pd.Series) -> pd.Series:
+    """Whether each `frameworks` cell (`pytorch;tensorflow`) names PyTorch."""
+    return cells.map(lambda cell: "pytorch" in cell.split(";"))
+
+
+def check_notebook_01(printed: str) -> list[tuple[int, int]]:
+    """Notebook 01's sentences: the dataset's rows and papers, and the year's papers and GitHub targets."""
+    frame, year = read_dataset(), read_years_table().loc[("iclr", 2020)]
+    spans = expect(printed, r"(?P<rows>\d+) rows, (?P<papers>\d+) papers: read from data/all_tools\.csv",
+                   {"rows": len(frame), "papers": frame["forum_id"].nunique()})  # fmt: skip
+    spans += expect(printed, r"(?P<papers>\d+) papers, (?P<targets>\d+) GitHub repository targets",
+                    {"papers": int(year["accepted_papers"]), "targets": int(year["targets"])})  # fmt: skip
+    return spans
+
+
+def check_notebook_02(printed: str) -> list[tuple[int, int]]:
+    """Notebook 02's sentences but the checklist's and the groups': n, frameworks, papers, links, the funnel,
+    later code, the tools, declared dependencies."""
     printed = read_printed("02_analyse_tools.ipynb")
     year = read_years_table().loc[("iclr", 2020)]
     frame = pd.read_csv(DATA / "all_tools.csv", dtype=str, keep_default_na=False)
-    expect(
+    spans = expect(
         printed, r"n = (?P<n>\d+) repositories with Python code", {"n": int(year["repositories_with_python"])}
     )
     counts = {fw: read_trend("iclr", 2020, fw) for fw in ("pytorch", "tensorflow", "keras", "jax")}
-    expect(printed, r"Import PyTorch (?P<pytorch>\d+) \((?P<pytorch_share>\d+)%\); TensorFlow (?P<tensorflow>\d+) "
+    spans += expect(printed, r"Import PyTorch (?P<pytorch>\d+) \((?P<pytorch_share>\d+)%\); TensorFlow (?P<tensorflow>\d+) "
                     r"\((?P<tensorflow_share>\d+)%\); Keras (?P<keras>\d+) \((?P<keras_share>\d+)%\); JAX "
                     r"(?P<jax>\d+) \((?P<jax_share>\d+)%\)",
            {fw: int(row["count"]) for fw, row in counts.items()}
            | {f"{fw}_share": percent(row["count"], year["repositories_with_python"]) for fw, row in counts.items()})  # fmt: skip
     papers, linking = int(year["accepted_papers"]), int(year["papers_with_github_link"])
-    expect(printed, r"(?P<linking>\d+) of (?P<papers>\d+) papers \((?P<share>[\d.]+)%\) give a GitHub repository",
+    spans += expect(printed, r"(?P<linking>\d+) of (?P<papers>\d+) papers \((?P<share>[\d.]+)%\) give a GitHub repository",
            {"linking": linking, "papers": papers, "share": percent(linking, papers, 1)})  # fmt: skip
-    expect(printed, r"(?P<papers>\d+) papers, (?P<targets>\d+) GitHub repository targets",
+    spans += expect(printed, r"(?P<papers>\d+) papers, (?P<targets>\d+) GitHub repository targets",
            {"papers": papers, "targets": int(year["targets"])})  # fmt: skip
     tools = (frame["status"] == "ok") & ((frame["imported_tools"] != "") | (frame["declared_tools"] != ""))
     with_tools = frame.loc[tools, "forum_id"].nunique()
-    expect(printed, r"(?P<with>\d+) of (?P<papers>\d+) accepted papers \((?P<share>\d+)%\) link a repository",
+    spans += expect(printed, r"(?P<with>\d+) of (?P<papers>\d+) accepted papers \((?P<share>\d+)%\) link a repository",
            {"with": with_tools, "papers": frame["forum_id"].nunique(), "share": percent(with_tools, papers)})  # fmt: skip
     both = read_trend("iclr", 2020, "pytorch_and_tensorflow")
-    expect(printed, r"PyTorch is imported by (?P<pt>\d+)% of repositories, TensorFlow by (?P<tf>\d+)%, standalone "
+    spans += expect(printed, r"PyTorch is imported by (?P<pt>\d+)% of repositories, TensorFlow by (?P<tf>\d+)%, standalone "
                     r"Keras by (?P<keras>\d+)% and JAX by (?P<jax>\d+)%; (?P<both>\d+)% import both",
            {"pt": f"{counts['pytorch']['share']:.0%}"[:-1], "tf": f"{counts['tensorflow']['share']:.0%}"[:-1],
             "keras": f"{counts['keras']['share']:.0%}"[:-1], "jax": f"{counts['jax']['share']:.0%}"[:-1],
             "both": f"{both['share']:.0%}"[:-1]})  # fmt: skip
     later, first_day = read_trend("iclr", 2020, "read_later"), read_trend("iclr", 2020, "pytorch:first_day")
-    expect(printed, r"(?P<later>\d+) of the (?P<n>\d+) repositories with Python held no code.*?\(n=(?P<first>\d+)\)",
+    spans += expect(printed, r"(?P<later>\d+) of the (?P<n>\d+) repositories with Python held no code.*?\(n=(?P<first>\d+)\)",
            {"later": int(later["count"]), "n": int(year["repositories_with_python"]), "first": int(first_day["n"])})  # fmt: skip
     declares = read_trend("iclr", 2020, "declares_dependencies")
-    expect(printed, r"(?P<share>\d+)% of repositories declare any dependency",
+    spans += expect(printed, r"(?P<share>\d+)% of repositories declare any dependency",
            {"share": percent(declares["count"], declares["n"])})  # fmt: skip
+    targets = read_targets()
+    later = targets[targets["days_after_conference"] != ""]
+    first_day = targets[targets["days_after_conference"] == ""]
+    spans += expect(printed, r"a median of (?P<days>[\d.]+) days after it\. PyTorch's share is (?P<with>\d+)% with "
+                             r"them and (?P<first_share>\d+)% on the first day alone \(n=(?P<first>\d+)\)",
+                    {"days": f"{later['days_after_conference'].astype(int).median():g}",
+                     "with": percent(imports_pytorch(targets["frameworks"]).sum(), len(targets)),
+                     "first_share": percent(imports_pytorch(first_day["frameworks"]).sum(), len(first_day)),
+                     "first": len(first_day)})  # fmt: skip
+    builds = {"setuptools", "pip", "wheel"}  # in every environment: not counted as a research tool
+    tools = targets["imported_tools"].str.split(";").explode()
+    tools = tools[(tools != "") & ~tools.isin(builds)].value_counts()
+    match = re.search(
+        r"(?P<tools>\d+) distinct packages are imported; the most common: (?P<top>[^.]+)\.", printed
+    )
+    assert match and int(match.group("tools")) == len(tools), (match, len(tools))
+    named = match.group("top").split(", ")
+    assert len(named) == 5 and tools[named].min() >= tools.drop(named).max(), (named, tools.head(6).to_dict())
+    spans.append(match.span())
+    declaring = targets[targets["declares_dependencies"] == "True"]
+    undeclared = declaring["undeclared_imports"].str.split(";").map(lambda names: [n for n in names if n])
+    frameworks = undeclared.map(lambda names: bool({"torch", "tensorflow", "keras", "jax"} & set(names)))
+    spans += expect(printed, r"(?P<share>\d+)% of repositories declare any dependency; (?P<some>\d+) of those import "
+                             r"a package they never declare \((?P<framework>\d+) a framework\)",
+                    {"share": percent(len(declaring), len(targets)), "some": int(undeclared.map(bool).sum()),
+                     "framework": int(frameworks.sum())})  # fmt: skip
+    return spans
+
+
+def wilson(count: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The 95% Wilson score interval of `count / n`, from its formula (rounded as trends.csv rounds, 3 places)."""
+    share = count / n
+    centre, half = share + z * z / (2 * n), z * (share * (1 - share) / n + z * z / (4 * n * n)) ** 0.5
+    return round((centre - half) / (1 + z * z / n), 3), round((centre + half) / (1 + z * z / n), 3)
+
+
+GROUPINGS = {"track": "track", "topic": "keywords", "authors' domain": "author_domains"}  # sentence -> column
+
+
+def count_groups(by: str) -> tuple[pd.DataFrame, int, int]:
+    """One row per group notebook 02 draws for `by` (at least 5 repositories, the 12 largest, ties by name): its
+    size and each framework's count, share and Wilson interval; with the sum of every group's size and the
+    repositories in any group. Topics and domains come from the project's own definitions (keyword patterns,
+    registered domains); the counting is done here."""
+    from iclr_tools.analysis import extract_institution_domains, extract_topics
+
+    targets = read_targets()
+    split = {"track": lambda v: [v] if v else [], "topic": extract_topics,
+             "authors' domain": extract_institution_domains}[by]  # fmt: skip
+    groups = targets[GROUPINGS[by]].map(split).explode().dropna()
+    rows = []
+    for group, index in groups.groupby(groups).groups.items():
+        frameworks = targets.loc[index, "frameworks"].str.split(";")
+        row = {"group": group, "n": len(index)}
+        for fw in ("pytorch", "tensorflow"):
+            count = int(frameworks.map(lambda names, fw=fw: fw in names).sum())
+            row |= {fw: count / len(index), f"{fw}_low": wilson(count, len(index))[0],
+                    f"{fw}_high": wilson(count, len(index))[1]}  # fmt: skip
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    sizes = int(table["n"].sum())
+    drawn = table[table["n"] >= 5].sort_values(["n", "group"], ascending=[False, True]).head(12)
+    return drawn.set_index("group"), sizes, groups.index.nunique()
+
+
+def assert_named(text: str, groups: list[str]) -> None:
+    """`text` names exactly `groups` (`A`, `A and B`, `A, B and C`), in any order."""
+    left = text
+    for group in sorted(groups, key=len, reverse=True):
+        assert group in left, f"{text!r} does not name {group}"
+        left = left.replace(group, "", 1)
+    assert re.fullmatch(r"(?:, | and )*", left), f"{text!r} names more than {groups}: {left!r}"
+
+
+def check_group_sentences(printed: str) -> list[tuple[int, int]]:
+    """Notebook 02's `By track (3 groups): ...` sentences: the groups' number, the highest group's share,
+    interval and n, exactly the groups whose intervals lie apart from it named `above`, the n range where none
+    does, and the overlap of the groups."""
+    spans = []
+    for line in re.finditer(r"By (?P<by>[\w' ]+) \((?P<k>\d+) groups\): (?P<rest>.*)", printed):
+        table, sizes, repositories = count_groups(line.group("by"))
+        assert int(line.group("k")) == len(table), line.group(0)
+        for label, fw in (("PyTorch", "pytorch"), ("TensorFlow", "tensorflow")):
+            low, high = f"{fw}_low", f"{fw}_high"
+            lead = re.search(rf"{label}'s share is highest in (?P<top>.+?), (?P<share>\d+)% \((?P<low>\d+)%-"
+                             rf"(?P<high>\d+)%, n=(?P<n>\d+)\)(?:, tied with (?P<tied>.+?))?, above (?P<above>.+?) \(95% Wilson "
+                             rf"intervals apart\)"
+                             rf"(?:; it does not differ detectably from the other (?P<rest>\d+))?\.", line.group(0))  # fmt: skip
+            if lead is None:
+                tops = table[table[fw] == table[fw].max()]
+                apart = [(top, group) for top in tops.index for group in table.index
+                         if table.loc[group, low] > tops.loc[top, high] or table.loc[group, high] < tops.loc[top, low]]  # fmt: skip
+                assert not apart, f"{line.group(0)!r}: {label}'s intervals lie apart for {apart}"
+                expect(line.group(0), rf"{label}'s share does not differ detectably between them \(95% "
+                                               rf"Wilson intervals overlap; n = (?P<min>\d+) to (?P<max>\d+)",
+                                {"min": int(table["n"].min()), "max": int(table["n"].max())})  # fmt: skip
+                continue
+            top = table.loc[lead.group("top")]
+            assert top[fw] == table[fw].max(), f"{lead.group(0)!r}: not the highest share"
+            assert (lead.group("share"), int(lead.group("low")), int(lead.group("high")), int(lead.group("n"))) == (
+                percent(top[fw], 1), round(100 * top[low]), round(100 * top[high]), top["n"]), lead.group(0)  # fmt: skip
+            tied = table[(table[fw] == top[fw]) & (table.index != top.name)]
+            assert (tied["n"] <= top["n"]).all(), (
+                f"{lead.group(0)!r}: a larger group ties for the highest share"
+            )
+            assert_named(lead.group("tied") or "", [f"{group} (n={n})" for group, n in tied["n"].items()])
+            below = [group for group in table.index if table.loc[group, high] < top[low]]
+            assert_named(lead.group("above"), below)
+            assert int(lead.group("rest") or 0) == len(table) - 1 - len(below) - len(tied), lead.group(0)
+        if sizes > repositories:
+            expect(line.group(0), r"their sizes sum to (?P<sizes>\d+) over the (?P<repos>\d+) repositories",
+                            {"sizes": sizes, "repos": repositories})  # fmt: skip
+        else:
+            assert "overlap:" not in line.group(0), f"{line.group(0)!r}: these groups do not overlap"
+        spans.append(line.span())
+    assert len(spans) >= 3, "fewer than three group sentences in notebook 02's printed output"
+    return spans
+
+
+def test_notebook_02_group_sentences_equal_the_data() -> None:
+    """By track, topic and domain: each claim of notebook 02's group sentences, recounted from the dataset."""
+    check_group_sentences(read_printed("02_analyse_tools.ipynb"))
+
+
+def test_notebook_01_sentences_equal_the_data() -> None:
+    """ICLR 2020, the year notebook 01 renders: the dataset's rows and papers, the papers and GitHub targets."""
+    check_notebook_01(read_printed("01_create_data.ipynb"))
+
+
+def test_notebook_02_sentences_equal_the_data() -> None:
+    """ICLR 2020, the year notebook 02 renders: n, frameworks, papers, links, the funnel, later code, the tools,
+    declared dependencies."""
+    check_notebook_02(read_printed("02_analyse_tools.ipynb"))
 
 
 CHECKLIST_WORDS = {"has_dependencies": "dependencies", "has_training_code": "training code",
@@ -230,13 +391,31 @@ def parse_checklist(text: str) -> dict[str, tuple[int, str]]:
     return found
 
 
+def find_checklist_sentence(printed: str) -> re.Match:
+    """Notebook 02's checklist sentence (`Of 245 repositories: dependencies specified 200 (82%), ... Left out,
+    their README texts not recorded: 7 repositories (a/b, ...).`), its left-out repositories checked against the
+    dataset: the targets read (with Python or not) whose README texts were not recorded."""
+    sentence = re.search(r"Of (\d+) repositories: (.*?)\. Left out, their README texts not recorded: (?P<left>\d+) "
+                         r"repositories \((?P<names>[^)]*)\)\.", printed)  # fmt: skip
+    assert sentence, "no checklist sentence in notebook 02's printed output"
+    frame = read_dataset()
+    read = frame[frame["status"].isin(["ok", "no_python", "later_unknown"]) & (frame["repo"] != "")]
+    read = read.drop_duplicates(["repo", "ref", "subdir"])
+    unknown = read[read["readmes_known"] != "True"]
+    names = sorted(
+        f"{repo}/{subdir}".rstrip("/")
+        for repo, subdir in zip(unknown["repo"], unknown["subdir"], strict=True)
+    )
+    assert (int(sentence.group("left")), sentence.group("names").split(", ")) == (len(names), names)
+    return sentence
+
+
 def test_iclr2020_checklist_is_one_measure_in_every_place() -> None:
     """ICLR 2020's checklist counts: README, trends.csv and rendered notebook 02 give one count, share and n."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     block = BLOCK.pattern.replace(r"([\w-]+)", "iclr2020-checklist").replace(r"\1", "iclr2020-checklist")
     in_readme = parse_checklist(re.search(block, readme, re.S).group(0))
-    printed = read_printed("02_analyse_tools.ipynb")
-    sentence = re.search(r"Of (\d+) repositories: (.*?)\. Left out", printed)
+    sentence = find_checklist_sentence(read_printed("02_analyse_tools.ipynb"))
     in_notebook = parse_checklist(sentence.group(2))
     rows = {item: read_trend("iclr", 2020, item) for item in CHECKLIST_WORDS}
     in_trends = {
@@ -245,6 +424,35 @@ def test_iclr2020_checklist_is_one_measure_in_every_place() -> None:
     assert in_readme == in_trends == in_notebook
     n_readme = re.search(r"<!-- begin: iclr2020-checklist-with-readmes -->(\d+)<", readme).group(1)
     assert {int(n_readme), int(sentence.group(1))} == {int(row["n"]) for row in rows.values()}
+
+
+PRINTED_NOT_DATA = [  # numbers notebooks 01 and 02 print that are not counts, shares or intervals of the data
+    (r"\bICLR 20\d\d\b", "the venue-year's name"),
+    (r"steps 1 and 2|in step 3", "the notebook's step numbers"),
+    (r"Python 3\b", "Python's version"),
+    (r"\b95% Wilson", "the confidence level"),
+]
+
+
+def find_unchecked_numbers(printed: str, checked: list[tuple[int, int]]) -> list[str]:
+    """Every number in `printed` outside the `checked` spans and the PRINTED_NOT_DATA contexts, with its text."""
+    covered = checked + [m.span() for pattern, _ in PRINTED_NOT_DATA for m in re.finditer(pattern, printed)]
+    return [f"{m.group(0)} in {printed[max(0, m.start() - 40) : m.end() + 20]!r}" for m in NUMBER.finditer(printed)
+            if not any(start <= m.start() and m.end() <= end for start, end in covered)]  # fmt: skip
+
+
+def test_every_number_notebooks_01_and_02_print_is_checked() -> None:
+    """Each number the two ICLR 2020 notebooks print sits in a sentence a test above recounts from data/ (or is a
+    name, a step or a confidence level); a number planted in a printed line is caught."""
+    first = read_printed("01_create_data.ipynb")
+    assert not find_unchecked_numbers(first, check_notebook_01(first))
+    second = read_printed("02_analyse_tools.ipynb")
+    checked = check_notebook_02(second) + check_group_sentences(second)
+    checked.append(find_checklist_sentence(second).span())
+    assert not find_unchecked_numbers(second, checked), find_unchecked_numbers(second, checked)
+    planted = second + "\nICLR 2020: 12 repositories moved (95% Wilson interval 3%-9%).\n"
+    found = [text.split(" in ")[0] for text in find_unchecked_numbers(planted, checked)]
+    assert found == ["12", "3%", "9%"]  # not the year of its venue-year, nor the confidence level
 
 
 MEASURES = {"Code sharing (PDF quotes)": "code_sharing_pdf_quotes", "PyTorch": "pytorch", "TensorFlow": "tensorflow",
@@ -299,12 +507,43 @@ def test_notebook_03_trend_summary_equals_the_data() -> None:
     assert found == 4, line
 
 
-def test_every_n_notebook_03_prints_is_checked() -> None:
-    """Every `n=` notebook 03 prints sits in a line one of the tests above parses (no figure printed unchecked)."""
+def expand_years(text: str) -> list[int]:
+    """`2018-2024`, `2020, 2021 and 2023` -> the years."""
+    years = []
+    for first, last in re.findall(r"(\d{4})(?:-(\d{4}))?", text):
+        years += range(int(first), int(last or first) + 1)
+    return years
+
+
+def find_venue_years(text: str) -> set[tuple[str, int]]:
+    """The venue-years a sentence names: `ICLR 2018-2024 (...); NeurIPS 2020, 2021 and 2023` -> (venue, year)."""
+    return {(VENUES[m.group(1)], year) for m in re.finditer(r"(ICLR|NeurIPS|ICML) (\d{4}(?:(?:-|, | and )\d{4})*)", text)
+            for year in expand_years(m.group(2))}  # fmt: skip
+
+
+def test_notebook_03_venue_years_equal_the_data() -> None:
+    """`Repositories are read for ICLR 2018-2024 (2018 and 2020 whole, ...): 13 venue-years. Code links only ...:
+    NeurIPS 2019, ...`: the venue-years years.csv has repositories for, how many, which are whole, and the rest."""
     printed = read_printed("03_trends.ipynb")
-    lines = [line for line in printed.splitlines() if "n=" in line]
-    unchecked = [line for line in lines if not (line.startswith("PyTorch: ") or re.match(
-        r"[\w ()-]+?(?: table and commands)?, \d{4}: ", line))]  # fmt: skip
+    line = next(line for line in printed.splitlines() if line.startswith("Repositories are read for "))
+    read_part, _, links_part = line.partition(" Code links only")
+    years = read_csv("years.csv")
+    read = years[years["repositories_with_python"] > 0]
+    assert find_venue_years(read_part) == set(zip(read["venue"], read["year"], strict=True))
+    assert find_venue_years(links_part) == set(zip(years["venue"], years["year"], strict=True)) - find_venue_years(
+        read_part)  # fmt: skip
+    whole = re.search(r"\(([\d, and]+) whole", read_part)
+    assert expand_years(whole.group(1)) == sorted(read.loc[read["method"] == "exact", "year"])
+    assert int(re.search(r": (\d+) venue-years\.", read_part).group(1)) == len(read)
+
+
+def test_every_n_notebook_03_prints_is_checked() -> None:
+    """Every number notebook 03 prints sits in a line one of the tests above parses (no figure printed unchecked):
+    an `n=` line or the venue-years line."""
+    printed = read_printed("03_trends.ipynb")
+    lines = [line for line in printed.splitlines() if NUMBER.search(line)]
+    unchecked = [line for line in lines if not (line.startswith(("PyTorch: ", "Repositories are read for ")) or (
+        "n=" in line and re.match(r"[\w ()-]+?(?: table and commands)?, \d{4}: ", line)))]  # fmt: skip
     assert not unchecked, unchecked
 
 
@@ -380,3 +619,26 @@ def test_venue_sample_counts_agree() -> None:
         neurips["papers_with_github_link"],
         neurips["accepted_papers"],
     )
+
+
+def add_one(match: re.Match) -> str:
+    """The matched text with its last number one higher."""
+    head, number = re.fullmatch(r"(.*?)(\d+)", match.group(0), re.S).groups()
+    return f"{head}{int(number) + 1}"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "drift"),
+    [(r"By [^\n]*?n=\d+", add_one), (r"By [\w' ]+ \(\d+", add_one), (r"sum to \d+", add_one),
+     (r"above [^(]+? and [^(]+? \(95%", lambda m: re.sub(r" and [^(]+? \(", " (", m.group(0))),
+     (r", tied with [^,]+? \(n=\d+\)", lambda m: "")],
+    ids=["n", "groups", "overlap", "above", "tied"],
+)  # fmt: skip
+def test_a_drifted_group_sentence_fails(pattern: str, drift) -> None:
+    """The group check itself: a wrong n, a wrong number of groups, a wrong overlap, a group left out of `above`
+    or a tie left unsaid fails."""
+    printed = read_printed("02_analyse_tools.ipynb")
+    drifted = re.sub(pattern, drift, printed, count=1)
+    assert drifted != printed, f"nothing matches {pattern!r} in notebook 02's group sentences"
+    with pytest.raises(AssertionError):
+        check_group_sentences(drifted)
