@@ -533,15 +533,15 @@ def describe_later_reads(frame: pd.DataFrame, name: str) -> str:
     )
 
 
-def format_estimate(row: pd.Series | dict, venue_year: bool = True) -> str:
+def format_estimate(row: pd.Series | dict, venue_year: bool = True, places: int = 0) -> str:
     """One venue-year's share as a reader reads it: "NeurIPS 2021 70% (95% CI 56%-81%, n=53)", exact rows
-    "ICLR 2020 68% (exact, n=245)"."""
+    "ICLR 2020 68% (exact, n=245)" (`places` decimals, where whole percents would look equal)."""
     name = f"{name_venue_year(row['venue'], int(row['year']))} " if venue_year else ""
     if row["method"] == "sample":
         return (
             f"{name}{row['share']:.0%} (95% CI {row['ci_low']:.0%}-{row['ci_high']:.0%}, n={int(row['n']):,})"
         )
-    return f"{name}{row['share']:.0%} (exact, n={int(row['n']):,})"
+    return f"{name}{row['share']:.{places}%} (exact, n={int(row['n']):,})"
 
 
 def is_apart(low: pd.Series | dict, high: pd.Series | dict) -> bool:
@@ -553,7 +553,9 @@ def describe_venue_difference(rows: pd.DataFrame, label: str) -> str:
     """One sentence comparing the venues' shares of one measure in one year: two venues are called different only
     where their 95% intervals do not overlap; otherwise they do not differ detectably, with each n."""
     rows = rows.sort_values("share", ascending=False).to_dict("records")
-    shown = format_list([format_estimate(row) for row in rows])
+    whole = [f"{row['share']:.0%}" for row in rows if row["method"] != "sample"]
+    places = int(len(set(whole)) < len(whole))  # exact shares that differ though their whole percents do not
+    shown = format_list([format_estimate(row, places=places) for row in rows])
     apart = [f"{name_venue_year(high['venue'], int(high['year']))} is higher than "
              f"{name_venue_year(low['venue'], int(low['year']))}"
              for i, high in enumerate(rows) for low in rows[i + 1:] if is_apart(low, high)]  # fmt: skip

@@ -233,6 +233,19 @@ def test_venues_whose_intervals_do_not_overlap_are_called_different() -> None:
     assert "the other pairs do not differ detectably" in text and "ICLR 2021 is higher than ICML" not in text
 
 
+def test_exact_shares_that_round_alike_show_a_decimal() -> None:
+    """Whole populations: 463 of 1,428 (32.4%) against 161 of 501 (32.1%) is a difference, shown with the decimal
+    that makes it visible, not as "32% is higher than 32%"; shares that round apart keep whole percents."""
+    exact = [{"venue": venue, "year": 2019, "measure": "code_sharing", "count": count, "n": n,
+              "share": round(count / n, 3), "ci_low": round(count / n, 3), "ci_high": round(count / n, 3),
+              "method": "exact"} for venue, count, n in (("neurips", 463, 1428), ("iclr", 161, 501), ("icml", 216, 773))]  # fmt: skip
+    text = analysis.describe_venue_differences(pd.DataFrame(exact), {"code_sharing": "Code sharing"})
+    assert text.startswith("Code sharing, 2019: NeurIPS 2019 32.4% (exact, n=1,428), ICLR 2019 32.1% (exact, "
+                           "n=501) and ICML 2019 27.9% (exact, n=773); NeurIPS 2019 is higher than ICLR 2019")  # fmt: skip
+    text = analysis.describe_venue_differences(pd.DataFrame(exact[1:]), {"code_sharing": "Code sharing"})
+    assert "ICLR 2019 32% (exact, n=501) and ICML 2019 28% (exact" in text
+
+
 def test_a_year_with_one_venue_is_no_comparison() -> None:
     rows = pd.DataFrame([venue_row("iclr", 38, 55)])
     assert analysis.describe_venue_differences(rows, {"pytorch": "PyTorch"}).startswith("No year")
