@@ -9,6 +9,7 @@ import pandas as pd
 
 from .links import extract_targets
 from .settings import VENUE_NAMES, format_list, format_years
+from .stats import choose_places, estimate_share, separate_intervals
 from .tools import BUILD_TOOLS, FRAMEWORKS
 from .venues import name_venue_year
 
@@ -22,19 +23,6 @@ MAIN_FRAMEWORKS = (
 BOTH, NEITHER = "pytorch and tensorflow", "none of these"  # `mark_frameworks`'s columns beside the frameworks
 WEBMAIL_DOMAINS = {"gmail.com", "googlemail.com", "163.com", "126.com", "qq.com", "outlook.com", "hotmail.com",
                    "yahoo.com", "foxmail.com", "protonmail.com", "icloud.com", "live.com", "mail.com"}  # fmt: skip
-
-
-def estimate_share(count: int, n: int, method: str) -> tuple[float, float, float]:
-    """(share, ci_low, ci_high), rounded to 3 places: exact, or a 95% Wilson interval for a sample."""
-    if n == 0:
-        return (float("nan"),) * 3
-    share = count / n
-    if method != "sample":
-        return round(share, 3), round(share, 3), round(share, 3)
-    from scipy.stats import binomtest
-
-    interval = binomtest(count, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return round(share, 3), round(float(interval.low), 3), round(float(interval.high), 3)
 
 
 def find_method(frame: pd.DataFrame) -> str:
@@ -121,6 +109,16 @@ def count_frameworks(frame: pd.DataFrame, unit: str = "repository") -> pd.DataFr
     return table
 
 
+def count_one_framework(frame: pd.DataFrame) -> tuple[int, int]:
+    """(PyTorch only, TensorFlow only): repositories with Python code importing exactly one of the two, as "The
+    State of Machine Learning Frameworks" counts papers whose PDF mentions exactly one (both-framework items
+    dropped)."""
+    marks = mark_frameworks(extract_targets(frame)["frameworks"])
+    return int((marks["pytorch"] & ~marks["tensorflow"]).sum()), int(
+        (marks["tensorflow"] & ~marks["pytorch"]).sum()
+    )
+
+
 def count_tools(frame: pd.DataFrame, column: str = "imported_tools") -> pd.Series:
     """How many distinct repository targets name each tool in `column`, most common first."""
     targets = extract_targets(frame)
@@ -196,15 +194,6 @@ def count_frameworks_by(frame: pd.DataFrame, by: str, top: int = 12, min_repos: 
     return table
 
 
-def separate_intervals(low: float, high: float, other_low: float, other_high: float) -> bool:
-    """Whether two 95% intervals do not overlap (a comparison of their shares may be written).
-
-    >>> separate_intervals(0.5, 0.7, 0.2, 0.45), separate_intervals(0.5, 0.7, 0.2, 0.55)
-    (True, False)
-    """
-    return low > other_high or high < other_low
-
-
 def describe_overlap(table: pd.DataFrame) -> str:
     """`The groups overlap: ...` where a repository counts in several of `count_frameworks_by`'s groups, else ''."""
     repositories, sizes = table.attrs.get("repositories", 0), table.attrs.get("group_sizes", 0)
@@ -216,11 +205,12 @@ def describe_overlap(table: pd.DataFrame) -> str:
 
 def describe_framework_lead(table: pd.DataFrame, framework: str, label: str) -> str:
     """One framework's sentence across groups: the group with the highest share (the largest of those tied, the
-    others named) and the groups whose 95% Wilson intervals lie below its interval, or that the groups do not
-    differ detectably (with their n)."""
+    others named) and the groups whose 95% Wilson intervals lie below its interval, each with its interval (one
+    decimal where a bound apart would read as the same whole percent), or that the groups do not differ
+    detectably (with their n)."""
     top = table.loc[table[framework].idxmax()]
     low, high = f"{framework}_ci_low", f"{framework}_ci_high"
-    below = [row["group"] for _, row in table.iterrows() if row["group"] != top["group"]
+    below = [row for _, row in table.iterrows() if row["group"] != top["group"]
              and separate_intervals(top[low], top[high], row[low], row[high])]  # fmt: skip
     sizes = table["repositories"]
     if not below:
@@ -228,13 +218,17 @@ def describe_framework_lead(table: pd.DataFrame, framework: str, label: str) -> 
                 f"n = {sizes.min()} to {sizes.max()} repositories per group).")  # fmt: skip
     tied = [f"{row['group']} (n={row['repositories']})" for _, row in table.iterrows()
             if row["group"] != top["group"] and row[framework] == top[framework]]  # fmt: skip
-    shown = f"{top[framework]:.0%} ({top[low]:.0%}-{top[high]:.0%}, n={top['repositories']})" + (
-        f", tied with {format_groups(tied)}" if tied else ""
-    )
+    places = choose_places([(row[high], top[low]) for row in below])
+
+    def show(row: pd.Series) -> str:
+        return f"{row[low]:.{places}%}-{row[high]:.{places}%}, n={row['repositories']}"
+
     rest = len(table) - 1 - len(below) - len(tied)
-    others = f"; it does not differ detectably from the other {rest}" if rest else ""
-    return (f"{label}'s share is highest in {top['group']}, {shown}, above {format_groups(below)} (95% Wilson "
-            f"intervals apart){others}.")  # fmt: skip
+    return (f"{label}'s share is highest in {top['group']}, {top[framework]:.0%} ({show(top)})"
+            + (f", tied with {format_groups(tied)}" if tied else "")
+            + f". Its 95% Wilson interval lies above {'that' if len(below) == 1 else 'those'} of "
+            + format_groups([f"{row['group']} ({show(row)})" for row in below])
+            + (f"; it does not differ detectably from the other {rest}" if rest else "") + ".")  # fmt: skip
 
 
 def format_groups(groups: list[str]) -> str:
@@ -538,28 +532,22 @@ def format_estimate(row: pd.Series | dict, venue_year: bool = True, places: int 
     "ICLR 2020 68% (exact, n=245)" (`places` decimals, where whole percents would look equal)."""
     name = f"{name_venue_year(row['venue'], int(row['year']))} " if venue_year else ""
     if row["method"] == "sample":
-        return (
-            f"{name}{row['share']:.0%} (95% CI {row['ci_low']:.0%}-{row['ci_high']:.0%}, n={int(row['n']):,})"
-        )
+        return (f"{name}{row['share']:.{places}%} (95% CI {row['ci_low']:.{places}%}-{row['ci_high']:.{places}%}, "
+                f"n={int(row['n']):,})")  # fmt: skip
     return f"{name}{row['share']:.{places}%} (exact, n={int(row['n']):,})"
-
-
-def is_apart(low: pd.Series | dict, high: pd.Series | dict) -> bool:
-    """Whether the 95% interval of `high` lies wholly above that of `low` (exact rows: a zero-width interval)."""
-    return float(high["ci_low"]) > float(low["ci_high"])
 
 
 def describe_venue_difference(rows: pd.DataFrame, label: str) -> str:
     """One sentence comparing the venues' shares of one measure in one year: two venues are called different only
-    where their 95% intervals do not overlap; otherwise they do not differ detectably, with each n."""
+    where their 95% intervals (an exact row's: its share) lie apart, shown with one decimal where the two bounds
+    would read as the same whole percent; otherwise they do not differ detectably, with each n."""
     rows = rows.sort_values("share", ascending=False).to_dict("records")
-    whole = [f"{row['share']:.0%}" for row in rows if row["method"] != "sample"]
-    places = int(len(set(whole)) < len(whole))  # exact shares that differ though their whole percents do not
+    pairs = [(high, low) for i, high in enumerate(rows) for low in rows[i + 1:]
+             if separate_intervals(high["ci_low"], high["ci_high"], low["ci_low"], low["ci_high"])]  # fmt: skip
+    places = choose_places([(low["ci_high"], high["ci_low"]) for high, low in pairs])
     shown = format_list([format_estimate(row, places=places) for row in rows])
     apart = [f"{name_venue_year(high['venue'], int(high['year']))} is higher than "
-             f"{name_venue_year(low['venue'], int(low['year']))}"
-             for i, high in enumerate(rows) for low in rows[i + 1:] if is_apart(low, high)]  # fmt: skip
-    pairs = len(rows) * (len(rows) - 1) // 2
+             f"{name_venue_year(low['venue'], int(low['year']))}" for high, low in pairs]  # fmt: skip
     why = (
         "their 95% intervals do not overlap" if any(r["method"] == "sample" for r in rows) else "exact counts"
     )
@@ -567,7 +555,9 @@ def describe_venue_difference(rows: pd.DataFrame, label: str) -> str:
         together = "the two do" if len(rows) == 2 else "they do"
         return f"{label}: {shown}; {together} not differ detectably (their 95% intervals overlap)."
     rest = (
-        "" if len(apart) == pairs else "; the other pairs do not differ detectably (their intervals overlap)"
+        ""
+        if len(apart) == len(rows) * (len(rows) - 1) // 2
+        else "; the other pairs do not differ detectably (their intervals overlap)"
     )
     return f"{label}: {shown}; {format_list(apart)} ({why}){rest}."
 

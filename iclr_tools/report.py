@@ -33,17 +33,23 @@ from .analysis import (
     count_funnel,
     count_papers_by,
     count_unresolved_imports,
-    estimate_share,
     extract_targets,
     list_without_readmes,
-    separate_intervals,
     split_list,
 )
 from .files import write_text_atomic
 from .net import OPENREVIEW_REQUESTS_PER_WINDOW
 from .settings import VENUE_NAMES, format_list, format_years
+from .stats import estimate_share, separate_intervals
 from .study import STUDY_2020, count_method_comparison, count_study_comparison, read_study_figures
-from .trends import MATCHED_PYTORCH_SHARE, PDF_MENTION_PYTORCH_SHARE, pivot_measure, summarize_later_reads
+from .trends import (
+    MATCHED_PYTORCH_SHARE,
+    NOT_CORRECTABLE,
+    PDF_MENTION_PYTORCH_SHARE,
+    compare_corrected_checklist,
+    pivot_measure,
+    summarize_later_reads,
+)
 from .venues import PDF_SHARING
 from .years import (
     DATA_DIR,
@@ -204,23 +210,33 @@ def describe_change(first: pd.Series, last: pd.Series, verb: str = "") -> str:
 
 def describe_pytorch_matched(trends: pd.DataFrame) -> str:
     """The README's sentence setting PyTorch's share beside "The State of Machine Learning Frameworks" on its own
-    definition (PyTorch-only over PyTorch-only + TensorFlow-only): in how many years ours is at or above, and in
-    how many the PDF figure lies inside our 95% interval."""
+    definition (PyTorch-only over PyTorch-only + TensorFlow-only): in the years we read whole, whether ours is
+    higher or lower; in the sampled years, whether the PDF figure lies inside, above or below our 95% interval."""
     share = pivot_measure(trends, MATCHED_PYTORCH_SHARE)
     mentions = {year: value for year, value in PDF_MENTION_PYTORCH_SHARE.items() if year in share.index}
-    above = sum(round(share.loc[year, "share"], 2) >= round(value, 2) for year, value in mentions.items())
+    whole = [year for year in mentions if share.loc[year, "method"] != "sample"]
     sampled = [year for year in mentions if share.loc[year, "method"] == "sample"]
-    inside = sum(
-        share.loc[year, "ci_low"] <= mentions[year] <= share.loc[year, "ci_high"] for year in sampled
-    )
+
+    def count(years: list[int], verb: str) -> str:
+        return f"{verb} in {len(years)}" + (
+            f" ({format_list([str(year) for year in years])})" if years else ""
+        )
+
+    higher = [year for year in whole if share.loc[year, "share"] > mentions[year]]
+    lower = [year for year in whole if share.loc[year, "share"] < mentions[year]]
+    inside = [y for y in sampled if share.loc[y, "ci_low"] <= mentions[y] <= share.loc[y, "ci_high"]]
+    above = [year for year in sampled if mentions[year] > share.loc[year, "ci_high"]]
+    below = [year for year in sampled if mentions[year] < share.loc[year, "ci_low"]]
     against = format_list([f"{format_share(share.loc[year], n=True)} against {value:.0%} in {year}"
                            for year, value in mentions.items()])  # fmt: skip
     return (
         'On the definition of "The State of Machine Learning Frameworks", which drops papers mentioning both '
         "frameworks (ours: repositories importing PyTorch only, of those importing PyTorch only or TensorFlow only; "
-        f"`{MATCHED_PYTORCH_SHARE}` in `data/trends.csv`), PyTorch's share is at or above its PDF-mention shares "
-        f"in {above} of {len(mentions)} years: {against}; in {inside} of the {len(sampled)} sampled years the PDF "
-        "figure lies inside our 95% interval ([chart](figures/trend_pytorch_share.png))."
+        f"`{MATCHED_PYTORCH_SHARE}` in `data/trends.csv`), PyTorch's share beside its PDF-mention shares: "
+        f"{against}. In the {len(whole)} years read whole ours is {count(higher, 'higher')} and "
+        f"{count(lower, 'lower')}; in the {len(sampled)} sampled years the PDF figure lies "
+        f"{count(inside, 'inside our 95% interval (no detectable difference)')}, {count(above, 'above it')} and "
+        f"{count(below, 'below it')} ([chart](figures/trend_pytorch_share.png))."
     )
 
 
@@ -367,7 +383,8 @@ def describe_methods_2020(frame: pd.DataFrame, reproduced: dict) -> str:
         'A third method, framework names in the paper PDFs ("The State of Machine Learning Frameworks in 2019"), '
         f"gives {pdf['pytorch']} PyTorch-only vs {pdf['tensorflow']} TensorFlow-only papers "
         f"({pdf['pytorch_share']:.0%} PyTorch); our code imports give {ours['pytorch']} vs {ours['tensorflow']} "
-        f"papers ({ours['pytorch_share']:.0%}); the study's substrings {study['pytorch']} vs "
+        f"repositories ({ours['pytorch_share']:.0%}, `{MATCHED_PYTORCH_SHARE}`, the share the trend above sets "
+        f"beside the PDF figures); the study's substrings {study['pytorch']} vs "
         f"{study['tensorflow']} repositories ({study['pytorch_share']:.0%}). Of the {declared['repositories']} "
         f"repositories, {declared['declare_any']} ({declared['declare_share']:.0%}) declare any runtime "
         f"dependency ({ways}), and {declared['import_undeclared']} of those import a package they never declare "
@@ -401,14 +418,23 @@ def describe_own_modules(frame: pd.DataFrame) -> str:
     )
 
 
-def describe_checklist_2020(frame: pd.DataFrame) -> str:
-    """`dependencies 199 (81%), ...`: the checklist items over the repositories with README texts (a range
-    where an item is unknown)."""
+def describe_checklist_2020(frame: pd.DataFrame, corrected: pd.DataFrame) -> str:
+    """`dependencies 200 (82%; corrected 83% (67%-98%)), ...`: the checklist items over the repositories with
+    README texts (a range where an item is unknown), each raw share beside its corrected one
+    (`compare_corrected_checklist`'s rows, in the same order)."""
     words = ["dependencies", "training code", "evaluation code", "pre-trained models", "results"]
     table = count_checklist(frame)
-    assert len(words) == len(CHECKLIST_ITEMS) == len(table), "a checklist item without its README word"
-    parts = [f"{word} {row.yes} ({row.at_least:.0%})" if row.at_least == row.at_most
-             else f"{word} {row.at_least:.0%}-{row.at_most:.0%}" for word, row in zip(words, table.itertuples(), strict=True)]  # fmt: skip
+    assert len(words) == len(CHECKLIST_ITEMS) == len(table) == len(corrected), (
+        "a checklist item without its word"
+    )
+    parts = []
+    for word, row, shown in zip(words, table.itertuples(), corrected["corrected"], strict=True):
+        raw = (
+            f"{row.yes} ({row.at_least:.0%}"
+            if row.at_least == row.at_most
+            else f"{row.at_least:.0%}-{row.at_most:.0%} ("
+        )
+        parts.append(f"{word} {raw}; " + (shown if shown == NOT_CORRECTABLE else f"corrected {shown}") + ")")
     return ", ".join(parts)
 
 
@@ -424,14 +450,21 @@ def describe_checklist_accuracy(accuracy: pd.DataFrame) -> str:
     if held["total"].nunique() != 1 or every["total"].nunique() != 1:
         raise ValueError("data/checklist_accuracy.csv: every item must count the same repositories per split; "
                          "rebuild it with `make data`")  # fmt: skip
-    parts = []
+    parts, bounds = [], {}
     for word, row in zip(words, held.itertuples(), strict=True):
         share, low, high = estimate_share(int(row.agree), int(row.total), "sample")
         parts.append(f"{word} {row.agree} ({share:.0%}, " + f"{low:.0%}".removesuffix("%") + f"-{high:.0%})")
+        bounds[word] = (share, low, high)
     overall = ", ".join(f"{row.agree / row.total:.0%}" for row in every.itertuples())
+    lowest = min(bounds, key=lambda word: bounds[word][0])
+    above = [word for word in words if separate_intervals(*bounds[word][1:], *bounds[lowest][1:])]
+    rest = [word for word in words if word not in (lowest, *above)]
+    verdict = (f"the lowest held out, {lowest}, lies below {format_list(above)} (95% intervals apart)"
+               + (f" and does not differ detectably from {format_list(rest)}" if rest else "")
+               if above else "no item's agreement differs detectably from another's (95% intervals overlap)")  # fmt: skip
     return (f"{int(every['total'].iloc[0])} NeurIPS 2019 repositories, split by a fixed seed before any rule was "
             f"changed, on the {int(held['total'].iloc[0])} held out (95% Wilson intervals): {', '.join(parts)}; "
-            f"over all {int(every['total'].iloc[0])}: {overall}")  # fmt: skip
+            f"over all {int(every['total'].iloc[0])}: {overall}; {verdict}")  # fmt: skip
 
 
 def describe_later_block(summary: pd.DataFrame) -> str:
@@ -494,7 +527,9 @@ def make_readme_blocks(data_dir: str | Path = DATA_DIR) -> dict[str, str]:
         "iclr2020-methods": describe_methods_2020(frame, reproduced),
         "iclr2020-checklist-with-readmes": str(int(count_checklist(frame)["n"].max())),
         "iclr2020-checklist-without-readmes": str(len(list_without_readmes(frame))),
-        "iclr2020-checklist": describe_checklist_2020(frame),
+        "iclr2020-checklist": describe_checklist_2020(
+            frame, compare_corrected_checklist(read_trends(data_dir), read_checklist_accuracy(data_dir), 2020)
+        ),
         "checklist-accuracy": describe_checklist_accuracy(read_checklist_accuracy(data_dir)),
     }
 

@@ -1,4 +1,5 @@
-"""Stage 7, statistics: a share counted by imperfect rules, corrected for their measured error (Rogan-Gladen).
+"""Stage 7, statistics: a share with its 95% interval, whether two intervals lie apart (and how many decimals show
+it), and a share counted by imperfect rules, corrected for their measured error (Rogan-Gladen).
 
 A rule with sensitivity Se and specificity Sp finds `p = Se * pi + (1 - Sp) * (1 - pi)` of repositories when a
 share `pi` truly has the item, so `pi = (p + Sp - 1) / (Se + Sp - 1)` (Rogan and Gladen, 1978), clipped to [0, 1].
@@ -26,6 +27,38 @@ MIN_YOUDEN = 0.1  # below this J = Se + Sp - 1, a share is "not correctable"
 BOOTSTRAP_DRAWS = 10_000
 BOOTSTRAP_SEED = 29  # fixed: the intervals are the same bytes on every run
 CONFUSION_KEYS = ("tp", "fp", "fn", "tn")
+
+
+def estimate_share(count: int, n: int, method: str) -> tuple[float, float, float]:
+    """(share, ci_low, ci_high), rounded to 3 places: exact, or a 95% Wilson interval for a sample."""
+    if n == 0:
+        return (float("nan"),) * 3
+    share = count / n
+    if method != "sample":
+        return round(share, 3), round(share, 3), round(share, 3)
+    from scipy.stats import binomtest
+
+    interval = binomtest(count, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return round(share, 3), round(float(interval.low), 3), round(float(interval.high), 3)
+
+
+def separate_intervals(low: float, high: float, other_low: float, other_high: float) -> bool:
+    """Whether two 95% intervals do not overlap (a comparison of their shares may be written).
+
+    >>> separate_intervals(0.5, 0.7, 0.2, 0.45), separate_intervals(0.5, 0.7, 0.2, 0.55)
+    (True, False)
+    """
+    return low > other_high or high < other_low
+
+
+def choose_places(pairs: list[tuple[float, float]]) -> int:
+    """Decimals a sentence shows its shares and bounds with: 1 where a pair it calls apart (the upper bound of one,
+    the lower bound of the other) would read as one whole percent, else 0.
+
+    >>> choose_places([(0.149, 0.152)]), choose_places([(0.149, 0.2), (0.3, 0.31)])
+    (1, 0)
+    """
+    return int(any(f"{upper:.0%}" == f"{lower:.0%}" for upper, lower in pairs))
 
 
 def check_confusion(confusion: dict[str, int]) -> dict[str, int]:

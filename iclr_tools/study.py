@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .analysis import count_frameworks, extract_targets, split_list
+from .analysis import count_frameworks, count_one_framework, extract_targets, split_list
 from .files import write_text_atomic
 from .years import DATA_DIR
 
@@ -118,16 +118,13 @@ def count_study_comparison(frame: pd.DataFrame, reproduced: dict | None = None) 
 
 def count_method_comparison(frame: pd.DataFrame, reproduced: dict | None = None) -> pd.DataFrame:
     """PyTorch vs TensorFlow by three methods: the study's requirement substrings, PDF mentions, our imports."""
-    targets = extract_targets(frame)
-    sets = targets.groupby("forum_id")["frameworks"].agg(lambda s: set(";".join(s).split(";")) - {""})
-    ours_pt = int(sets.map(lambda s: "pytorch" in s and "tensorflow" not in s).sum())
-    ours_tf = int(sets.map(lambda s: "tensorflow" in s and "pytorch" not in s).sum())
+    ours_pt, ours_tf = count_one_framework(frame)  # trends.csv's pytorch_only_share_of_one_framework
     study = reproduced or {"pytorch": STUDY_2020["pytorch"], "tensorflow": STUDY_2020["tensorflow"]}
     rows = [
         ("2020 study: requirement lines contain the name (repositories)", study["pytorch"], study["tensorflow"]),
         ("PDF text mentions only one framework (papers, The Gradient)", PDF_MENTIONS_2020["pytorch_only"],
          PDF_MENTIONS_2020["tensorflow_only"]),
-        ("ours: code imports only one framework (papers)", ours_pt, ours_tf),
+        ("ours: code imports only one framework (repositories)", ours_pt, ours_tf),
     ]  # fmt: skip
     table = pd.DataFrame(rows, columns=["method", "pytorch", "tensorflow"])
     table["pytorch_share"] = (table["pytorch"] / (table["pytorch"] + table["tensorflow"])).round(3)

@@ -22,15 +22,15 @@ from .analysis import (
     BOTH,
     CHECKLIST_ITEMS,
     NEITHER,
+    count_one_framework,
     count_tools,
     count_unresolved_imports,
-    estimate_share,
     extract_targets,
     mark_frameworks,
     split_checklist_targets,
 )
 from .settings import VENUES, check_venue
-from .stats import estimate_corrected_share, estimate_rates
+from .stats import estimate_corrected_share, estimate_rates, estimate_share
 from .venues import PDF_SHARING, split_pdf_sharing, split_sharing_by_track
 
 MATCHED_PYTORCH_SHARE = "pytorch_only_share_of_one_framework"  # ours on that source's definition
@@ -112,9 +112,8 @@ def count_year_measures(
     rows.append(
         make_trend_row(year, "pytorch_share_of_pytorch_or_tensorflow", pytorch, either, method, venue)
     )
-    only = int((marks["pytorch"] & ~marks["tensorflow"]).sum())  # as "The State of ML Frameworks" counts PDFs
-    one = int((marks["pytorch"] ^ marks["tensorflow"]).sum())
-    rows.append(make_trend_row(year, MATCHED_PYTORCH_SHARE, only, one, method, venue))
+    only, other = count_one_framework(frame)  # as "The State of ML Frameworks" counts PDFs
+    rows.append(make_trend_row(year, MATCHED_PYTORCH_SHARE, only, only + other, method, venue))
     rows.append(
         make_trend_row(
             year, "declares_dependencies", int(targets["declares_dependencies"].sum()), n, method, venue
@@ -350,6 +349,20 @@ def add_corrected_checklist(trends: pd.DataFrame, accuracy: pd.DataFrame) -> pd.
     return pd.DataFrame(rows, columns=trends.columns)
 
 
+def format_corrected(row: pd.Series | dict) -> str:
+    """A `has_<item>:corrected` row as a reader reads it: `83% (67%-98%)`; `unbounded (0%-100%)` where its 95%
+    interval spans every share, so its point says nothing; or `not correctable`.
+
+    >>> format_corrected({"share": 1.0, "ci_low": 0.0, "ci_high": 1.0, "method": CORRECTED_METHOD})
+    'unbounded (0%-100%)'
+    """
+    if row["method"] != CORRECTED_METHOD:
+        return NOT_CORRECTABLE
+    if row["ci_low"] <= 0 and row["ci_high"] >= 1:
+        return "unbounded (0%-100%)"
+    return f"{row['share']:.0%} ({row['ci_low']:.0%}-{row['ci_high']:.0%})"
+
+
 def compare_corrected_checklist(
     trends: pd.DataFrame, accuracy: pd.DataFrame, year: int, venue: str = "iclr"
 ) -> pd.DataFrame:
@@ -362,8 +375,7 @@ def compare_corrected_checklist(
     for measure in (m for m in CHECKLIST_MEASURES if m + CORRECTED in rows.index):
         raw, corrected, counts = rows.loc[measure], rows.loc[measure + CORRECTED], confusion[measure]
         sensitivity, specificity = estimate_rates(counts)
-        shown = (f"{corrected['share']:.0%} ({corrected['ci_low']:.0%}-{corrected['ci_high']:.0%})"
-                 if corrected["method"] == CORRECTED_METHOD else NOT_CORRECTABLE)  # fmt: skip
+        shown = format_corrected(corrected)
         table.append({"item": CHECKLIST_ITEMS[measure], "count": int(raw["count"]), "n": int(raw["n"]),
                       "raw_share": raw["share"], "sensitivity": round(sensitivity, 3),
                       "positives": counts["tp"] + counts["fn"], "specificity": round(specificity, 3),

@@ -246,6 +246,18 @@ def test_exact_shares_that_round_alike_show_a_decimal() -> None:
     assert "ICLR 2019 32% (exact, n=501) and ICML 2019 28% (exact" in text
 
 
+def test_sampled_bounds_apart_by_a_hair_show_a_decimal() -> None:
+    """14 of 57 (15.2%-37.1%) lies above 3 of 55 (1.9%-14.9%): both touching bounds read 15% in whole percents, so
+    the sentence that calls them apart shows one decimal (pre-trained models, ICLR 2019 against ICML 2019)."""
+    rows = [venue_row("iclr", 14, 57), venue_row("icml", 3, 55)]
+    (low, high), (other_low, other_high) = wilson(14, 57), wilson(3, 55)
+    assert other_high < low and f"{other_high:.0%}" == f"{low:.0%}"  # the case itself
+    text = analysis.describe_venue_differences(pd.DataFrame(rows), {"pytorch": "PyTorch"})
+    assert text == (f"PyTorch, 2021: ICLR 2021 {14 / 57:.1%} (95% CI {low:.1%}-{high:.1%}, n=57) and ICML 2021 "
+                    f"{3 / 55:.1%} (95% CI {other_low:.1%}-{other_high:.1%}, n=55); ICLR 2021 is higher than ICML "
+                    "2021 (their 95% intervals do not overlap).")  # fmt: skip
+
+
 def test_a_year_with_one_venue_is_no_comparison() -> None:
     rows = pd.DataFrame([venue_row("iclr", 38, 55)])
     assert analysis.describe_venue_differences(rows, {"pytorch": "PyTorch"}).startswith("No year")
@@ -316,16 +328,18 @@ def group_rows(groups: dict[str, tuple[int, int]]) -> pd.DataFrame:
 
 
 def compared_groups(sentence: str) -> list[tuple[str, str, str]]:
-    """(framework, higher, lower) a generated text states: `PyTorch's share is highest in A, ..., above B, C and D
-    (95% Wilson intervals apart)`."""
+    """(framework, higher, lower) a generated text states: `PyTorch's share is highest in A, ... Its 95% Wilson
+    interval lies above those of B (1%-12%, n=40) and C (...)`."""
     pairs = []
     for label, part in re.findall(
         r"(PyTorch|TensorFlow)'s share (.*?)(?=(?:PyTorch|TensorFlow)'s share|$)", sentence
     ):
         for top, below in re.findall(
-            r"highest in ([^,]+), .*?above (.+?) \(95% Wilson intervals apart\)", part
+            r"highest in ([^,]+), .*?interval lies above th(?:at|ose) of (.+?)(?:; it does not|\.(?: |$))",
+            part,
         ):
-            pairs += [(label.lower(), top, group) for group in re.split(r", | and ", below)]
+            groups = re.findall(r"(?:^|, | and )([^,()]+?) \([\d.]+%-[\d.]+%, n=\d+\)", below)
+            pairs += [(label.lower(), top, group) for group in groups]
     return pairs
 
 
@@ -351,11 +365,23 @@ def test_a_tie_for_the_highest_share_is_named() -> None:
     )
     text = analysis.describe_framework_lead(table, "pytorch", "PyTorch")
     low, high = (f"{bound:.0%}" for bound in wilson_rounded(10, 10))
-    assert text == (f"PyTorch's share is highest in Alpha, 100% ({low}-{high}, n=10), tied with Delta (n=8), above "
-                    "Beta (95% Wilson intervals apart).")  # fmt: skip
+    beta_low, beta_high = (f"{bound:.0%}" for bound in wilson_rounded(1, 40))
+    assert text == (f"PyTorch's share is highest in Alpha, 100% ({low}-{high}, n=10), tied with Delta (n=8). Its 95% "
+                    f"Wilson interval lies above that of Beta ({beta_low}-{beta_high}, n=40).")  # fmt: skip
     same_size = group_rows({name: (1, 6) for name in ("Zeta", "Eta", "Theta", "Iota")})
     drawn = analysis.count_frameworks_by(same_size, "track", top=2)
     assert drawn["group"].tolist() == ["Eta", "Iota"]
+
+
+def test_bounds_apart_by_a_hair_show_a_decimal() -> None:
+    """9 of 9 (Wilson 70.1%-100%) lies above 2 of 6 (9.7%-70.0%): apart, though both bounds read 70% in whole
+    percents, so the sentence shows one decimal and the reader sees the gap (fb.com and kaist.ac.kr, ICLR 2020)."""
+    table = analysis.count_frameworks_by(group_rows({"Alpha": (9, 9), "Beta": (2, 6)}), "track")
+    text = analysis.describe_framework_lead(table, "pytorch", "PyTorch")
+    (top_low, top_high), (low, high) = wilson_rounded(9, 9), wilson_rounded(2, 6)
+    assert high < top_low and f"{high:.0%}" == f"{top_low:.0%}"  # the case: apart, alike in whole percents
+    assert text == (f"PyTorch's share is highest in Alpha, 100% ({top_low:.1%}-{top_high:.1%}, n=9). Its 95% Wilson "
+                    f"interval lies above that of Beta ({low:.1%}-{high:.1%}, n=6).")  # fmt: skip
 
 
 def test_no_sentence_on_the_2020_groups_compares_overlapping_intervals(frame_2020: pd.DataFrame) -> None:

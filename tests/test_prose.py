@@ -207,7 +207,6 @@ def check_notebook_01(printed: str) -> list[tuple[int, int]]:
 def check_notebook_02(printed: str) -> list[tuple[int, int]]:
     """Notebook 02's sentences but the checklist's and the groups': n, frameworks, papers, links, the funnel,
     later code, the tools, declared dependencies."""
-    printed = read_printed("02_analyse_tools.ipynb")
     year = read_years_table().loc[("iclr", 2020)]
     frame = pd.read_csv(DATA / "all_tools.csv", dtype=str, keep_default_na=False)
     spans = expect(
@@ -314,6 +313,12 @@ def assert_named(text: str, groups: list[str]) -> None:
     assert re.fullmatch(r"(?:, | and )*", left), f"{text!r} names more than {groups}: {left!r}"
 
 
+def assert_shown(text: str, value: float, where: str) -> None:
+    """A printed percent (`70`, `70.1`) equals `value` (a share) at the decimals it shows."""
+    places = len(text.partition(".")[2])
+    assert text == f"{100 * value:.{places}f}", f"{where!r}: {text}% where data/ gives {value:.3f}"
+
+
 def check_group_sentences(printed: str) -> list[tuple[int, int]]:
     """Notebook 02's `By track (3 groups): ...` sentences: the groups' number, the highest group's share,
     interval and n, exactly the groups whose intervals lie apart from it named `above`, the n range where none
@@ -324,10 +329,10 @@ def check_group_sentences(printed: str) -> list[tuple[int, int]]:
         assert int(line.group("k")) == len(table), line.group(0)
         for label, fw in (("PyTorch", "pytorch"), ("TensorFlow", "tensorflow")):
             low, high = f"{fw}_low", f"{fw}_high"
-            lead = re.search(rf"{label}'s share is highest in (?P<top>.+?), (?P<share>\d+)% \((?P<low>\d+)%-"
-                             rf"(?P<high>\d+)%, n=(?P<n>\d+)\)(?:, tied with (?P<tied>.+?))?, above (?P<above>.+?) \(95% Wilson "
-                             rf"intervals apart\)"
-                             rf"(?:; it does not differ detectably from the other (?P<rest>\d+))?\.", line.group(0))  # fmt: skip
+            lead = re.search(rf"{label}'s share is highest in (?P<top>.+?), (?P<share>\d+)% \((?P<low>[\d.]+)%-"
+                             rf"(?P<high>[\d.]+)%, n=(?P<n>\d+)\)(?:, tied with (?P<tied>.+?))?\. Its 95% Wilson "
+                             rf"interval lies above th(?:at|ose) of (?P<above>.+?)"
+                             rf"(?:; it does not differ detectably from the other (?P<rest>\d+))?\.(?= |$)", line.group(0))  # fmt: skip
             if lead is None:
                 tops = table[table[fw] == table[fw].max()]
                 apart = [(top, group) for top in tops.index for group in table.index
@@ -339,15 +344,31 @@ def check_group_sentences(printed: str) -> list[tuple[int, int]]:
                 continue
             top = table.loc[lead.group("top")]
             assert top[fw] == table[fw].max(), f"{lead.group(0)!r}: not the highest share"
-            assert (lead.group("share"), int(lead.group("low")), int(lead.group("high")), int(lead.group("n"))) == (
-                percent(top[fw], 1), round(100 * top[low]), round(100 * top[high]), top["n"]), lead.group(0)  # fmt: skip
+            assert (lead.group("share"), int(lead.group("n"))) == (percent(top[fw], 1), top["n"]), lead.group(
+                0
+            )
+            assert_shown(lead.group("low"), top[low], lead.group(0))
+            assert_shown(lead.group("high"), top[high], lead.group(0))
             tied = table[(table[fw] == top[fw]) & (table.index != top.name)]
             assert (tied["n"] <= top["n"]).all(), (
                 f"{lead.group(0)!r}: a larger group ties for the highest share"
             )
             assert_named(lead.group("tied") or "", [f"{group} (n={n})" for group, n in tied["n"].items()])
             below = [group for group in table.index if table.loc[group, high] < top[low]]
-            assert_named(lead.group("above"), below)
+            shown = list(re.finditer(r"(?:^|, | and )(?P<group>[^,()]+?) \((?P<low>[\d.]+)%-(?P<high>[\d.]+)%, "
+                                     r"n=(?P<n>\d+)\)", lead.group("above")))  # fmt: skip
+            assert "".join(m.group(0) for m in shown) == lead.group("above"), (
+                f"{lead.group(0)!r}: above what?"
+            )
+            assert sorted(m.group("group") for m in shown) == sorted(below), f"{lead.group(0)!r}: not {below}"
+            for group in shown:
+                row = table.loc[group.group("group")]
+                assert int(group.group("n")) == row["n"], group.group(0)
+                assert_shown(group.group("low"), row[low], group.group(0))
+                assert_shown(group.group("high"), row[high], group.group(0))
+                assert float(group.group("high")) < float(lead.group("low")), (
+                    f"{lead.group(0)!r}: {group.group(0)!r} is called below an interval it reads as touching"
+                )
             assert int(lead.group("rest") or 0) == len(table) - 1 - len(below) - len(tied), lead.group(0)
         if sizes > repositories:
             expect(line.group(0), r"their sizes sum to (?P<sizes>\d+) over the (?P<repos>\d+) repositories",
@@ -385,7 +406,7 @@ def parse_checklist(text: str) -> dict[str, tuple[int, str]]:
     (count, share)."""
     found = {}
     for item, word in CHECKLIST_WORDS.items():
-        match = re.search(rf"{word}\D*?(\d+) \((\d+)%\)", text)
+        match = re.search(rf"{word}\D*?(\d+) \((\d+)%[;)]", text)
         assert match, f"no checklist count for {word} in {text[:120]!r}"
         found[item] = (int(match.group(1)), match.group(2))
     return found
@@ -426,6 +447,43 @@ def test_iclr2020_checklist_is_one_measure_in_every_place() -> None:
     assert {int(n_readme), int(sentence.group(1))} == {int(row["n"]) for row in rows.values()}
 
 
+def show_corrected(row: pd.Series) -> str:
+    """A `has_<item>:corrected` row as README and notebook 02 must show it: `not correctable`, `unbounded
+    (0%-100%)` where the interval spans every share, else `83% (67%-98%)`."""
+    if row["method"] != "rogan-gladen":
+        return "not correctable"
+    if row["ci_low"] <= 0 and row["ci_high"] >= 1:
+        return "unbounded (0%-100%)"
+    return f"{percent(row['share'], 1)}% ({percent(row['ci_low'], 1)}%-{percent(row['ci_high'], 1)}%)"
+
+
+def read_corrected_table() -> list[str]:
+    """The `corrected` column of notebook 02's correction table (its printed DataFrame), top to bottom."""
+    notebook = json.loads(
+        (ROOT / "notebooks" / "rendered" / "02_analyse_tools.ipynb").read_text(encoding="utf-8")
+    )
+    cell = next(c for c in notebook["cells"] if "compare_corrected_checklist" in "".join(c["source"]))
+    text = "".join(next(o for o in cell["outputs"] if "data" in o)["data"]["text/plain"])
+    last = text.split("\n\n")[-1].splitlines()  # the wrapped table's last block: the `corrected` column
+    assert last[0].split() == ["corrected"], f"notebook 02's correction table ends with {last[0]!r}"
+    return [re.sub(r"^\d+\s+", "", line).strip() for line in last[1:] if line.strip()]
+
+
+def test_iclr2020_corrected_checklist_is_one_measure_in_every_place() -> None:
+    """Each raw checklist share stands beside its corrected share (trends.csv's `has_<item>:corrected`), the same
+    in the README's block and notebook 02's table; an interval spanning 0%-100% is shown as unbounded, not as a
+    point."""
+    rows = [read_trend("iclr", 2020, f"{item}:corrected") for item in CHECKLIST_WORDS]
+    expected = [show_corrected(row) for row in rows]
+    assert read_corrected_table() == expected
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"<!-- begin: iclr2020-checklist -->(.*?)<!-- end", readme, re.S).group(1)
+    shown = re.findall(
+        r"; (?:corrected )?(not correctable|unbounded \(0%-100%\)|\d+% \(\d+%-\d+%\))\)", block
+    )
+    assert shown == expected, block
+
+
 PRINTED_NOT_DATA = [  # numbers notebooks 01 and 02 print that are not counts, shares or intervals of the data
     (r"\bICLR 20\d\d\b", "the venue-year's name"),
     (r"steps 1 and 2|in step 3", "the notebook's step numbers"),
@@ -460,31 +518,76 @@ MEASURES = {"Code sharing (PDF quotes)": "code_sharing_pdf_quotes", "PyTorch": "
 VENUES = {"ICLR": "iclr", "NeurIPS": "neurips", "ICML": "icml"}
 
 
+def check_venue_line(line: str) -> int:
+    """One comparison line of notebook 03 (`PyTorch, 2021: ICML 2021 76% (95% CI 62%-85%, n=53), ...; they do not
+    differ detectably ...`): each venue-year's share, interval and n equal trends.csv's row at the decimals shown,
+    exactly the pairs whose 95% intervals lie apart are called higher (and read apart as printed), and the rest
+    are said not to differ detectably. Returns the venue-years checked (0: not a comparison line)."""
+    head = re.match(r"(?P<label>[\w ()-]+?)(?: table and commands)?, (?P<year>\d{4}): ", line)
+    if not head or head.group("label") not in MEASURES:
+        return 0
+    measure, shown = MEASURES[head.group("label")], {}
+    parts = re.finditer(r"(?P<venue>ICLR|NeurIPS|ICML) (?P<year>\d{4}) (?P<share>\d+(?:\.\d)?)% \((?:exact|95% CI "
+                        r"(?P<low>\d+(?:\.\d)?)%-(?P<high>\d+(?:\.\d)?)%), n=(?P<n>[\d,]+)\)", line)  # fmt: skip
+    for part in parts:
+        name = f"{part.group('venue')} {part.group('year')}"
+        row = read_trend(VENUES[part.group("venue")], int(part.group("year")), measure)
+        assert as_int(part.group("n")) == row["n"], f"{part.group(0)!r}: n is {row['n']} in trends.csv"
+        assert_shown(part.group("share"), row["share"], part.group(0))
+        low, high = part.group("low") or part.group("share"), part.group("high") or part.group("share")
+        if part.group("low"):
+            assert_shown(low, row["ci_low"], part.group(0))
+            assert_shown(high, row["ci_high"], part.group(0))
+        shown[name] = (row, float(low), float(high))
+    apart = {(a, b) for a, (row_a, _, _) in shown.items() for b, (row_b, _, _) in shown.items()
+             if row_a["ci_low"] > row_b["ci_high"]}  # fmt: skip
+    claimed = set(
+        re.findall(r"((?:ICLR|NeurIPS|ICML) \d{4}) is higher than ((?:ICLR|NeurIPS|ICML) \d{4})", line)
+    )
+    assert claimed == apart, (
+        f"{line!r}: calls {sorted(claimed)} higher; the intervals lie apart for {sorted(apart)}"
+    )
+    for higher, lower in claimed:
+        assert shown[higher][1] > shown[lower][2], (
+            f"{line!r}: {higher} is called higher but reads as touching"
+        )
+    pairs = len(shown) * (len(shown) - 1) // 2
+    if not apart:
+        assert re.search(r"(?:the two|they) do not differ detectably", line), line
+    elif len(apart) < pairs:
+        assert "the other pairs do not differ detectably" in line, line
+    else:
+        assert "not differ detectably" not in line, line
+    return len(shown)
+
+
 def test_notebook_03_comparisons_equal_the_data() -> None:
-    """Every venue-year share, interval and n notebook 03 prints in its comparisons equals trends.csv's row."""
+    """Every venue-year share, interval and n notebook 03 prints in its comparisons equals trends.csv's row, and
+    each verdict (higher, or not detectably different) follows from the intervals."""
     printed = read_printed("03_trends.ipynb")
-    checked = 0
-    for line in printed.splitlines():
-        head = re.match(r"(?P<label>[\w ()-]+?)(?: table and commands)?, (?P<year>\d{4}): ", line)
-        if not head or head.group("label") not in MEASURES:
-            continue
-        measure = MEASURES[head.group("label")]
-        parts = re.finditer(r"(?P<venue>ICLR|NeurIPS|ICML) (?P<year>\d{4}) (?P<share>\d+(?:\.\d)?)% \((?:exact|95% CI "
-                            r"(?P<low>\d+)%-(?P<high>\d+)%), n=(?P<n>[\d,]+)\)", line)  # fmt: skip
-        for part in parts:
-            row = read_trend(VENUES[part.group("venue")], int(part.group("year")), measure)
-            assert as_int(part.group("n")) == row["n"], f"{part.group(0)!r}: n is {row['n']} in trends.csv"
-            places = len(part.group("share").partition(".")[2])  # one decimal where whole percents tie
-            assert part.group("share") == f"{row['share']:.{places}%}"[:-1], (
-                f"{part.group(0)!r}: {row['share']}"
-            )
-            if part.group("low"):
-                assert (int(part.group("low")), int(part.group("high"))) == (
-                    round(100 * row["ci_low"]), round(100 * row["ci_high"])), f"{part.group(0)!r}: interval"  # fmt: skip
-            checked += 1
+    checked = sum(check_venue_line(line) for line in printed.splitlines())
     assert checked > 30, (
         f"only {checked} venue-year figures parsed from notebook 03: has its wording changed?"
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "drift"),
+    [("pre-trained models, 2019: ", lambda text: text.replace("; ICLR 2019 is higher than ICML 2019 (their 95% "
+      "intervals do not overlap)", "; the two do not differ detectably (their 95% intervals overlap)")),
+     ("PyTorch, 2023: ", lambda text: text.replace("; they do not differ detectably (their 95% intervals overlap)",
+      "; ICLR 2023 is higher than ICML 2023 (their 95% intervals do not overlap)")),
+     ("PyTorch, 2023: ", lambda text: re.sub(r"ICML 2023 (\d+)%", lambda m: f"ICML 2023 {int(m.group(1)) + 1}%", text))],
+    ids=["apart-unsaid", "overlap-called-higher", "share"],
+)  # fmt: skip
+def test_a_drifted_venue_comparison_fails(line: str, drift) -> None:
+    """The verdict check itself: a difference left unsaid, overlapping intervals called higher, or a wrong share
+    fails."""
+    original = next(text for text in read_printed("03_trends.ipynb").splitlines() if text.startswith(line))
+    check_venue_line(original)
+    assert drift(original) != original, f"the drift changed nothing in {original!r}"
+    with pytest.raises(AssertionError):
+        check_venue_line(drift(original))
 
 
 def test_notebook_03_trend_summary_equals_the_data() -> None:
@@ -633,7 +736,7 @@ def add_one(match: re.Match) -> str:
 @pytest.mark.parametrize(
     ("pattern", "drift"),
     [(r"By [^\n]*?n=\d+", add_one), (r"By [\w' ]+ \(\d+", add_one), (r"sum to \d+", add_one),
-     (r"above [^(]+? and [^(]+? \(95%", lambda m: re.sub(r" and [^(]+? \(", " (", m.group(0))),
+     (r"lies above those of [^;\n]+? and [^,()]+? \([^)]*\)", lambda m: re.sub(r" and [^,()]+? \([^)]*\)$", "", m.group(0))),
      (r", tied with [^,]+? \(n=\d+\)", lambda m: "")],
     ids=["n", "groups", "overlap", "above", "tied"],
 )  # fmt: skip
@@ -645,3 +748,37 @@ def test_a_drifted_group_sentence_fails(pattern: str, drift) -> None:
     assert drifted != printed, f"nothing matches {pattern!r} in notebook 02's group sentences"
     with pytest.raises(AssertionError):
         check_group_sentences(drifted)
+
+
+def test_the_matched_pytorch_share_is_one_value_in_every_place() -> None:
+    """ICLR 2020's PyTorch-only share of one-framework repositories: the README's methods paragraph (`134 vs 66
+    repositories (67%`) and its trend sentence (`67% (n=200) against 64% in 2020`) give trends.csv's one row."""
+    row = read_trend("iclr", 2020, "pytorch_only_share_of_one_framework")
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    methods = re.search(r"our code imports give (\d+) vs (\d+) repositories \((\d+)%", text)
+    trend = re.search(r"(\d+)% \(n=([\d,]+)\) against \d+% in 2020", text)
+    assert methods and trend, "the README's two places for the matched PyTorch share are missing"
+    assert (int(methods.group(1)), int(methods.group(2))) == (row["count"], row["n"] - row["count"])
+    assert methods.group(3) == trend.group(1) == percent(row["share"], 1)
+    assert as_int(trend.group(2)) == row["n"]
+
+
+def test_the_checklist_accuracy_verdict_follows_the_intervals() -> None:
+    """The README names the item whose held-out agreement with the checklist authors' labels is lowest, and below
+    which items it lies: exactly those whose 95% Wilson intervals (recomputed here) lie apart from it."""
+    accuracy = read_csv("checklist_accuracy.csv")
+    held = accuracy[accuracy["split"] == "holdout"].set_index("item")
+    bounds = {}
+    for item, word in CHECKLIST_WORDS.items():
+        row = held.loc[item]
+        agree, total = int(row["tp"] + row["tn"]), int(row[["tp", "fp", "fn", "tn"]].sum())
+        bounds[word] = (agree / total, *wilson(agree, total))
+    lowest = min(bounds, key=lambda word: bounds[word][0])
+    apart = [word for word in bounds if bounds[word][1] > bounds[lowest][2]]
+    text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    verdict = re.search(r"the lowest held out, ([\w -]+), lies below (.+?) \(95% intervals apart\)(?: and does not "
+                        r"differ detectably from (.+?))?<", text)  # fmt: skip
+    assert verdict, "the README's verdict on the checklist rules' lowest agreement is missing"
+    assert verdict.group(1) == lowest
+    assert_named(verdict.group(2), apart)
+    assert_named(verdict.group(3) or "", [word for word in bounds if word not in (lowest, *apart)])
