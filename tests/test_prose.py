@@ -30,7 +30,10 @@ COUNT_NOUNS = r"(?:accepted|papers?|repositor(?:y|ies)|links?|targets?|records?|
 # repositories. A number counts as explained when it lies inside a match of one of these.
 NOT_DATA = [
     # years and spans of years, unless a count noun follows (`2260 accepted papers` is a count)
-    (rf"\b(?:19|20)\d\d\b(?:-(?:19|20)\d\d\b)?(?!,\d)(?!\s+{COUNT_NOUNS})", "a year or a span of years"),
+    (
+        rf"\b(?:1999|20[12]\d)\b(?:-20[12]\d\b)?(?!,\d)(?!\s+{COUNT_NOUNS})",
+        "a year (2010-2029, or the refused 1999)",
+    ),
     (r"\b(?:ICLR|NeurIPS|ICML) 20\d\d\b", "a venue-year's name"),
     (r"\b20\d\d-\d\d-\d\d\b", "a date (`as_of`, the study's snapshot)"),
     (
@@ -47,7 +50,7 @@ NOT_DATA = [
     (r"below 1, `sample` below 0|\b0 = all", "parameter bounds and values"),
     (r"--filter=tree:0", "git's filter option"),
     (r"\bnotebooks? 0[123]\b", "notebook names"),
-    (r"\| \d(?:[+-]\d)?\.? ", "the stage numbers of the module table"),
+    (r"`iclr_tools/\w+\.py` \| \d(?:[+-]\d)?[. ]", "the stage numbers of the module table"),
     (r"(?m)^#+ \d\.", "section numbers of a notebook"),
     (r"notable-top-\d+%", "OpenReview's decision names"),
     (r"\b12 most imported", "the trend's top-N setting (`tool:NAME`)"),
@@ -148,6 +151,9 @@ def test_unexplained_numbers_are_found() -> None:
             "hour; the study lost 30 of 268 repositories; 2260 accepted papers.")  # fmt: skip
     found = find_unexplained(text)
     assert [p.split(": ", 1)[1][:6] for p in found] == ["'lost ", "'245' ", "'2260'"]
+    table = "| ICLR 2020 | 3 | 12 |\n| `iclr_tools/scan.py` | 4. files |\nWe read 2034 files and 2 folders."
+    found = [p.split(": ", 1)[1][:6] for p in find_unexplained(table)]
+    assert found == ["'3' in", "'12' i", "'2034'", "'2' in"]  # a table cell or a year-like count is no setting
 
 
 # -- the rendered notebooks' printed sentences ---------------------------------------------------------------------
