@@ -36,8 +36,8 @@ ORDER = [
     ["dataset"],
     ["years"],  # 6: rows, CSV, every year
     ["accuracy"],  # 6: the checklist rules against the checklist authors' labels
+    ["stats"],  # 7: a share's interval, intervals apart, shares corrected for the rules' measured error
     ["analysis"],
-    ["stats"],  # 7: shares corrected for the rules' measured error
     ["trends"],  # 7: counts, the 2020 study, estimates, trends
     ["study"],
     ["charts"],
@@ -107,3 +107,11 @@ def test_analysis_use_does_not_load_the_pipreqs_mapping() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "0"
+
+
+def test_every_module_has_a_row_in_the_readme_table() -> None:
+    """A reader finds each stage in one place: every module of the package has its row in the README's table."""
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    missing = [path.name for path in sorted(PACKAGE.glob("*.py"))
+               if path.stem != "__init__" and f"| `iclr_tools/{path.name}` |" not in readme]  # fmt: skip
+    assert not missing, f"README.md's module table has no row for {missing}"
