@@ -226,7 +226,7 @@ def describe_framework_lead(table: pd.DataFrame, framework: str, label: str) -> 
     rest = len(table) - 1 - len(below) - len(tied)
     return (f"{label}'s share is highest in {top['group']}, {top[framework]:.0%} ({show(top)})"
             + (f", tied with {format_groups(tied)}" if tied else "")
-            + f". Its 95% Wilson interval lies above {'that' if len(below) == 1 else 'those'} of "
+            + f". {top['group']}'s 95% Wilson interval lies above {'that' if len(below) == 1 else 'those'} of "
             + format_groups([f"{row['group']} ({show(row)})" for row in below])
             + (f"; it does not differ detectably from the other {rest}" if rest else "") + ".")  # fmt: skip
 

@@ -217,10 +217,13 @@ def describe_pytorch_matched(trends: pd.DataFrame) -> str:
     whole = [year for year in mentions if share.loc[year, "method"] != "sample"]
     sampled = [year for year in mentions if share.loc[year, "method"] == "sample"]
 
-    def count(years: list[int], verb: str) -> str:
-        return f"{verb} in {len(years)}" + (
-            f" ({format_list([str(year) for year in years])})" if years else ""
+    def count(years: list[int], verb: str, total: int) -> str:
+        if not years:
+            return f"{verb} in none"
+        many = (
+            "both" if len(years) == total == 2 else f"all {total}" if len(years) == total > 2 else len(years)
         )
+        return f"{verb} in {many} ({format_list([str(year) for year in years])})"
 
     higher = [year for year in whole if share.loc[year, "share"] > mentions[year]]
     lower = [year for year in whole if share.loc[year, "share"] < mentions[year]]
@@ -233,10 +236,10 @@ def describe_pytorch_matched(trends: pd.DataFrame) -> str:
         'On the definition of "The State of Machine Learning Frameworks", which drops papers mentioning both '
         "frameworks (ours: repositories importing PyTorch only, of those importing PyTorch only or TensorFlow only; "
         f"`{MATCHED_PYTORCH_SHARE}` in `data/trends.csv`), PyTorch's share beside its PDF-mention shares: "
-        f"{against}. In the {len(whole)} years read whole ours is {count(higher, 'higher')} and "
-        f"{count(lower, 'lower')}; in the {len(sampled)} sampled years the PDF figure lies "
-        f"{count(inside, 'inside our 95% interval (no detectable difference)')}, {count(above, 'above it')} and "
-        f"{count(below, 'below it')} ([chart](figures/trend_pytorch_share.png))."
+        f"{against}. In the {len(whole)} years read whole ours is {count(higher, 'higher', len(whole))} and "
+        f"{count(lower, 'lower', len(whole))}; in the {len(sampled)} sampled years the PDF figure lies "
+        f"{count(inside, 'inside our 95% interval (no detectable difference)', len(sampled))}, {count(above, 'above it', len(sampled))} and "
+        f"{count(below, 'below it', len(sampled))} ([chart](figures/trend_pytorch_share.png))."
     )
 
 
@@ -419,7 +422,7 @@ def describe_own_modules(frame: pd.DataFrame) -> str:
 
 
 def describe_checklist_2020(frame: pd.DataFrame, corrected: pd.DataFrame) -> str:
-    """`dependencies 200 (82%; corrected 83% (67%-98%)), ...`: the checklist items over the repositories with
+    """`dependencies 200 (82%; corrected: 83%, 67%-98%), ...`: the checklist items over the repositories with
     README texts (a range where an item is unknown), each raw share beside its corrected one
     (`compare_corrected_checklist`'s rows, in the same order)."""
     words = ["dependencies", "training code", "evaluation code", "pre-trained models", "results"]
@@ -434,7 +437,7 @@ def describe_checklist_2020(frame: pd.DataFrame, corrected: pd.DataFrame) -> str
             if row.at_least == row.at_most
             else f"{row.at_least:.0%}-{row.at_most:.0%} ("
         )
-        parts.append(f"{word} {raw}; " + (shown if shown == NOT_CORRECTABLE else f"corrected {shown}") + ")")
+        parts.append(f"{word} {raw}; " + (shown if shown == NOT_CORRECTABLE else f"corrected: {shown}") + ")")
     return ", ".join(parts)
 
 

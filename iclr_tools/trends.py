@@ -350,17 +350,17 @@ def add_corrected_checklist(trends: pd.DataFrame, accuracy: pd.DataFrame) -> pd.
 
 
 def format_corrected(row: pd.Series | dict) -> str:
-    """A `has_<item>:corrected` row as a reader reads it: `83% (67%-98%)`; `unbounded (0%-100%)` where its 95%
+    """A `has_<item>:corrected` row as a reader reads it: `83%, 67%-98%`; `unbounded, 0%-100%` where its 95%
     interval spans every share, so its point says nothing; or `not correctable`.
 
     >>> format_corrected({"share": 1.0, "ci_low": 0.0, "ci_high": 1.0, "method": CORRECTED_METHOD})
-    'unbounded (0%-100%)'
+    'unbounded, 0%-100%'
     """
     if row["method"] != CORRECTED_METHOD:
         return NOT_CORRECTABLE
     if row["ci_low"] <= 0 and row["ci_high"] >= 1:
-        return "unbounded (0%-100%)"
-    return f"{row['share']:.0%} ({row['ci_low']:.0%}-{row['ci_high']:.0%})"
+        return "unbounded, 0%-100%"
+    return f"{row['share']:.0%}, {row['ci_low']:.0%}-{row['ci_high']:.0%}"
 
 
 def compare_corrected_checklist(
@@ -379,7 +379,7 @@ def compare_corrected_checklist(
         table.append({"item": CHECKLIST_ITEMS[measure], "count": int(raw["count"]), "n": int(raw["n"]),
                       "raw_share": raw["share"], "sensitivity": round(sensitivity, 3),
                       "positives": counts["tp"] + counts["fn"], "specificity": round(specificity, 3),
-                      "negatives": counts["tn"] + counts["fp"], "corrected_share": corrected["share"],
+                      "negatives": counts["tn"] + counts["fp"], "corrected_share": None if shown.startswith("unbounded") else corrected["share"],
                       "ci_low": corrected["ci_low"], "ci_high": corrected["ci_high"], "corrected": shown})  # fmt: skip
     columns = ["item", "count", "n", "raw_share", "sensitivity", "positives", "specificity", "negatives",
                "corrected_share", "ci_low", "ci_high", "corrected"]  # fmt: skip

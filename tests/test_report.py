@@ -275,23 +275,38 @@ def test_the_pytorch_comparison_is_on_the_pdf_sources_definition() -> None:
 
     rows = {int(row["year"]): row for row in read_rows(ROOT / "data" / "trends.csv")
             if row["venue"] == "iclr" and row["measure"] == "pytorch_only_share_of_one_framework"}  # fmt: skip
-    whole = {
-        y: float(rows[y]["share"]) > v
-        for y, v in PDF_MENTION_PYTORCH_SHARE.items()
-        if rows[y]["method"] != "sample"  # 2018: exact_first_day
+    shares = {y: (float(rows[y]["share"]), float(rows[y]["ci_low"]), float(rows[y]["ci_high"]), rows[y]["method"], v)
+              for y, v in PDF_MENTION_PYTORCH_SHARE.items()}  # fmt: skip
+    whole = [y for y, (_, _, _, method, _) in shares.items() if method != "sample"]  # 2018: exact_first_day
+    sampled = [y for y in shares if y not in whole]
+    expected = {
+        "higher": [y for y in whole if shares[y][0] > shares[y][4]],
+        "lower": [y for y in whole if shares[y][0] < shares[y][4]],
+        "inside": [y for y in sampled if shares[y][1] <= shares[y][4] <= shares[y][2]],
+        "above": [y for y in sampled if shares[y][4] > shares[y][2]],
+        "below": [y for y in sampled if shares[y][4] < shares[y][1]],
     }
-    sampled = {y: "inside" if float(rows[y]["ci_low"]) <= v <= float(rows[y]["ci_high"])
-               else "above" if v > float(rows[y]["ci_high"]) else "below"
-               for y, v in PDF_MENTION_PYTORCH_SHARE.items() if rows[y]["method"] == "sample"}  # fmt: skip
     text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    years = r"(?: \([^)]*\))?"  # `(2018 and 2020)` after a count
-    sentence = re.search(rf"In the (\d) years read whole ours is higher in (\d){years} and lower in (\d){years}; in "
-                         rf"the (\d) sampled years the PDF figure lies inside our 95% interval \(no detectable "
-                         rf"difference\) in (\d){years}, above it in (\d){years} and below it in (\d)", text)  # fmt: skip
+    part = r"(none|(?:both|(?:all )?\d) \([^)]*\))"  # `none`, `1 (2018)`, `both (...)`, `all 3 (2019, 2021 and 2022)`
+    sentence = re.search(rf"In the (?P<whole>\d) years read whole ours is higher in (?P<higher>{part[1:]} and lower in "
+                         rf"(?P<lower>{part[1:]}; in the (?P<sampled>\d) sampled years the PDF figure lies inside our "
+                         rf"95% interval \(no detectable difference\) in (?P<inside>{part[1:]}, above it in "
+                         rf"(?P<above>{part[1:]} and below it in (?P<below>{part[1:]}", text)  # fmt: skip
     assert sentence, "the README's sentence comparing PyTorch's share with the PDF figures is missing"
-    assert [int(number) for number in sentence.groups()] == [
-        len(whole), sum(whole.values()), len(whole) - sum(whole.values()), len(sampled),
-        *(list(sampled.values()).count(where) for where in ("inside", "above", "below"))]  # fmt: skip
+    assert (int(sentence.group("whole")), int(sentence.group("sampled"))) == (len(whole), len(sampled))
+    for name, years in expected.items():
+        total = len(whole) if name in ("higher", "lower") else len(sampled)
+        said = sentence.group(name)
+        assert [int(year) for year in re.findall(r"\b\d{4}\b", said)] == years, (name, said)
+        word = said.split(" ")[0]
+        count = (
+            {"none": 0, "both": 2}.get(word)
+            if word in ("none", "both")
+            else int(re.match(r"(?:all )?(\d)", said)[1])
+        )
+        assert count == len(years), (name, said)
+        assert said.startswith("both") == (len(years) == total == 2), (name, said)
+        assert said.startswith("all ") == (len(years) == total > 2), (name, said)
     assert "`pytorch_only_share_of_one_framework` in `data/trends.csv`" in text
     for year, row in rows.items():
         if year in PDF_MENTION_PYTORCH_SHARE:

@@ -207,7 +207,7 @@ def test_the_correction_table_for_a_notebook() -> None:
         raw["n"],
         raw["share"],
     )
-    assert table["corrected"].str.fullmatch(r"\d+% \(\d+%-\d+%\)|unbounded \(0%-100%\)|not correctable").all()
+    assert table["corrected"].str.fullmatch(r"\d+%, \d+%-\d+%|unbounded, 0%-100%|not correctable").all()
     assert compare_corrected_checklist(ALL_TRENDS, ACCURACY, 2018).empty  # no README texts, no checklist
 
 
