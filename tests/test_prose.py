@@ -523,7 +523,7 @@ def test_every_number_notebooks_01_and_02_print_is_checked() -> None:
 
 
 MEASURES = {"Code sharing (PDF quotes)": "code_sharing_pdf_quotes", "PyTorch": "pytorch", "TensorFlow": "tensorflow",
-            "JAX": "jax"} | {word: item for item, word in CHECKLIST_WORDS.items()}  # fmt: skip
+            "JAX": "jax", "dependencies specified": "has_dependencies"} | {word: item for item, word in CHECKLIST_WORDS.items()}  # fmt: skip
 VENUES = {"ICLR": "iclr", "NeurIPS": "neurips", "ICML": "icml"}
 
 
