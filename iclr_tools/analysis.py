@@ -114,9 +114,8 @@ def count_one_framework(frame: pd.DataFrame) -> tuple[int, int]:
     State of Machine Learning Frameworks" counts papers whose PDF mentions exactly one (both-framework items
     dropped)."""
     marks = mark_frameworks(extract_targets(frame)["frameworks"])
-    return int((marks["pytorch"] & ~marks["tensorflow"]).sum()), int(
-        (marks["tensorflow"] & ~marks["pytorch"]).sum()
-    )
+    pytorch, tensorflow = marks["pytorch"], marks["tensorflow"]
+    return int((pytorch & ~tensorflow).sum()), int((tensorflow & ~pytorch).sum())
 
 
 def count_tools(frame: pd.DataFrame, column: str = "imported_tools") -> pd.Series:

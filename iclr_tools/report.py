@@ -74,7 +74,8 @@ NUMBER_WORDS = dict(enumerate(["Zero", "One", "Two", "Three", "Four", "Five", "S
                                 "Ten", "Eleven", "Twelve"]))  # fmt: skip
 DECLARED_BY = {"requirements": "requirements files", "install-line": "install lines", "setup": "setup files",
                "environment": "conda environments", "pipfile": "Pipfiles", "pyproject": "pyproject files"}  # fmt: skip
-
+# The checklist items as the README's sentences name them, in CHECKLIST_ITEMS' order.
+CHECKLIST_WORDS = ["dependencies", "training code", "evaluation code", "pre-trained models", "results"]
 
 # -- rendered notebooks ------------------------------------------------------------------------------------------
 
@@ -217,7 +218,8 @@ def describe_pytorch_matched(trends: pd.DataFrame) -> str:
     whole = [year for year in mentions if share.loc[year, "method"] != "sample"]
     sampled = [year for year in mentions if share.loc[year, "method"] == "sample"]
 
-    def count(years: list[int], verb: str, total: int) -> str:
+    def say(verb: str, years: list[int], total: int) -> str:
+        """`higher in none`, `in 1 (2018)`, `in both (...)`, `in all 3 (...)`."""
         if not years:
             return f"{verb} in none"
         many = (
@@ -236,10 +238,11 @@ def describe_pytorch_matched(trends: pd.DataFrame) -> str:
         'On the definition of "The State of Machine Learning Frameworks", which drops papers mentioning both '
         "frameworks (ours: repositories importing PyTorch only, of those importing PyTorch only or TensorFlow only; "
         f"`{MATCHED_PYTORCH_SHARE}` in `data/trends.csv`), PyTorch's share beside its PDF-mention shares: "
-        f"{against}. In the {len(whole)} years read whole ours is {count(higher, 'higher', len(whole))} and "
-        f"{count(lower, 'lower', len(whole))}; in the {len(sampled)} sampled years the PDF figure lies "
-        f"{count(inside, 'inside our 95% interval (no detectable difference)', len(sampled))}, {count(above, 'above it', len(sampled))} and "
-        f"{count(below, 'below it', len(sampled))} ([chart](figures/trend_pytorch_share.png))."
+        f"{against}. In the {len(whole)} years read whole ours is {say('higher', higher, len(whole))} and "
+        f"{say('lower', lower, len(whole))}; in the {len(sampled)} sampled years the PDF figure lies "
+        f"{say('inside our 95% interval (no detectable difference)', inside, len(sampled))}, "
+        f"{say('above it', above, len(sampled))} and {say('below it', below, len(sampled))} "
+        "([chart](figures/trend_pytorch_share.png))."
     )
 
 
@@ -425,13 +428,12 @@ def describe_checklist_2020(frame: pd.DataFrame, corrected: pd.DataFrame) -> str
     """`dependencies 200 (82%; corrected: 83%, 67%-98%), ...`: the checklist items over the repositories with
     README texts (a range where an item is unknown), each raw share beside its corrected one
     (`compare_corrected_checklist`'s rows, in the same order)."""
-    words = ["dependencies", "training code", "evaluation code", "pre-trained models", "results"]
     table = count_checklist(frame)
-    assert len(words) == len(CHECKLIST_ITEMS) == len(table) == len(corrected), (
+    assert len(CHECKLIST_WORDS) == len(CHECKLIST_ITEMS) == len(table) == len(corrected), (
         "a checklist item without its word"
     )
     parts = []
-    for word, row, shown in zip(words, table.itertuples(), corrected["corrected"], strict=True):
+    for word, row, shown in zip(CHECKLIST_WORDS, table.itertuples(), corrected["corrected"], strict=True):
         raw = (
             f"{row.yes} ({row.at_least:.0%}"
             if row.at_least == row.at_most
@@ -444,7 +446,6 @@ def describe_checklist_2020(frame: pd.DataFrame, corrected: pd.DataFrame) -> str
 def describe_checklist_accuracy(accuracy: pd.DataFrame) -> str:
     """`95 NeurIPS 2019 repositories ... on the 47 held out: dependencies 41 (87%, 75-94%), ...`: how often the
     checklist rules agree with the checklist authors' labels, held out and over all (`checklist_accuracy.csv`)."""
-    words = ["dependencies", "training code", "evaluation code", "pre-trained models", "results"]
     table = accuracy.assign(
         agree=accuracy["tp"] + accuracy["tn"], total=accuracy[["tp", "fp", "fn", "tn"]].sum(axis=1)
     )
@@ -454,14 +455,14 @@ def describe_checklist_accuracy(accuracy: pd.DataFrame) -> str:
         raise ValueError("data/checklist_accuracy.csv: every item must count the same repositories per split; "
                          "rebuild it with `make data`")  # fmt: skip
     parts, bounds = [], {}
-    for word, row in zip(words, held.itertuples(), strict=True):
+    for word, row in zip(CHECKLIST_WORDS, held.itertuples(), strict=True):
         share, low, high = estimate_share(int(row.agree), int(row.total), "sample")
         parts.append(f"{word} {row.agree} ({share:.0%}, " + f"{low:.0%}".removesuffix("%") + f"-{high:.0%})")
         bounds[word] = (share, low, high)
     overall = ", ".join(f"{row.agree / row.total:.0%}" for row in every.itertuples())
     lowest = min(bounds, key=lambda word: bounds[word][0])
-    above = [word for word in words if separate_intervals(*bounds[word][1:], *bounds[lowest][1:])]
-    rest = [word for word in words if word not in (lowest, *above)]
+    above = [word for word in CHECKLIST_WORDS if separate_intervals(*bounds[word][1:], *bounds[lowest][1:])]
+    rest = [word for word in CHECKLIST_WORDS if word not in (lowest, *above)]
     verdict = (f"the lowest held out, {lowest}, lies below {format_list(above)} (95% intervals apart)"
                + (f" and does not differ detectably from {format_list(rest)}" if rest else "")
                if above else "no item's agreement differs detectably from another's (95% intervals overlap)")  # fmt: skip

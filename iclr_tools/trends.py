@@ -349,6 +349,11 @@ def add_corrected_checklist(trends: pd.DataFrame, accuracy: pd.DataFrame) -> pd.
     return pd.DataFrame(rows, columns=trends.columns)
 
 
+def is_unbounded(row: pd.Series | dict) -> bool:
+    """Whether a corrected row's 95% interval spans every share (0 to 1), so its point says nothing."""
+    return row["ci_low"] <= 0 and row["ci_high"] >= 1
+
+
 def format_corrected(row: pd.Series | dict) -> str:
     """A `has_<item>:corrected` row as a reader reads it: `83%, 67%-98%`; `unbounded, 0%-100%` where its 95%
     interval spans every share, so its point says nothing; or `not correctable`.
@@ -358,7 +363,7 @@ def format_corrected(row: pd.Series | dict) -> str:
     """
     if row["method"] != CORRECTED_METHOD:
         return NOT_CORRECTABLE
-    if row["ci_low"] <= 0 and row["ci_high"] >= 1:
+    if is_unbounded(row):
         return "unbounded, 0%-100%"
     return f"{row['share']:.0%}, {row['ci_low']:.0%}-{row['ci_high']:.0%}"
 
@@ -379,7 +384,7 @@ def compare_corrected_checklist(
         table.append({"item": CHECKLIST_ITEMS[measure], "count": int(raw["count"]), "n": int(raw["n"]),
                       "raw_share": raw["share"], "sensitivity": round(sensitivity, 3),
                       "positives": counts["tp"] + counts["fn"], "specificity": round(specificity, 3),
-                      "negatives": counts["tn"] + counts["fp"], "corrected_share": None if shown.startswith("unbounded") else corrected["share"],
+                      "negatives": counts["tn"] + counts["fp"], "corrected_share": None if is_unbounded(corrected) else corrected["share"],
                       "ci_low": corrected["ci_low"], "ci_high": corrected["ci_high"], "corrected": shown})  # fmt: skip
     columns = ["item", "count", "n", "raw_share", "sensitivity", "positives", "specificity", "negatives",
                "corrected_share", "ci_low", "ci_high", "corrected"]  # fmt: skip

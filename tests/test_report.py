@@ -287,11 +287,11 @@ def test_the_pytorch_comparison_is_on_the_pdf_sources_definition() -> None:
         "below": [y for y in sampled if shares[y][4] < shares[y][1]],
     }
     text = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
-    part = r"(none|(?:both|(?:all )?\d) \([^)]*\))"  # `none`, `1 (2018)`, `both (...)`, `all 3 (2019, 2021 and 2022)`
-    sentence = re.search(rf"In the (?P<whole>\d) years read whole ours is higher in (?P<higher>{part[1:]} and lower in "
-                         rf"(?P<lower>{part[1:]}; in the (?P<sampled>\d) sampled years the PDF figure lies inside our "
-                         rf"95% interval \(no detectable difference\) in (?P<inside>{part[1:]}, above it in "
-                         rf"(?P<above>{part[1:]} and below it in (?P<below>{part[1:]}", text)  # fmt: skip
+    part = r"none|(?:both|(?:all )?\d) \([^)]*\)"  # `none`, `1 (2018)`, `both (...)`, `all 3 (2019, 2021 and 2022)`
+    sentence = re.search(rf"In the (?P<whole>\d) years read whole ours is higher in (?P<higher>{part}) and lower in "
+                         rf"(?P<lower>{part}); in the (?P<sampled>\d) sampled years the PDF figure lies inside our "
+                         rf"95% interval \(no detectable difference\) in (?P<inside>{part}), above it in "
+                         rf"(?P<above>{part}) and below it in (?P<below>{part})", text)  # fmt: skip
     assert sentence, "the README's sentence comparing PyTorch's share with the PDF figures is missing"
     assert (int(sentence.group("whole")), int(sentence.group("sampled"))) == (len(whole), len(sampled))
     for name, years in expected.items():
